@@ -1,0 +1,54 @@
+# The two commands a newcomer runs: `make run` and `make test` (see README.md).
+# Everything they need is installed here, from PyPI, npm and Debian packages.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export CONSOLE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test setup system-packages browser-packages migrate demo lint format clean
+
+run: setup migrate demo
+	@echo "Starting the console on http://127.0.0.1:8000 with its worker and beat (Ctrl-C stops all)."
+	$(BIN)/honcho -f Procfile start
+
+# Tests keep their own data folder so that they never touch the demo's files
+# or compete with a running `make run` for the embedded broker's queue.
+test: export CONSOLE_DATA_DIR := $(CURDIR)/data/test
+test: setup browser-packages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: system-packages $(VENV)/.installed node_modules/.installed
+
+system-packages:
+	@scripts/ensure-debian-packages npm:nodejs,npm
+
+browser-packages:
+	@scripts/ensure-debian-packages chromium:chromium
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules data

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from committee.models import Committee, Seat
+from console.admin import ReadOnlyAdmin
+
+
+@admin.register(Committee)
+class CommitteeAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind"]
+
+
+@admin.register(Seat)
+class SeatAdmin(ReadOnlyAdmin):
+    list_display = ["committee", "area", "holder"]
+    list_select_related = ["committee", "holder"]

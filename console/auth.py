@@ -1,0 +1,92 @@
+"""Authentication: Django's own accounts, or the identity passed by the platform's proxy.
+
+Behind the science platform's authenticating proxy the user's name arrives in
+``X-Auth-Request-User`` (and the e-mail in ``X-Auth-Request-Email``). The header
+is believed only from the proxy addresses listed in ``AUTH_TRUSTED_PROXIES``;
+anyone else sending it is refused, since they could claim any identity.
+"""
+
+import ipaddress
+import logging
+
+from django.conf import settings
+from django.contrib.auth.backends import RemoteUserBackend
+from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+
+from console.roles import Role
+from console.services import user_create
+
+logger = logging.getLogger("console.auth")
+
+USER_HEADER = "HTTP_X_AUTH_REQUEST_USER"
+EMAIL_HEADER = "HTTP_X_AUTH_REQUEST_EMAIL"
+
+
+def is_trusted_proxy(remote_addr: str) -> bool:
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    return any(address in network for network in settings.AUTH_TRUSTED_PROXIES)
+
+
+class ProxyHeaderBackend(RemoteUserBackend):
+    """Users named by the proxy; created on first sight with the viewer role."""
+
+    # Users are created here, through the service, so that the creation is audited.
+    create_unknown_user = False
+
+    def authenticate(self, request, remote_user):
+        if not remote_user:
+            return None
+        username = self.clean_username(remote_user)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            email = request.META.get(EMAIL_HEADER, "")[:254] if request else ""
+            user = user_create(actor=None, username=username, email=email, roles=[Role.VIEWER], source="proxy-header")
+            logger.info("created user %s from the proxy's identity header", username)
+        return user if self.user_can_authenticate(user) else None
+
+
+class ProxyHeaderAuthMiddleware(RemoteUserMiddleware):
+    """Signs in the user named by the proxy's header, when header mode is on.
+
+    Without header mode the header is ignored. In header mode a header from an
+    address outside ``AUTH_TRUSTED_PROXIES`` is refused with 403, and a request
+    without it ends a session that the header had opened.
+    """
+
+    header = USER_HEADER
+    # The trusted-address check lives in the synchronous path only.
+    async_capable = False
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not settings.AUTH_PROXY_HEADER:
+            return self.get_response(request)
+        if self.header in request.META and not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            logger.warning(
+                "refused an identity header from an untrusted address",
+                extra={"remote_addr": request.META.get("REMOTE_ADDR", "")},
+            )
+            return HttpResponseForbidden("Identity headers are accepted only from the authenticating proxy.")
+        self.process_request(request)
+        self._keep_email_current(request)
+        return self.get_response(request)
+
+    def _keep_email_current(self, request: HttpRequest) -> None:
+        email = request.META.get(EMAIL_HEADER, "")[:254]
+        user = request.user
+        if email and user.is_authenticated and user.email != email and USER_HEADER in request.META:
+            User.objects.filter(pk=user.pk).update(email=email)
+            user.email = email
+
+
+class ConsoleLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Every page requires a signed-in user; the API answers 401/403 itself instead of redirecting."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/") and not request.path_info.startswith("/api/docs/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -1,0 +1,7 @@
+from django import forms
+
+from console.roles import Role
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

@@ -1,0 +1,105 @@
+"""Middleware that spans the console: request ids, request logs, CSP, domain errors."""
+
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from console.errors import DomainError, NotPermitted
+from console.logging import new_request_id, request_id_var, user_var
+
+logger = logging.getLogger("console.request")
+
+# A request id passed in by the proxy is kept only if it looks like one.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (the proxy's X-Request-ID if sane) for logs and audit rows."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _ACCEPTABLE_REQUEST_ID.match(incoming) else new_request_id()
+        request_token = request_id_var.set(request.id)
+        user_token = user_var.set("")
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(request_token)
+            user_var.reset(user_token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class RequestLogMiddleware:
+    """One JSON log line per request, with its status, duration and user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            user_var.set(user.get_username())
+        response = self.get_response(request)
+        logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds the Content-Security-Policy of settings to every response that lacks one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
+
+
+class DomainErrorMiddleware:
+    """Turns a domain error raised by a service into what a page should show.
+
+    A refused permission is a 403 page; any other domain error becomes a message
+    on the page the user came from. The API maps the same errors in
+    ``console.errors.api_exception_handler``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, NotPermitted):
+            return TemplateResponse(request, "403.html", {"reason": str(exception)}, status=403).render()
+        messages.error(request, str(exception))
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = "/"
+        return redirect(back)
