@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
-from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
+from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 
@@ -81,12 +81,3 @@ class ProxyHeaderAuthMiddleware(RemoteUserMiddleware):
         if email and user.is_authenticated and user.email != email and USER_HEADER in request.META:
             User.objects.filter(pk=user.pk).update(email=email)
             user.email = email
-
-
-class ConsoleLoginRequiredMiddleware(LoginRequiredMiddleware):
-    """Every page requires a signed-in user; the API answers 401/403 itself instead of redirecting."""
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path_info.startswith("/api/") and not request.path_info.startswith("/api/docs/"):
-            return None
-        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -1,0 +1,72 @@
+"""Fixtures shared by every app's tests: users per role, signed-in clients, strict service mode.
+
+With ``CONSOLE_TEST_SERVICES=required`` (CI) a skipped test fails: a test that
+needs the browser, PostgreSQL or the broker must run there, not quietly skip.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from console.roles import Role
+from console.tests.factories import UserFactory
+
+STRICT_SERVICES = os.environ.get("CONSOLE_TEST_SERVICES", "").lower() == "required"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but CONSOLE_TEST_SERVICES=required forbids skipping: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def task_force_lead(db):
+    return UserFactory(username="lead", roles=[Role.TASK_FORCE_LEAD])
+
+
+@pytest.fixture
+def committee_member(db):
+    return UserFactory(username="member", roles=[Role.COMMITTEE_MEMBER])
+
+
+@pytest.fixture
+def ccb_member(db):
+    return UserFactory(username="ccb", roles=[Role.CCB_MEMBER])
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(username="operator", roles=[Role.OPERATOR])
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", roles=[Role.VIEWER])
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as the given user."""
+
+    def signed_in(user, **client_options) -> Client:
+        client = Client(**client_options)
+        client.force_login(user)
+        return client
+
+    return signed_in
