@@ -70,3 +70,13 @@ def client_for():
         return client
 
     return signed_in
+
+
+@pytest.fixture
+def screenshot_dir():
+    """Where browser tests leave their screenshots, for a person to look at."""
+    from pathlib import Path
+
+    directory = Path(__file__).parent / "test-results" / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -1,0 +1,70 @@
+"""manage.py load_demo: the seed milestones, releases, committees and one user per role; twice changes nothing."""
+
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from committee.models import Committee, Seat
+from console.models import AuditEvent
+from milestones.models import Milestone
+from releases.models import Release
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_it_loads_the_demo_data_and_prints_the_users(data_dir, capsys):
+    call_command("load_demo")
+
+    assert Milestone.objects.count() == 32
+    no_level = Milestone.objects.get(jira_key="PREOPS-518")
+    assert (no_level.level, no_level.due_date.isoformat(), no_level.status) == (None, "2022-12-30", "To Do")
+    assert list(Release.objects.order_by("version").values_list("version", "status")) == [
+        ("v22.0.1", "supported"),
+        ("v23.0.0", "candidate"),
+    ]
+    policy = Committee.objects.get(slug="policy")
+    assert sorted(Seat.objects.filter(committee=policy).values_list("area", flat=True)) == [
+        "Execution",
+        "Middleware",
+        "Science Pipelines",
+        "Verification & Validation",
+    ]
+    passwords = json.loads((data_dir / "demo-users.json").read_text())
+    output = capsys.readouterr().out
+    for username, role in [("lead", "task-force-lead"), ("operator", "operator"), ("viewer", "viewer")]:
+        user = authenticate(username=username, password=passwords[username])
+        assert user is not None
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert f"{username:<10} {role:<18} {passwords[username]}" in output
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_running_it_twice_changes_nothing(data_dir, capsys):
+    call_command("load_demo")
+    events = AuditEvent.objects.count()
+    passwords = (data_dir / "demo-users.json").read_text()
+
+    call_command("load_demo")
+
+    assert "Demo data loaded: 0 change(s)." in capsys.readouterr().out
+    assert AuditEvent.objects.count() == events
+    assert (data_dir / "demo-users.json").read_text() == passwords
+    assert Milestone.objects.count() == 32
+    assert User.objects.count() == 6
+
+
+def test_every_demo_row_is_in_the_audit_trail(data_dir):
+    call_command("load_demo")
+
+    assert AuditEvent.objects.filter(action="milestone.created", actor_name="load_demo").count() == 32
+    assert AuditEvent.objects.filter(action="user.created").count() == 6
+    assert AuditEvent.objects.filter(action="release.created").count() == 2
