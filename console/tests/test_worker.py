@@ -31,8 +31,10 @@ def worker_queue(transactional_db):
     """A worker on a queue of its own, so that no other worker on the same broker takes the test's task."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "--app", "console", "worker", "--pool", "solo", "--queues", queue]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", f"{queue}@test"],
+        [
+            *(sys.executable, "-m", "celery", "--app", "console", "worker", "--pool", "solo", "--queues", queue),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", f"{queue}@test"),
+        ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url_of_this_test()},
         stdout=subprocess.PIPE,
