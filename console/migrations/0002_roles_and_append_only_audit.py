@@ -38,7 +38,7 @@ def create_role_groups(apps, schema_editor):
 
 def add_append_only_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(POSTGRES_TRIGGER)
+        schema_editor.execute(POSTGRES_TRIGGER, params=None)
     elif schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_TRIGGER)
 

@@ -26,6 +26,7 @@ def chromium_page():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (make test does)")
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     # Playwright runs an event loop in this thread; the ORM calls of the test itself are still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     # Playwright gives each launch a new, empty profile.
     with sync_playwright() as playwright:
@@ -44,3 +45,7 @@ def chromium_page():
             yield page
         finally:
             browser.close()
+            if previous is None:
+                del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
