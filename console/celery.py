@@ -4,6 +4,7 @@ Tasks carry the request id of whatever enqueued them, so that the worker's log
 lines and the audit rows of a task can be traced back to the request.
 """
 
+import logging
 import logging.config
 import os
 
@@ -38,3 +39,14 @@ def take_request_id(task=None, **kwargs) -> None:
     request_id = getattr(task.request, "console_request_id", None) if task else None
     request_id_var.set(request_id or new_request_id())
     user_var.set("")
+
+
+@signals.worker_ready.connect
+def announce_worker(sender=None, **kwargs) -> None:
+    """Beat first ticks after its interval; the dashboard should see a new worker at once."""
+    from console.services import worker_heartbeat_record
+
+    try:
+        worker_heartbeat_record(hostname=sender.hostname)
+    except Exception:
+        logging.getLogger("console.celery").exception("could not record the worker's first heartbeat")

@@ -72,9 +72,11 @@ def load_demo() -> DemoReport:
                 committee = committee_create(actor=None, name=name, slug=slug, kind=kind, areas=areas, source=SOURCE)
                 changes += 1
                 if kind == CommitteeKind.POLICY:
-                    seat_assign(actor=None, seat=committee.seats.get(area="Middleware"), holder=users["member"])
+                    seat_assign(
+                        actor=None, seat=committee.seats.get(area="Middleware"), holder=users["member"], source=SOURCE
+                    )
                 if kind == CommitteeKind.CHANGE_CONTROL:
-                    seat_assign(actor=None, seat=committee.seats.get(area="Chair"), holder=users["ccb"])
+                    seat_assign(actor=None, seat=committee.seats.get(area="Chair"), holder=users["ccb"], source=SOURCE)
     if created_passwords:
         known_passwords.update(created_passwords)
         password_file().write_text(json.dumps(known_passwords, indent=2))

@@ -255,7 +255,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: the broker is Redis in CI and production, a folder otherwise.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem"):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a real broker (Redis) in production mode")
 if CELERY_BROKER_URL.startswith("filesystem"):
