@@ -37,10 +37,11 @@ DEMO_RELEASES = (
     ("v23.0.0", ReleaseStatus.CANDIDATE, "Candidate for the DP0.2 reprocessing campaign."),
 )
 
+# name, slug, kind, seats, and which demo user holds which seat
 COMMITTEES = (
-    ("Policy committee", "policy", CommitteeKind.POLICY, POLICY_COMMITTEE_AREAS),
-    ("Change control board", "dmccb", CommitteeKind.CHANGE_CONTROL, ("Chair", "Member")),
-    ("Data production leadership team", "dplt", CommitteeKind.LEADERSHIP, ("Lead",)),
+    ("Policy committee", "policy", CommitteeKind.POLICY, POLICY_COMMITTEE_AREAS, {"Middleware": "member"}),
+    ("Change control board", "dmccb", CommitteeKind.CHANGE_CONTROL, ("Chair", "Member"), {"Chair": "ccb"}),
+    ("Data production leadership team", "dplt", CommitteeKind.LEADERSHIP, ("Lead",), {}),
 )
 
 
