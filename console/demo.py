@@ -68,16 +68,13 @@ def load_demo() -> DemoReport:
             if not Release.objects.filter(version=version).exists():
                 release_create(actor=None, version=version, status=status, notes=notes, source=SOURCE)
                 changes += 1
-        for name, slug, kind, areas in COMMITTEES:
+        for name, slug, kind, areas, holders in COMMITTEES:
             if not Committee.objects.filter(slug=slug).exists():
                 committee = committee_create(actor=None, name=name, slug=slug, kind=kind, areas=areas, source=SOURCE)
                 changes += 1
-                if kind == CommitteeKind.POLICY:
-                    seat_assign(
-                        actor=None, seat=committee.seats.get(area="Middleware"), holder=users["member"], source=SOURCE
-                    )
-                if kind == CommitteeKind.CHANGE_CONTROL:
-                    seat_assign(actor=None, seat=committee.seats.get(area="Chair"), holder=users["ccb"], source=SOURCE)
+                for area, username in holders.items():
+                    seat = committee.seats.get(area=area)
+                    seat_assign(actor=None, seat=seat, holder=users[username], source=SOURCE)
     if created_passwords:
         known_passwords.update(created_passwords)
         password_file().write_text(json.dumps(known_passwords, indent=2))
