@@ -14,3 +14,68 @@ POLICY_COMMITTEE_AREAS = (
     "Middleware",
     "Execution",
 )
+
+
+class QuorumRule(models.TextChoices):
+    EVERY_SEAT = "every-seat", "Every seat votes or abstains"
+    MAJORITY_OF_SEATS = "majority-of-seats", "More than half of the seats vote or abstain"
+
+
+class DecisionKind(models.TextChoices):
+    CAMPAIGN_POLICY = "campaign-policy", "Campaign policy"
+    PIPELINE_VERSION = "pipeline-version", "Pipeline version"
+    BACKPORT = "backport", "Patch / backport"
+    QA_TOOLING = "qa-tooling", "QA tooling version"
+    OPERATIONAL = "operational", "Operational"
+
+
+class DecisionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    ENDORSED = "endorsed", "Endorsed"
+    ENDORSEMENT_REFUSED = "endorsement-refused", "Endorsement refused"
+
+
+# Decision status -> the statuses a transition may take it to. Endorsement
+# applies to the policy committee's decisions only (checked by the service).
+DECISION_TRANSITIONS: dict[str, set[str]] = {
+    DecisionStatus.DRAFT: {DecisionStatus.OPEN},
+    DecisionStatus.OPEN: {DecisionStatus.APPROVED, DecisionStatus.REJECTED, DecisionStatus.EXPIRED},
+    DecisionStatus.APPROVED: {DecisionStatus.ENDORSED, DecisionStatus.ENDORSEMENT_REFUSED},
+    DecisionStatus.REJECTED: set(),
+    DecisionStatus.EXPIRED: set(),
+    DecisionStatus.ENDORSED: set(),
+    DecisionStatus.ENDORSEMENT_REFUSED: set(),
+}
+CLOSED_STATUSES = (
+    DecisionStatus.APPROVED,
+    DecisionStatus.REJECTED,
+    DecisionStatus.EXPIRED,
+    DecisionStatus.ENDORSED,
+    DecisionStatus.ENDORSEMENT_REFUSED,
+)
+
+DECISION_STATUS_COLOURS = {
+    DecisionStatus.DRAFT: "light",
+    DecisionStatus.OPEN: "warning",
+    DecisionStatus.APPROVED: "primary",
+    DecisionStatus.REJECTED: "danger",
+    DecisionStatus.EXPIRED: "secondary",
+    DecisionStatus.ENDORSED: "success",
+    DecisionStatus.ENDORSEMENT_REFUSED: "dark",
+}
+
+
+class VoteChoice(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class NotificationKind(models.TextChoices):
+    OPENED = "opened", "Decision opened"
+    VOTE_DUE = "vote-due", "Vote due within 2 days"
+    CLOSED = "closed", "Decision closed"

@@ -1,9 +1,20 @@
-"""Committees and their seats (the governance issue adds decisions, votes and delegates)."""
+"""Committees, their seats and delegates, and their decisions and votes."""
+
+from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
-from committee.choices import CommitteeKind
+from committee.choices import (
+    DECISION_STATUS_COLOURS,
+    CommitteeKind,
+    DecisionKind,
+    DecisionStatus,
+    NotificationKind,
+    QuorumRule,
+    VoteChoice,
+)
 
 
 class Committee(models.Model):
@@ -12,12 +23,16 @@ class Committee(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=50, unique=True)
     kind = models.CharField(max_length=20, choices=CommitteeKind.choices)
+    quorum = models.CharField(max_length=20, choices=QuorumRule.choices, default=QuorumRule.EVERY_SEAT)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("committee:committee-detail", kwargs={"slug": self.slug})
 
 
 class Seat(models.Model):
@@ -37,3 +52,128 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.committee}: {self.area}"
+
+
+class Delegation(models.Model):
+    """A seat holder names a delegate who may vote for the seat from ``starts_on`` to ``ends_on`` (inclusive)."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="delegations")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations")
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} for {self.seat} {self.starts_on}..{self.ends_on}"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class Decision(models.Model):
+    """A question put to a committee, with its proposal, votes and outcome."""
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    title = models.CharField(max_length=200)
+    proposal = models.TextField()
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    backport_request = models.ForeignKey(
+        "releases.BackportRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    campaigns = models.ManyToManyField("campaigns.Campaign", blank=True, related_name="decisions")
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.DRAFT)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome_summary = models.CharField(max_length=200, blank=True)
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    endorsed_at = models.DateTimeField(null=True, blank=True)
+    endorsement_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="decision_status_deadline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("committee:decision-detail", kwargs={"pk": self.pk})
+
+    @property
+    def status_colour(self) -> str:
+        return DECISION_STATUS_COLOURS[self.status]
+
+
+class Vote(models.Model):
+    """A seat's vote on a decision. A changed vote supersedes the earlier one; both stay."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="votes")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="votes")
+    choice = models.CharField(max_length=10, choices=VoteChoice.choices)
+    comment = models.TextField(blank=True)
+    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Set when a delegate cast the vote: the seat holder it was cast for.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cast_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cast_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "seat"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="vote_one_current_per_seat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat.area}: {self.choice} on {self.decision_id}"
+
+
+class DecisionNotification(models.Model):
+    """An e-mail sent about a decision (to one seat, for reminders), kept so that none is sent twice."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="notifications")
+    seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    recipients = models.JSONField(default=list)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision", "kind", "seat"],
+                condition=models.Q(seat__isnull=False),
+                name="notification_once_per_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["decision", "kind"],
+                condition=models.Q(seat__isnull=True),
+                name="notification_once_per_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for decision {self.decision_id}"

@@ -227,6 +227,8 @@ EMAIL_BACKEND = (
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campaign-console@localhost")
+# How the console's pages are reached from outside, for links in e-mails.
+CONSOLE_BASE_URL = (env_str("CONSOLE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 # API
 REST_FRAMEWORK = {
@@ -290,6 +292,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "console.tasks.record_worker_heartbeat",
         "schedule": 30.0,
         "options": {"expires": 25},
+    },
+    "close-expired-decisions": {
+        "task": "committee.tasks.close_expired_decisions",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "send-vote-reminders": {
+        "task": "committee.tasks.send_vote_reminders",
+        "schedule": 900.0,
+        "options": {"expires": 600},
     },
 }
 

@@ -7,3 +7,52 @@ class ReleaseStatus(models.TextChoices):
     SUPPORTED = "supported", "Supported"
     END_OF_SUPPORT = "end-of-support", "End of support"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Release status -> the statuses a transition may take it to. Approval comes
+# only from a pipeline-version decision of the policy committee.
+RELEASE_TRANSITIONS: dict[str, set[str]] = {
+    ReleaseStatus.CANDIDATE: {ReleaseStatus.APPROVED, ReleaseStatus.WITHDRAWN},
+    ReleaseStatus.APPROVED: {ReleaseStatus.SUPPORTED, ReleaseStatus.WITHDRAWN, ReleaseStatus.CANDIDATE},
+    ReleaseStatus.SUPPORTED: {ReleaseStatus.END_OF_SUPPORT, ReleaseStatus.WITHDRAWN},
+    ReleaseStatus.END_OF_SUPPORT: set(),
+    ReleaseStatus.WITHDRAWN: set(),
+}
+
+RELEASE_STATUS_COLOURS = {
+    ReleaseStatus.CANDIDATE: "info",
+    ReleaseStatus.APPROVED: "primary",
+    ReleaseStatus.SUPPORTED: "success",
+    ReleaseStatus.END_OF_SUPPORT: "secondary",
+    ReleaseStatus.WITHDRAWN: "dark",
+}
+
+
+class BackportStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    UNDER_REVIEW = "under-review", "Under review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    MERGED = "merged", "Merged"
+    SHIPPED = "shipped", "Shipped"
+
+
+# Review, approval and rejection follow from a change control board decision;
+# merging and shipping are recorded by people.
+BACKPORT_TRANSITIONS: dict[str, set[str]] = {
+    BackportStatus.PROPOSED: {BackportStatus.UNDER_REVIEW},
+    BackportStatus.UNDER_REVIEW: {BackportStatus.APPROVED, BackportStatus.REJECTED, BackportStatus.PROPOSED},
+    BackportStatus.APPROVED: {BackportStatus.MERGED},
+    BackportStatus.REJECTED: set(),
+    BackportStatus.MERGED: {BackportStatus.SHIPPED},
+    BackportStatus.SHIPPED: set(),
+}
+
+BACKPORT_STATUS_COLOURS = {
+    BackportStatus.PROPOSED: "info",
+    BackportStatus.UNDER_REVIEW: "warning",
+    BackportStatus.APPROVED: "primary",
+    BackportStatus.REJECTED: "danger",
+    BackportStatus.MERGED: "secondary",
+    BackportStatus.SHIPPED: "success",
+}

@@ -1,30 +1,156 @@
-"""Science pipelines releases (the releases issue extends this with backports and support windows)."""
+"""Science pipelines releases, their patches, and the backports that patches ship."""
 
 import re
+from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
-from releases.choices import ReleaseStatus
+from releases.choices import (
+    BACKPORT_STATUS_COLOURS,
+    RELEASE_STATUS_COLOURS,
+    BackportStatus,
+    ReleaseStatus,
+)
 
-VERSION_PATTERN = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+VERSION_PATTERN = re.compile(r"^v(\d{1,4})\.(\d{1,4})\.(\d{1,4})$")
+RFC_PATTERN = re.compile(r"^RFC-\d{1,6}$")
+TICKET_PATTERN = re.compile(r"^DM-\d{1,6}$")
+
+
+def parse_version(value: str) -> tuple[int, int, int]:
+    match = VERSION_PATTERN.match(value)
+    if not match:
+        raise ValidationError(f"{value!r} is not a release version like v23.0.1")
+    return int(match[1]), int(match[2]), int(match[3])
 
 
 def validate_version(value: str) -> None:
-    if not VERSION_PATTERN.match(value):
-        raise ValidationError(f"{value!r} is not a release version like v23.0.1")
+    parse_version(value)
+
+
+def validate_rfc_id(value: str) -> None:
+    if not RFC_PATTERN.match(value):
+        raise ValidationError(f"{value!r} is not an RFC id like RFC-812")
+
+
+def validate_ticket(value: str) -> None:
+    if not TICKET_PATTERN.match(value):
+        raise ValidationError(f"{value!r} is not a ticket like DM-34567")
 
 
 class Release(models.Model):
-    """A science pipelines release, e.g. v23.0.0, or a patch of one, e.g. v23.0.1."""
+    """A science pipelines release (v23.0.0), or a patch of one (v23.0.1, naming v23.0.0 as its base).
+
+    Ordered by version number, not by text: v23.0.10 comes after v23.0.9.
+    """
 
     version = models.CharField(max_length=32, unique=True, validators=[validate_version])
+    major = models.PositiveSmallIntegerField(editable=False)
+    minor = models.PositiveSmallIntegerField(editable=False)
+    patch = models.PositiveSmallIntegerField(editable=False)
+    base_release = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patches",
+        help_text="for a patch: the release it patches",
+    )
     status = models.CharField(max_length=20, choices=ReleaseStatus.choices, default=ReleaseStatus.CANDIDATE)
+    approved_on = models.DateField(null=True, blank=True)
+    support_until = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-major", "-minor", "-patch"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(base_release=models.F("id")), name="release_not_its_own_base"),
+        ]
 
     def __str__(self) -> str:
         return self.version
+
+    def save(self, *args, **kwargs):
+        self.major, self.minor, self.patch = parse_version(self.version)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("releases:release-detail", kwargs={"version": self.version})
+
+    @property
+    def is_patch(self) -> bool:
+        return self.base_release_id is not None
+
+    @property
+    def family_root_id(self) -> int:
+        """The release a family of patches hangs from (itself, for a major release)."""
+        return self.base_release_id or self.pk
+
+    @property
+    def status_colour(self) -> str:
+        return RELEASE_STATUS_COLOURS[self.status]
+
+    def support_days_left(self, today: date | None = None) -> int | None:
+        if self.support_until is None or self.status != ReleaseStatus.SUPPORTED:
+            return None
+        return (self.support_until - (today or date.today())).days
+
+
+class ReleaseApproval(models.Model):
+    """A release approved for one campaign, by a pipeline-version decision of the policy committee."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="approvals")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="release_approvals")
+    decision = models.ForeignKey("committee.Decision", on_delete=models.PROTECT, related_name="release_approvals")
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-approved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "campaign"], name="release_approval_once_per_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} for {self.campaign}"
+
+
+class BackportRequest(models.Model):
+    """A fix to be backported to a supported release, requested as an RFC and decided by the change control board."""
+
+    rfc_id = models.CharField("RFC", max_length=16, unique=True, validators=[validate_rfc_id])
+    ticket = models.CharField(max_length=16, validators=[validate_ticket])
+    title = models.CharField(max_length=200)
+    rationale = models.TextField()
+    target_release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="backport_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=BackportStatus.choices, default=BackportStatus.PROPOSED)
+    shipped_in = models.ForeignKey(
+        Release, null=True, blank=True, on_delete=models.PROTECT, related_name="shipped_backports"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=BackportStatus.SHIPPED, shipped_in__isnull=False)
+                | (~models.Q(status=BackportStatus.SHIPPED) & models.Q(shipped_in__isnull=True)),
+                name="backport_shipped_names_its_patch",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="backport_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rfc_id} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("releases:backport-detail", kwargs={"rfc_id": self.rfc_id})
+
+    @property
+    def status_colour(self) -> str:
+        return BACKPORT_STATUS_COLOURS[self.status]

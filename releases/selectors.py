@@ -1,9 +1,12 @@
-"""Reads of releases."""
+"""Reads of releases and backport requests."""
 
-from django.db.models import Count
+from datetime import date, timedelta
 
-from releases.choices import ReleaseStatus
-from releases.models import Release
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from campaigns.models import Campaign
+from releases.choices import BackportStatus, ReleaseStatus
+from releases.models import BackportRequest, Release, ReleaseApproval
 
 
 def release_counts_by_status() -> list[dict]:
@@ -11,3 +14,55 @@ def release_counts_by_status() -> list[dict]:
     rows = Release.objects.order_by().values("status").annotate(n=Count("id")).values_list("status", "n")
     counts = dict(rows)
     return [{"status": status, "label": status.label, "count": counts.get(status.value, 0)} for status in ReleaseStatus]
+
+
+def release_list() -> QuerySet[Release]:
+    """Releases, newest version first, with their base, campaign count and backport counts."""
+    return Release.objects.select_related("base_release").annotate(
+        campaign_count=Count("campaigns", distinct=True),
+        approved_campaign_count=Count("approvals", distinct=True),
+        pending_backport_count=Count(
+            "backport_requests",
+            filter=~Q(backport_requests__status__in=[BackportStatus.SHIPPED, BackportStatus.REJECTED]),
+            distinct=True,
+        ),
+    )
+
+
+def release_detail(version: str) -> Release:
+    """One release with what its page shows: patches, backports, approvals, campaigns, decisions."""
+    backports = BackportRequest.objects.select_related("requester", "shipped_in")
+    return (
+        Release.objects.select_related("base_release")
+        .prefetch_related(
+            Prefetch("patches", queryset=Release.objects.order_by("-patch")),
+            Prefetch("backport_requests", queryset=backports),
+            Prefetch("shipped_backports", queryset=backports),
+            Prefetch("approvals", queryset=ReleaseApproval.objects.select_related("campaign", "decision")),
+            Prefetch("campaigns", queryset=Campaign.objects.order_by("name")),
+            "decisions__committee",
+        )
+        .get(version=version)
+    )
+
+
+def release_is_approved_for(*, release: Release, campaign: Campaign) -> bool:
+    """Whether the policy committee approved this release for this campaign."""
+    return ReleaseApproval.objects.filter(release=release, campaign=campaign).exists()
+
+
+def releases_ending_support(*, today: date, within_days: int = 60) -> QuerySet[Release]:
+    return Release.objects.filter(
+        status=ReleaseStatus.SUPPORTED, support_until__lte=today + timedelta(days=within_days)
+    ).order_by("support_until")
+
+
+def backport_queue() -> QuerySet[BackportRequest]:
+    """Backport requests with their releases and requester (filter with ``BackportRequestFilter``)."""
+    return BackportRequest.objects.select_related("target_release", "shipped_in", "requester").order_by(
+        "-created_at", "-id"
+    )
+
+
+def backports_awaiting_review() -> QuerySet[BackportRequest]:
+    return backport_queue().filter(status__in=[BackportStatus.PROPOSED, BackportStatus.UNDER_REVIEW])

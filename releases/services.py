@@ -1,14 +1,39 @@
-"""Writes of releases."""
+"""Writes of releases, release approvals and backport requests.
+
+Each transition is one service: it locks the row, checks the transition table
+of ``releases/choices.py``, saves, and writes the audit row in the same
+transaction. Approving a release and deciding a backport happen only as the
+effects of a committee decision (``committee.services``), through the
+functions marked "effect of a decision" below.
+"""
+
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
-from releases.choices import ReleaseStatus
-from releases.models import Release, validate_version
+from console.transitions import require_transition
+from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
+from releases.models import BackportRequest, Release, ReleaseApproval, parse_version, validate_rfc_id, validate_ticket
+
+SUPPORT_PERIOD = timedelta(days=365)
+# Who records merges and shipments of backports.
+BACKPORT_RECORDERS = (Role.TASK_FORCE_LEAD, Role.CCB_MEMBER)
+# Who may ask for a backport: anyone with a working role.
+BACKPORT_REQUESTERS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER, Role.CCB_MEMBER, Role.OPERATOR)
+
+
+def _release_snapshot(release: Release) -> dict:
+    return {
+        "status": release.status,
+        "approved_on": release.approved_on.isoformat() if release.approved_on else None,
+        "support_until": release.support_until.isoformat() if release.support_until else None,
+    }
 
 
 @transaction.atomic
@@ -16,25 +41,263 @@ def release_create(
     *,
     actor: AbstractBaseUser | None,
     version: str,
+    base_release: Release | None = None,
     status: str = ReleaseStatus.CANDIDATE,
     notes: str = "",
     source: str = "system",
 ) -> Release:
-    """Record a release. People need the task force lead role; system imports pass no actor."""
+    """Record a release, or a patch of a supported release. People need the task force lead role."""
     if actor is not None:
         require_role(actor, Role.TASK_FORCE_LEAD, action="record releases")
     try:
-        validate_version(version)
+        major, minor, patch = parse_version(version)
     except ValidationError as error:
         raise InvalidInput(error.messages[0]) from None
     if Release.objects.filter(version=version).exists():
         raise Conflict(f"Release {version} exists already.")
-    release = Release.objects.create(version=version, status=status, notes=notes)
+    if base_release is not None:
+        base_release = Release.objects.select_for_update().get(pk=base_release.pk)
+        if base_release.is_patch:
+            raise InvalidInput(f"{base_release} is itself a patch; a patch names the release it patches.")
+        if (base_release.major, base_release.minor) != (major, minor) or base_release.patch >= patch:
+            raise InvalidInput(f"{version} cannot be a patch of {base_release}: it must be a later vX.Y.N of it.")
+        if base_release.status != ReleaseStatus.SUPPORTED:
+            raise Conflict(f"{base_release} is {base_release.status}; only a supported release gets patches.")
+    release = Release.objects.create(version=version, base_release=base_release, status=status, notes=notes)
     audit_record(
         actor=actor,
         action="release.created",
         obj=release,
-        after={"version": version, "status": status, "notes": notes},
+        after={"version": version, "base_release": str(base_release) if base_release else None, "status": status},
         system_actor=source,
     )
     return release
+
+
+def _release_move(
+    *, actor: AbstractBaseUser | None, release: Release, to: str, action: str, source: str = "system", **changes
+) -> Release:
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    require_transition(RELEASE_TRANSITIONS, release, release.status, to)
+    before = _release_snapshot(release)
+    release.status = to
+    for field, value in changes.items():
+        setattr(release, field, value)
+    release.save(update_fields=["status", *changes])
+    audit_record(
+        actor=actor, action=action, obj=release, before=before, after=_release_snapshot(release), system_actor=source
+    )
+    return release
+
+
+@transaction.atomic
+def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support_until: date | None = None) -> Release:
+    """An approved release enters support (by default one year from its approval)."""
+    require_role(actor, Role.TASK_FORCE_LEAD, action="put releases into support")
+    approved_on = release.approved_on or timezone.localdate()
+    return _release_move(
+        actor=actor,
+        release=release,
+        to=ReleaseStatus.SUPPORTED,
+        action="release.supported",
+        support_until=support_until or release.support_until or approved_on + SUPPORT_PERIOD,
+    )
+
+
+@transaction.atomic
+def release_end_support(*, actor: AbstractBaseUser, release: Release) -> Release:
+    require_role(actor, Role.TASK_FORCE_LEAD, action="end the support of releases")
+    return _release_move(actor=actor, release=release, to=ReleaseStatus.END_OF_SUPPORT, action="release.support-ended")
+
+
+@transaction.atomic
+def release_withdraw(*, actor: AbstractBaseUser, release: Release) -> Release:
+    require_role(actor, Role.TASK_FORCE_LEAD, action="withdraw releases")
+    return _release_move(actor=actor, release=release, to=ReleaseStatus.WITHDRAWN, action="release.withdrawn")
+
+
+@transaction.atomic
+def release_set_support_until(*, actor: AbstractBaseUser, release: Release, support_until: date) -> Release:
+    """Move the end of a release's support window."""
+    require_role(actor, Role.TASK_FORCE_LEAD, action="change support windows")
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if release.status in (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT):
+        raise Conflict(f"{release} is {release.status}; its support window is closed.")
+    if release.approved_on and support_until < release.approved_on:
+        raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({release.approved_on}).")
+    before = _release_snapshot(release)
+    release.support_until = support_until
+    release.save(update_fields=["support_until"])
+    audit_record(
+        actor=actor,
+        action="release.support-window-changed",
+        obj=release,
+        before=before,
+        after=_release_snapshot(release),
+    )
+    return release
+
+
+def release_approve_for_campaigns(
+    *, actor: AbstractBaseUser | None, release: Release, campaigns, decision, now: datetime
+) -> Release:
+    """Effect of an approved pipeline-version decision: the release is approved for those campaigns."""
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    source = f"decision #{decision.pk}"
+    if release.status == ReleaseStatus.CANDIDATE:
+        approved_on = timezone.localdate(now)
+        release = _release_move(
+            actor=actor,
+            release=release,
+            to=ReleaseStatus.APPROVED,
+            action="release.approved",
+            source=source,
+            approved_on=approved_on,
+            support_until=release.support_until or approved_on + SUPPORT_PERIOD,
+        )
+    elif release.status not in (ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED):
+        raise Conflict(f"{release} is {release.status}; it cannot be approved for a campaign.")
+    for campaign in campaigns:
+        _, created = ReleaseApproval.objects.get_or_create(
+            release=release, campaign=campaign, defaults={"decision": decision, "approved_at": now}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="release.approved-for-campaign",
+                obj=release,
+                after={"campaign": campaign.name, "decision": decision.pk},
+                system_actor=source,
+            )
+    return release
+
+
+def release_approvals_withdraw(*, actor: AbstractBaseUser | None, decision) -> None:
+    """Effect of a refused endorsement: the campaign approvals that the decision gave are withdrawn."""
+    for approval in ReleaseApproval.objects.select_related("release", "campaign").filter(decision=decision):
+        audit_record(
+            actor=actor,
+            action="release.approval-withdrawn",
+            obj=approval.release,
+            before={"campaign": approval.campaign.name, "decision": decision.pk},
+            system_actor=f"decision #{decision.pk}",
+        )
+        approval.delete()
+        release = approval.release
+        if release.status == ReleaseStatus.APPROVED and not release.approvals.exists():
+            _release_move(
+                actor=actor,
+                release=release,
+                to=ReleaseStatus.CANDIDATE,
+                action="release.approval-revoked",
+                source=f"decision #{decision.pk}",
+                approved_on=None,
+                support_until=None,
+            )
+
+
+@transaction.atomic
+def backport_request_create(
+    *,
+    actor: AbstractBaseUser,
+    rfc_id: str,
+    ticket: str,
+    title: str,
+    rationale: str,
+    target_release: Release,
+) -> BackportRequest:
+    """Ask for a fix to be backported to a supported release."""
+    require_role(actor, *BACKPORT_REQUESTERS, action="request backports")
+    for validate, value in ((validate_rfc_id, rfc_id), (validate_ticket, ticket)):
+        try:
+            validate(value)
+        except ValidationError as error:
+            raise InvalidInput(error.messages[0]) from None
+    if not title.strip() or not rationale.strip():
+        raise InvalidInput("A backport request needs a title and a rationale.")
+    target_release = Release.objects.select_for_update().get(pk=target_release.pk)
+    if target_release.status != ReleaseStatus.SUPPORTED:
+        raise Conflict(f"{target_release} is {target_release.status}; only a supported release takes backports.")
+    if BackportRequest.objects.filter(rfc_id=rfc_id).exists():
+        raise Conflict(f"{rfc_id} exists already.")
+    backport = BackportRequest.objects.create(
+        rfc_id=rfc_id,
+        ticket=ticket,
+        title=title.strip(),
+        rationale=rationale.strip(),
+        target_release=target_release,
+        requester=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="backport.requested",
+        obj=backport,
+        after={"rfc_id": rfc_id, "ticket": ticket, "target_release": target_release.version},
+    )
+    return backport
+
+
+def _backport_move(
+    *,
+    actor: AbstractBaseUser | None,
+    backport: BackportRequest,
+    to: str,
+    action: str,
+    source: str = "system",
+    **changes,
+) -> BackportRequest:
+    backport = BackportRequest.objects.select_for_update().get(pk=backport.pk)
+    require_transition(BACKPORT_TRANSITIONS, backport, backport.status, to)
+    before = {"status": backport.status}
+    backport.status = to
+    for field, value in changes.items():
+        setattr(backport, field, value)
+    backport.save(update_fields=["status", "updated_at", *changes])
+    after = {"status": to, **{field: str(value) for field, value in changes.items()}}
+    audit_record(actor=actor, action=action, obj=backport, before=before, after=after, system_actor=source)
+    return backport
+
+
+def backport_review_start(*, actor: AbstractBaseUser | None, backport: BackportRequest, decision) -> BackportRequest:
+    """Effect of opening a change control board decision about the backport."""
+    return _backport_move(
+        actor=actor,
+        backport=backport,
+        to=BackportStatus.UNDER_REVIEW,
+        action="backport.review-started",
+        source=f"decision #{decision.pk}",
+    )
+
+
+def backport_review_conclude(
+    *, actor: AbstractBaseUser | None, backport: BackportRequest, decision, approved: bool | None
+) -> BackportRequest:
+    """Effect of closing the board's decision: approved, rejected, or (``None``: expired) back to proposed."""
+    to = {True: BackportStatus.APPROVED, False: BackportStatus.REJECTED, None: BackportStatus.PROPOSED}[approved]
+    action = {True: "backport.approved", False: "backport.rejected", None: "backport.review-expired"}[approved]
+    return _backport_move(actor=actor, backport=backport, to=to, action=action, source=f"decision #{decision.pk}")
+
+
+@transaction.atomic
+def backport_mark_merged(*, actor: AbstractBaseUser, backport: BackportRequest) -> BackportRequest:
+    """The approved fix has been merged onto the release branch."""
+    require_role(actor, *BACKPORT_RECORDERS, action="record backport merges")
+    return _backport_move(actor=actor, backport=backport, to=BackportStatus.MERGED, action="backport.merged")
+
+
+@transaction.atomic
+def backport_ship(*, actor: AbstractBaseUser, backport: BackportRequest, patch_release: Release) -> BackportRequest:
+    """The merged fix ships in a patch release of the release it targets."""
+    require_role(actor, *BACKPORT_RECORDERS, action="record backport shipments")
+    backport = BackportRequest.objects.select_related("target_release").get(pk=backport.pk)
+    if not patch_release.is_patch or patch_release.base_release_id != backport.target_release.family_root_id:
+        family = Release.objects.get(pk=backport.target_release.family_root_id)
+        raise Conflict(
+            f"{backport.rfc_id} targets {backport.target_release}; it can ship only in a patch of {family}, "
+            f"not in {patch_release}."
+        )
+    if patch_release.status == ReleaseStatus.WITHDRAWN:
+        raise Conflict(f"{patch_release} is withdrawn.")
+    return _backport_move(
+        actor=actor, backport=backport, to=BackportStatus.SHIPPED, action="backport.shipped", shipped_in=patch_release
+    )

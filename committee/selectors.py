@@ -1,0 +1,64 @@
+"""Reads of committees and decisions."""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from committee.choices import DecisionStatus
+from committee.models import Committee, Decision, Delegation, Seat, Vote
+
+
+def committees_with_seats() -> QuerySet[Committee]:
+    seats = Seat.objects.select_related("holder").prefetch_related(
+        Prefetch("delegations", queryset=Delegation.objects.select_related("delegate").order_by("-starts_on"))
+    )
+    return Committee.objects.prefetch_related(Prefetch("seats", queryset=seats))
+
+
+def decision_list() -> QuerySet[Decision]:
+    """Decisions with committee, release, backport and vote counts (filter with ``DecisionFilter``)."""
+    current = Q(votes__superseded_at__isnull=True)
+    return (
+        Decision.objects.select_related("committee", "release", "backport_request", "proposed_by")
+        .prefetch_related("campaigns")
+        .annotate(
+            seat_count=Count("committee__seats", distinct=True),
+            approve_count=Count("votes", filter=current & Q(votes__choice="approve"), distinct=True),
+            reject_count=Count("votes", filter=current & Q(votes__choice="reject"), distinct=True),
+            abstain_count=Count("votes", filter=current & Q(votes__choice="abstain"), distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QuerySet[Decision]:
+    """Open decisions where a seat the user holds, or stands in for today, has no current vote."""
+    if not user.is_authenticated:
+        return Decision.objects.none()
+    my_seats = Seat.objects.filter(
+        Q(holder=user.pk)
+        | Q(delegations__delegate=user.pk, delegations__starts_on__lte=today, delegations__ends_on__gte=today)
+    )
+    voted = Vote.objects.filter(decision=OuterRef("decision_id"), seat=OuterRef("pk"), superseded_at__isnull=True)
+    waiting_seats = (
+        my_seats.filter(committee=OuterRef("committee_id")).annotate(decision_id=OuterRef("pk")).exclude(Exists(voted))
+    )
+    return decision_list().filter(status=DecisionStatus.OPEN).filter(Exists(waiting_seats)).order_by("deadline")
+
+
+def decisions_awaiting_votes() -> QuerySet[Decision]:
+    return decision_list().filter(status=DecisionStatus.OPEN).order_by("deadline")
+
+
+def decision_detail(pk: int) -> Decision:
+    """One decision with its committee's seats (holders, delegations) and every vote, current and superseded."""
+    seats = Seat.objects.select_related("holder").prefetch_related(
+        Prefetch("delegations", queryset=Delegation.objects.select_related("delegate"))
+    )
+    votes = Vote.objects.select_related("seat", "cast_by", "on_behalf_of").order_by("cast_at", "id")
+    return (
+        Decision.objects.select_related("committee", "release", "backport_request", "proposed_by", "endorsed_by")
+        .prefetch_related(Prefetch("committee__seats", queryset=seats), Prefetch("votes", queryset=votes), "campaigns")
+        .get(pk=pk)
+    )

@@ -1,0 +1,30 @@
+"""Filters shared by the backport queue page and its API."""
+
+from datetime import timedelta
+
+import django_filters
+from django.utils import timezone
+
+from releases.choices import BackportStatus, ReleaseStatus
+from releases.models import BackportRequest, Release
+
+
+class ReleaseFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ReleaseStatus.choices)
+
+    class Meta:
+        model = Release
+        fields = ["status"]
+
+
+class BackportRequestFilter(django_filters.FilterSet):
+    release = django_filters.CharFilter(field_name="target_release__version", label="Target release")
+    status = django_filters.MultipleChoiceFilter(choices=BackportStatus.choices)
+    older_than_days = django_filters.NumberFilter(method="filter_older_than", label="Older than (days)", min_value=0)
+
+    class Meta:
+        model = BackportRequest
+        fields = ["release", "status", "older_than_days"]
+
+    def filter_older_than(self, queryset, name, value):
+        return queryset.filter(created_at__lte=timezone.now() - timedelta(days=int(value)))
