@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from console.celery import app as celery_app
 from console.models import WorkerHeartbeat
 from console.tasks import record_worker_heartbeat
 
@@ -29,6 +30,7 @@ def database_url_of_this_test() -> str:
 @pytest.fixture
 def worker_queue(transactional_db):
     """A worker on a queue of its own, so that no other worker on the same broker takes the test's task."""
+    celery_app.conf.task_always_eager = False
     queue = f"test-{uuid.uuid4().hex[:12]}"
     worker = subprocess.Popen(
         [
