@@ -254,6 +254,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `kind`; name each choice set after its own.
+    "ENUM_NAME_OVERRIDES": {
+        "ReleaseStatusEnum": "releases.choices.ReleaseStatus",
+        "BackportStatusEnum": "releases.choices.BackportStatus",
+        "DecisionStatusEnum": "committee.choices.DecisionStatus",
+        "DecisionKindEnum": "committee.choices.DecisionKind",
+        "CommitteeKindEnum": "committee.choices.CommitteeKind",
+        "CampaignStatusEnum": "campaigns.choices.CampaignStatus",
+        "MilestoneStatusEnum": "milestones.choices.MilestoneStatus",
+    },
 }
 
 # Celery: the broker is Redis in CI and production, a folder otherwise.

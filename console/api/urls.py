@@ -3,11 +3,18 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from committee.api.views import CommitteeViewSet, DecisionViewSet, VoteViewSet
 from console.api.views import AuditEventViewSet, MeView, UserViewSet
+from releases.api.views import BackportRequestViewSet, ReleaseViewSet
 
 router = DefaultRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("backport-requests", BackportRequestViewSet, basename="backport-request")
+router.register("committees", CommitteeViewSet, basename="committee")
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("votes", VoteViewSet, basename="vote")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

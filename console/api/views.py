@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console import selectors, services
+from console.api.payload import validated_payload
 from console.api.serializers import AuditEventSerializer, RoleChangeSerializer, UserSerializer
 from console.filters import AuditEventFilter
 
@@ -31,10 +32,9 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.users_with_roles()
 
     def _change_role(self, request: Request, change) -> Response:
-        payload = RoleChangeSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        role = validated_payload(RoleChangeSerializer, request)["role"]
         target = self.get_object()
-        change(actor=request.user, user=target, role=payload.validated_data["role"])
+        change(actor=request.user, user=target, role=role)
         return Response(UserSerializer(self.get_queryset().get(pk=target.pk)).data)
 
     @extend_schema(request=RoleChangeSerializer, responses=UserSerializer)

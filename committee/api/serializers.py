@@ -1,0 +1,130 @@
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from campaigns.models import Campaign
+from committee.choices import DecisionKind, VoteChoice
+from committee.models import Committee, Decision, Delegation, Seat, Vote
+from releases.models import BackportRequest, Release
+
+
+class DelegationSerializer(serializers.ModelSerializer):
+    delegate = serializers.CharField(source="delegate.username")
+
+    class Meta:
+        model = Delegation
+        fields = ["id", "delegate", "starts_on", "ends_on"]
+
+
+class SeatSerializer(serializers.ModelSerializer):
+    holder = serializers.CharField(source="holder.username", allow_null=True, default=None)
+    delegations = DelegationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Seat
+        fields = ["id", "area", "holder", "delegations"]
+
+
+class CommitteeSerializer(serializers.ModelSerializer):
+    seats = SeatSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Committee
+        fields = ["id", "slug", "name", "kind", "quorum", "seats"]
+
+
+class DelegationCreateSerializer(serializers.Serializer):
+    seat = serializers.PrimaryKeyRelatedField(queryset=Seat.objects.all())
+    delegate = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    seat = serializers.CharField(source="seat.area")
+    cast_by = serializers.CharField(source="cast_by.username")
+    on_behalf_of = serializers.CharField(source="on_behalf_of.username", allow_null=True, default=None)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Vote
+        fields = [
+            "id",
+            "decision",
+            "seat",
+            "choice",
+            "comment",
+            "cast_by",
+            "on_behalf_of",
+            "cast_at",
+            "superseded_at",
+            "current",
+        ]
+
+    def get_current(self, vote: Vote) -> bool:
+        return vote.superseded_at is None
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
+    backport_request = serializers.SlugRelatedField(slug_field="rfc_id", read_only=True, allow_null=True)
+    campaigns = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    proposed_by = serializers.CharField(source="proposed_by.username", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "committee",
+            "kind",
+            "title",
+            "proposal",
+            "release",
+            "backport_request",
+            "campaigns",
+            "deadline",
+            "status",
+            "proposed_by",
+            "created_at",
+            "opened_at",
+            "closed_at",
+            "outcome_summary",
+            "endorsed_at",
+            "endorsement_note",
+        ]
+
+
+class DecisionDetailSerializer(DecisionSerializer):
+    votes = VoteSerializer(many=True, read_only=True)
+
+    class Meta(DecisionSerializer.Meta):
+        fields = [*DecisionSerializer.Meta.fields, "votes"]
+
+
+class DecisionCreateSerializer(serializers.Serializer):
+    committee = serializers.SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    title = serializers.CharField(max_length=200)
+    proposal = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    release = serializers.SlugRelatedField(
+        slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
+    )
+    backport_request = serializers.SlugRelatedField(
+        slug_field="rfc_id", queryset=BackportRequest.objects.all(), required=False, allow_null=True, default=None
+    )
+    campaigns = serializers.SlugRelatedField(
+        slug_field="name", queryset=Campaign.objects.all(), many=True, required=False, default=list
+    )
+
+
+class VoteCastSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=VoteChoice.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    seat = serializers.PrimaryKeyRelatedField(
+        queryset=Seat.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class EndorsementSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")

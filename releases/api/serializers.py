@@ -1,0 +1,89 @@
+from rest_framework import serializers
+
+from releases.models import BackportRequest, Release, ReleaseApproval
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    base_release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
+    support_days_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = [
+            "id",
+            "version",
+            "base_release",
+            "status",
+            "approved_on",
+            "support_until",
+            "support_days_left",
+            "notes",
+        ]
+
+    def get_support_days_left(self, release: Release) -> int | None:
+        return release.support_days_left()
+
+
+class ReleaseApprovalSerializer(serializers.ModelSerializer):
+    campaign = serializers.CharField(source="campaign.name")
+
+    class Meta:
+        model = ReleaseApproval
+        fields = ["campaign", "decision", "approved_at"]
+
+
+class ReleaseDetailSerializer(ReleaseSerializer):
+    approvals = ReleaseApprovalSerializer(many=True, read_only=True)
+
+    class Meta(ReleaseSerializer.Meta):
+        fields = [*ReleaseSerializer.Meta.fields, "approvals"]
+
+
+class ReleaseCreateSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=32)
+    base_release = serializers.SlugRelatedField(
+        slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SupportWindowSerializer(serializers.Serializer):
+    support_until = serializers.DateField()
+
+
+class MarkSupportedSerializer(serializers.Serializer):
+    support_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class BackportRequestSerializer(serializers.ModelSerializer):
+    target_release = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    shipped_in = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
+    requester = serializers.CharField(source="requester.username", read_only=True)
+
+    class Meta:
+        model = BackportRequest
+        fields = [
+            "id",
+            "rfc_id",
+            "ticket",
+            "title",
+            "rationale",
+            "target_release",
+            "requester",
+            "status",
+            "shipped_in",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BackportRequestCreateSerializer(serializers.Serializer):
+    rfc_id = serializers.CharField(max_length=16)
+    ticket = serializers.CharField(max_length=16)
+    title = serializers.CharField(max_length=200)
+    rationale = serializers.CharField()
+    target_release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all())
+
+
+class BackportShipSerializer(serializers.Serializer):
+    patch_release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all())

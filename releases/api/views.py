@@ -1,0 +1,97 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from console.api.payload import validated_payload
+from releases import selectors, services
+from releases.api.serializers import (
+    BackportRequestCreateSerializer,
+    BackportRequestSerializer,
+    BackportShipSerializer,
+    MarkSupportedSerializer,
+    ReleaseCreateSerializer,
+    ReleaseDetailSerializer,
+    ReleaseSerializer,
+    SupportWindowSerializer,
+)
+from releases.filters import BackportRequestFilter, ReleaseFilter
+
+
+class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Pipeline releases by version. Approval comes from a policy committee decision, not from here."""
+
+    lookup_field = "version"
+    lookup_value_regex = r"v\d+\.\d+\.\d+"
+    filterset_class = ReleaseFilter
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.release_list().prefetch_related("approvals__campaign")
+        return selectors.release_list()
+
+    def get_serializer_class(self):
+        return ReleaseDetailSerializer if self.action == "retrieve" else ReleaseSerializer
+
+    def _answer(self, release, code=status.HTTP_200_OK) -> Response:
+        return Response(ReleaseDetailSerializer(self.get_queryset().get(pk=release.pk)).data, status=code)
+
+    @extend_schema(request=ReleaseCreateSerializer, responses={201: ReleaseDetailSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_payload(ReleaseCreateSerializer, request)
+        release = services.release_create(actor=request.user, **data)
+        return self._answer(release, status.HTTP_201_CREATED)
+
+    @extend_schema(request=MarkSupportedSerializer, responses=ReleaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def supported(self, request: Request, version: str) -> Response:
+        data = validated_payload(MarkSupportedSerializer, request)
+        return self._answer(services.release_mark_supported(actor=request.user, release=self.get_object(), **data))
+
+    @extend_schema(request=None, responses=ReleaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="end-support")
+    def end_support(self, request: Request, version: str) -> Response:
+        return self._answer(services.release_end_support(actor=request.user, release=self.get_object()))
+
+    @extend_schema(request=None, responses=ReleaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, version: str) -> Response:
+        return self._answer(services.release_withdraw(actor=request.user, release=self.get_object()))
+
+    @extend_schema(request=SupportWindowSerializer, responses=ReleaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="support-window")
+    def support_window(self, request: Request, version: str) -> Response:
+        data = validated_payload(SupportWindowSerializer, request)
+        return self._answer(services.release_set_support_until(actor=request.user, release=self.get_object(), **data))
+
+
+class BackportRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Backport requests (RFCs). Review, approval and rejection follow from a change control board decision."""
+
+    serializer_class = BackportRequestSerializer
+    lookup_field = "rfc_id"
+    lookup_value_regex = r"RFC-\d+"
+    filterset_class = BackportRequestFilter
+
+    def get_queryset(self):
+        return selectors.backport_queue()
+
+    def _answer(self, backport, code=status.HTTP_200_OK) -> Response:
+        return Response(BackportRequestSerializer(self.get_queryset().get(pk=backport.pk)).data, status=code)
+
+    @extend_schema(request=BackportRequestCreateSerializer, responses={201: BackportRequestSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_payload(BackportRequestCreateSerializer, request)
+        return self._answer(services.backport_request_create(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=BackportRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, rfc_id: str) -> Response:
+        return self._answer(services.backport_mark_merged(actor=request.user, backport=self.get_object()))
+
+    @extend_schema(request=BackportShipSerializer, responses=BackportRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def ship(self, request: Request, rfc_id: str) -> Response:
+        data = validated_payload(BackportShipSerializer, request)
+        return self._answer(services.backport_ship(actor=request.user, backport=self.get_object(), **data))
