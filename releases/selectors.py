@@ -18,14 +18,19 @@ def release_counts_by_status() -> list[dict]:
 
 def release_list() -> QuerySet[Release]:
     """Releases, newest version first, with their base, campaign count and backport counts."""
-    return Release.objects.select_related("base_release").annotate(
-        campaign_count=Count("campaigns", distinct=True),
-        approved_campaign_count=Count("approvals", distinct=True),
-        pending_backport_count=Count(
-            "backport_requests",
-            filter=~Q(backport_requests__status__in=[BackportStatus.SHIPPED, BackportStatus.REJECTED]),
-            distinct=True,
-        ),
+    # Meta.ordering does not apply to aggregating queries; order explicitly.
+    return (
+        Release.objects.select_related("base_release")
+        .order_by("-major", "-minor", "-patch")
+        .annotate(
+            campaign_count=Count("campaigns", distinct=True),
+            approved_campaign_count=Count("approvals", distinct=True),
+            pending_backport_count=Count(
+                "backport_requests",
+                filter=~Q(backport_requests__status__in=[BackportStatus.SHIPPED, BackportStatus.REJECTED]),
+                distinct=True,
+            ),
+        )
     )
 
 
