@@ -8,6 +8,7 @@ Every transition locks the decision row, checks ``DECISION_TRANSITIONS``,
 writes its audit row, and applies its effects in the same transaction.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -41,6 +42,7 @@ from releases.services import (
 )
 
 VOTE_DUE_WITHIN = timedelta(days=2)
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -422,10 +424,18 @@ def decision_refuse_endorsement(*, actor: AbstractBaseUser, decision: Decision, 
 
 
 def _notify_on_commit(decision: Decision, kind: str) -> None:
+    """Enqueue the e-mail once the change is committed; a broker outage loses the e-mail, never the change."""
     from committee.tasks import send_decision_notification_task
 
     decision_id = decision.pk
-    transaction.on_commit(lambda: send_decision_notification_task.delay(decision_id, kind))
+
+    def enqueue() -> None:
+        try:
+            send_decision_notification_task.delay(decision_id, kind)
+        except Exception:
+            logger.exception("could not enqueue the %s notification of decision %s", kind, decision_id)
+
+    transaction.on_commit(enqueue)
 
 
 def _seat_voters(seat: Seat, day: date) -> list[User]:

@@ -3,33 +3,55 @@
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind
-from committee.models import Committee
-from committee.services import committee_create, seat_assign
+from campaigns.services import campaign_create
+from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, VoteChoice
+from committee.models import Committee, Decision
+from committee.services import (
+    committee_create,
+    decision_create,
+    decision_endorse,
+    decision_open,
+    seat_assign,
+    vote_cast,
+)
+from console.models import AuditEvent
 from console.roles import Role, ensure_role_groups
 from console.services import user_create
 from milestones.services import milestone_upsert, parse_milestone_table
 from releases.choices import ReleaseStatus
 from releases.models import Release
-from releases.services import release_create
+from releases.services import (
+    backport_mark_merged,
+    backport_request_create,
+    backport_ship,
+    release_create,
+    release_mark_supported,
+    release_set_support_until,
+)
 
 SOURCE = "load_demo"
 MILESTONE_TABLE = Path(__file__).parent / "demo_data" / "dp0_milestones.tsv"
 
-# One demo user per role, and an administrator.
+# One demo user per role, an administrator, and the other members of the committees.
 DEMO_USERS = (
     ("lead", "Task Force", "Lead", Role.TASK_FORCE_LEAD),
-    ("member", "Policy", "Member", Role.COMMITTEE_MEMBER),
-    ("ccb", "Board", "Member", Role.CCB_MEMBER),
+    ("member", "Middleware", "Representative", Role.COMMITTEE_MEMBER),
+    ("ccb", "Board", "Chair", Role.CCB_MEMBER),
     ("operator", "Pipeline", "Operator", Role.OPERATOR),
     ("viewer", "Status", "Reader", Role.VIEWER),
     ("admin", "Console", "Administrator", None),
+    ("pipelines", "Science Pipelines", "Representative", Role.COMMITTEE_MEMBER),
+    ("validation", "V&V", "Representative", Role.COMMITTEE_MEMBER),
+    ("execution", "Execution", "Representative", Role.COMMITTEE_MEMBER),
+    ("board", "Board", "Member", Role.CCB_MEMBER),
 )
 
 DEMO_RELEASES = (
@@ -39,9 +61,26 @@ DEMO_RELEASES = (
 
 # name, slug, kind, seats, and which demo user holds which seat
 COMMITTEES = (
-    ("Policy committee", "policy", CommitteeKind.POLICY, POLICY_COMMITTEE_AREAS, {"Middleware": "member"}),
-    ("Change control board", "dmccb", CommitteeKind.CHANGE_CONTROL, ("Chair", "Member"), {"Chair": "ccb"}),
-    ("Data production leadership team", "dplt", CommitteeKind.LEADERSHIP, ("Lead",), {}),
+    (
+        "Policy committee",
+        "policy",
+        CommitteeKind.POLICY,
+        POLICY_COMMITTEE_AREAS,
+        {
+            "Science Pipelines": "pipelines",
+            "Verification & Validation": "validation",
+            "Middleware": "member",
+            "Execution": "execution",
+        },
+    ),
+    (
+        "Change control board",
+        "dmccb",
+        CommitteeKind.CHANGE_CONTROL,
+        ("Chair", "Member"),
+        {"Chair": "ccb", "Member": "board"},
+    ),
+    ("Data production leadership team", "dplt", CommitteeKind.LEADERSHIP, ("Lead",), {"Lead": "lead"}),
 )
 
 
@@ -57,24 +96,23 @@ def password_file() -> Path:
 
 def load_demo() -> DemoReport:
     known_passwords = json.loads(password_file().read_text()) if password_file().exists() else {}
-    changes = 0
+    events_before = AuditEvent.objects.count()
     with transaction.atomic():
         ensure_role_groups()
         users, created_passwords = _demo_users(known_passwords)
-        changes += len(created_passwords)
         for row in parse_milestone_table(MILESTONE_TABLE.read_text()):
-            changes += milestone_upsert(actor=None, row=row, source=SOURCE) is not None
+            milestone_upsert(actor=None, row=row, source=SOURCE)
         for version, status, notes in DEMO_RELEASES:
             if not Release.objects.filter(version=version).exists():
                 release_create(actor=None, version=version, status=status, notes=notes, source=SOURCE)
-                changes += 1
         for name, slug, kind, areas, holders in COMMITTEES:
             if not Committee.objects.filter(slug=slug).exists():
                 committee = committee_create(actor=None, name=name, slug=slug, kind=kind, areas=areas, source=SOURCE)
-                changes += 1
                 for area, username in holders.items():
                     seat = committee.seats.get(area=area)
                     seat_assign(actor=None, seat=seat, holder=users[username], source=SOURCE)
+        if not Decision.objects.exists():
+            _governance_history(users)
     if created_passwords:
         known_passwords.update(created_passwords)
         password_file().write_text(json.dumps(known_passwords, indent=2))
@@ -83,7 +121,8 @@ def load_demo() -> DemoReport:
         (username, role.value if role else "staff", known_passwords.get(username, "(set before; unchanged)"))
         for username, _, _, role in DEMO_USERS
     ]
-    return DemoReport(users=listed, changes=changes)
+    # Every change the demo makes goes through a service, and so into the audit trail.
+    return DemoReport(users=listed, changes=AuditEvent.objects.count() - events_before)
 
 
 def _demo_users(known_passwords: dict[str, str]) -> tuple[dict[str, User], dict[str, str]]:
@@ -105,3 +144,92 @@ def _demo_users(known_passwords: dict[str, str]) -> tuple[dict[str, User], dict[
             created[username] = password
         users[username] = user
     return users, created
+
+
+def _governance_history(users: dict[str, User]) -> None:
+    """A realistic record: v23.0.0 chosen, endorsed and supported, one backport shipped in v23.0.1,
+    one under review, and an open decision that waits for the demo committee member's vote."""
+    now = timezone.now()
+    policy = Committee.objects.get(slug="policy")
+    board = Committee.objects.get(slug="dmccb")
+    v22 = Release.objects.get(version="v22.0.1")
+    v23 = Release.objects.get(version="v23.0.0")
+    release_set_support_until(actor=users["lead"], release=v22, support_until=timezone.localdate() + timedelta(days=45))
+    campaign = campaign_create(
+        actor=users["operator"],
+        name="DP0.2 reprocessing",
+        description="Reprocess the DC2 simulated images at the IDF for Data Preview 0.2.",
+        source=SOURCE,
+    )
+
+    choose_v23 = decision_create(
+        actor=users["pipelines"],
+        committee=policy,
+        kind=DecisionKind.PIPELINE_VERSION,
+        title="Use v23.0.0 for the DP0.2 reprocessing",
+        proposal="The weekly w.2021.40 passed the RC2 mini run with no regression; tag it v23.0.0 and use it.",
+        deadline=now + timedelta(days=7),
+        release=v23,
+        campaigns=[campaign],
+    )
+    decision_open(actor=users["pipelines"], decision=choose_v23)
+    for username, choice, comment in (
+        ("pipelines", VoteChoice.APPROVE, "RC2 mini run clean."),
+        ("validation", VoteChoice.APPROVE, "faro metrics within the design specifications."),
+        ("member", VoteChoice.APPROVE, "Middleware is ready for it."),
+        ("execution", VoteChoice.ABSTAIN, "No objection; the IDF quota is the open question."),
+    ):
+        vote_cast(actor=users[username], decision=choose_v23, choice=choice, comment=comment)
+    decision_endorse(actor=users["lead"], decision=choose_v23, note="Endorsed at the DPLT meeting.")
+    release_mark_supported(actor=users["lead"], release=v23)
+
+    shipped = backport_request_create(
+        actor=users["operator"],
+        rfc_id="RFC-812",
+        ticket="DM-32145",
+        title="Fix the sky-correction crash on empty patches",
+        rationale="About 2% of the step-2 quanta fail on patches without sources.",
+        target_release=v23,
+    )
+    _board_decides(board, users, shipped, votes=(("ccb", VoteChoice.APPROVE), ("board", VoteChoice.APPROVE)))
+    backport_mark_merged(actor=users["ccb"], backport=shipped)
+    patch = release_create(actor=users["lead"], version="v23.0.1", base_release=v23, notes="First patch of v23.0.0.")
+    backport_ship(actor=users["ccb"], backport=shipped, patch_release=patch)
+
+    pending = backport_request_create(
+        actor=users["operator"],
+        rfc_id="RFC-840",
+        ticket="DM-32456",
+        title="Write the butler registry in batches during ingest",
+        rationale="Ingest of the DP0.2 raws takes three days; batching makes it hours.",
+        target_release=v23,
+    )
+    _board_decides(board, users, pending, votes=(("board", VoteChoice.APPROVE),))
+
+    qa_tooling = decision_create(
+        actor=users["validation"],
+        committee=policy,
+        kind=DecisionKind.QA_TOOLING,
+        title="Run faro w.2021.44 on every DP0.2 step",
+        proposal="Use faro from w.2021.44 for the DP0.2 QA and run it at the IDF after each step.",
+        deadline=now + timedelta(days=5),
+        campaigns=[campaign],
+    )
+    decision_open(actor=users["validation"], decision=qa_tooling)
+    for username in ("pipelines", "validation", "execution"):
+        vote_cast(actor=users[username], decision=qa_tooling, choice=VoteChoice.APPROVE)
+
+
+def _board_decides(board: Committee, users: dict[str, User], backport, *, votes) -> None:
+    decision = decision_create(
+        actor=users["ccb"],
+        committee=board,
+        kind=DecisionKind.BACKPORT,
+        title=f"Backport {backport.rfc_id} to v23.0",
+        proposal=f"Backport {backport.ticket} ({backport.title}) onto the v23.0 branch.",
+        deadline=timezone.now() + timedelta(days=10),
+        backport_request=backport,
+    )
+    decision_open(actor=users["ccb"], decision=decision)
+    for username, choice in votes:
+        vote_cast(actor=users[username], decision=decision, choice=choice)

@@ -6,11 +6,15 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
-from committee.models import Committee, Seat
+from campaigns.models import Campaign
+from committee.models import Committee, Decision, Seat
+from committee.selectors import decisions_awaiting_vote_of
 from console.models import AuditEvent
 from milestones.models import Milestone
-from releases.models import Release
+from releases.models import BackportRequest, Release
+from releases.selectors import release_is_approved_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +31,10 @@ def test_it_loads_the_demo_data_and_prints_the_users(data_dir, capsys):
     assert Milestone.objects.count() == 32
     no_level = Milestone.objects.get(jira_key="PREOPS-518")
     assert (no_level.level, no_level.due_date.isoformat(), no_level.status) == (None, "2022-12-30", "To Do")
-    assert list(Release.objects.order_by("version").values_list("version", "status")) == [
+    assert list(Release.objects.values_list("version", "status")) == [
+        ("v23.0.1", "candidate"),
+        ("v23.0.0", "supported"),
         ("v22.0.1", "supported"),
-        ("v23.0.0", "candidate"),
     ]
     policy = Committee.objects.get(slug="policy")
     assert sorted(Seat.objects.filter(committee=policy).values_list("area", flat=True)) == [
@@ -59,12 +64,28 @@ def test_running_it_twice_changes_nothing(data_dir, capsys):
     assert AuditEvent.objects.count() == events
     assert (data_dir / "demo-users.json").read_text() == passwords
     assert Milestone.objects.count() == 32
-    assert User.objects.count() == 6
+    assert User.objects.count() == 10
 
 
 def test_every_demo_row_is_in_the_audit_trail(data_dir):
     call_command("load_demo")
 
     assert AuditEvent.objects.filter(action="milestone.created", actor_name="load_demo").count() == 32
-    assert AuditEvent.objects.filter(action="user.created").count() == 6
-    assert AuditEvent.objects.filter(action="release.created").count() == 2
+    assert AuditEvent.objects.filter(action="user.created").count() == 10
+    assert AuditEvent.objects.filter(action="release.created").count() == 3
+
+
+def test_it_loads_a_governance_history(data_dir):
+    call_command("load_demo")
+
+    v23 = Release.objects.get(version="v23.0.0")
+    assert v23.status == "supported"
+    chosen = Decision.objects.get(kind="pipeline-version")
+    assert (chosen.status, chosen.votes.count()) == ("endorsed", 4)
+    assert release_is_approved_for(release=v23, campaign=Campaign.objects.get(name="DP0.2 reprocessing"))
+    assert BackportRequest.objects.get(rfc_id="RFC-812").shipped_in.version == "v23.0.1"
+    assert BackportRequest.objects.get(rfc_id="RFC-840").status == "under-review"
+    today = timezone.localdate()
+    for username in ("member", "ccb"):
+        awaiting = decisions_awaiting_vote_of(User.objects.get(username=username), today=today)
+        assert awaiting.count() == 1, username
