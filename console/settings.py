@@ -274,10 +274,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     _BROKER_DIR = DATA_DIR / "broker"
     (_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
     (_BROKER_DIR / "processed").mkdir(parents=True, exist_ok=True)
+    (_BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
