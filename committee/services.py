@@ -249,6 +249,8 @@ def vote_cast(
     eligible = seats_voted_for_by(actor, decision.committee, timezone.localdate(now))
     if seat is not None:
         eligible = [(held, holder) for held, holder in eligible if held.pk == seat.pk]
+        if not eligible:
+            raise NotPermitted(f"{actor.get_username()} may not vote for the seat {seat.area}.")
     if not eligible:
         raise NotPermitted(
             f"{actor.get_username()} holds no seat of the {decision.committee} and is no active delegate of one."
@@ -412,6 +414,8 @@ def decision_endorse(*, actor: AbstractBaseUser, decision: Decision, note: str =
 @transaction.atomic
 def decision_refuse_endorsement(*, actor: AbstractBaseUser, decision: Decision, note: str) -> Decision:
     """The leadership team refuses to endorse; the release approvals the decision gave are withdrawn."""
+    if not _may_endorse(actor):
+        raise NotPermitted("Only a member of the leadership team may endorse decisions.")
     if not note.strip():
         raise InvalidInput("Say why the endorsement is refused.")
     decision = _endorsement(actor=actor, decision=decision, to=DecisionStatus.ENDORSEMENT_REFUSED, note=note)

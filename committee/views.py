@@ -1,0 +1,364 @@
+"""Pages of the committee app: decisions, their votes, the decision register and the committees.
+
+Views parse input and call one service; the services check who may do what
+and raise domain errors, which ``DomainErrorMiddleware`` turns into a 403 page
+or a message. The checks made here only decide which buttons to draw.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from committee import exports, selectors, services
+from committee.choices import CommitteeKind, DecisionKind, DecisionStatus, QuorumRule
+from committee.filters import DecisionFilter
+from committee.forms import (
+    VOTING_COMMITTEE_KINDS,
+    DecisionCreateForm,
+    DelegationForm,
+    EndorsementForm,
+    VoteForm,
+    form_errors_text,
+)
+from committee.models import Committee, Decision, Delegation, Seat, Vote
+from console.errors import DomainError, NotPermitted
+from console.roles import Role, user_has_role
+from console.selectors import audit_events_for
+
+DECISIONS_PER_PAGE = 50
+
+
+# Who sees which button ------------------------------------------------------------
+
+
+def _proposable_committees(user: AbstractBaseUser) -> QuerySet[Committee]:
+    """The committees the user may propose decisions to: all voting ones for the lead, else those they sit on."""
+    committees = Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS)
+    if user_has_role(user, Role.TASK_FORCE_LEAD):
+        return committees
+    return committees.filter(seats__holder=user.pk).distinct()
+
+
+def _may_endorse(user: AbstractBaseUser) -> bool:
+    return user.is_staff or Seat.objects.filter(committee__kind=CommitteeKind.LEADERSHIP, holder=user.pk).exists()
+
+
+# Decisions -------------------------------------------------------------------------
+
+
+def decision_list(request: HttpRequest) -> HttpResponse:
+    decision_filter = DecisionFilter(request.GET, queryset=selectors.decision_list())
+    page = Paginator(decision_filter.qs, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "committee/decision_list.html",
+        {
+            "awaiting": selectors.decisions_awaiting_vote_of(request.user, today=timezone.localdate()),
+            "filter": decision_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "committees": Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS),
+            "kinds": DecisionKind.choices,
+            "statuses": DecisionStatus.choices,
+            "may_propose": _proposable_committees(request.user).exists(),
+        },
+    )
+
+
+def decision_create(request: HttpRequest) -> HttpResponse:
+    committees = _proposable_committees(request.user)
+    if not committees.exists():
+        raise NotPermitted("Only a member of a committee or the task force lead may propose decisions.")
+    form = DecisionCreateForm(request.POST or None, committees=committees)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision = services.decision_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            if isinstance(error, NotPermitted):
+                raise
+            # Kept on this page, so that the proposal typed in is not lost.
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Decision #{decision.pk} drafted. Open it for votes when it is ready.")
+            return redirect(decision)
+    return render(request, "committee/decision_create.html", {"form": form})
+
+
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _decision_or_404(pk)
+    is_policy_decision = decision.committee.kind == CommitteeKind.POLICY
+    return render(
+        request,
+        "committee/decision_detail.html",
+        {
+            "decision": decision,
+            "panel": _votes_panel(request, decision),
+            "may_open": decision.status == DecisionStatus.DRAFT
+            and (decision.proposed_by_id == request.user.pk or user_has_role(request.user, Role.TASK_FORCE_LEAD)),
+            "may_endorse": decision.status == DecisionStatus.APPROVED
+            and is_policy_decision
+            and _may_endorse(request.user),
+            "awaits_endorsement": decision.status == DecisionStatus.APPROVED and is_policy_decision,
+            "events": audit_events_for(decision),
+        },
+    )
+
+
+@require_POST
+def decision_open(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = services.decision_open(actor=request.user, decision=get_object_or_404(Decision, pk=pk))
+    messages.success(
+        request, f"Decision #{decision.pk} is open for votes until {decision.deadline:%Y-%m-%d %H:%M} UTC."
+    )
+    return redirect(decision)
+
+
+@require_POST
+def decision_endorse(request: HttpRequest, pk: int) -> HttpResponse:
+    return _endorsement(request, pk, services.decision_endorse, "endorsed")
+
+
+@require_POST
+def decision_refuse_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
+    return _endorsement(request, pk, services.decision_refuse_endorsement, "refused endorsement")
+
+
+def _endorsement(request: HttpRequest, pk: int, service, verb: str) -> HttpResponse:
+    decision = get_object_or_404(Decision, pk=pk)
+    form = EndorsementForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+    else:
+        service(actor=request.user, decision=decision, note=form.cleaned_data["note"])
+        messages.success(request, f"Decision #{decision.pk} {verb}.")
+    return redirect(decision)
+
+
+@require_POST
+def decision_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cast a vote. An htmx request gets the re-rendered votes panel back, with the refusal if there is one."""
+    decision = get_object_or_404(Decision.objects.select_related("committee"), pk=pk)
+    is_htmx = request.headers.get("HX-Request") == "true"
+    form = VoteForm(request.POST, committee=decision.committee)
+    error = ""
+    if not form.is_valid():
+        error = form_errors_text(form)
+    else:
+        try:
+            vote = services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
+        except DomainError as refused:
+            if not is_htmx and isinstance(refused, NotPermitted):
+                raise
+            error = str(refused)
+    if is_htmx:
+        # Read again: the vote may have closed the decision.
+        decision = _decision_or_404(pk)
+        return render(
+            request, "committee/_votes_panel.html", {"panel": _votes_panel(request, decision, error=error, oob=True)}
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Your vote ({vote.get_choice_display()}) for {vote.seat.area} is recorded.")
+    return redirect(decision)
+
+
+def _decision_or_404(pk: int) -> Decision:
+    try:
+        return selectors.decision_detail(pk)
+    except Decision.DoesNotExist:
+        raise Http404(f"No decision #{pk}.") from None
+
+
+@dataclass
+class SeatVotes:
+    """One row of the votes panel: a seat, who stands in for it today, its current vote and the ones it replaced."""
+
+    seat: Seat
+    delegates: list[Delegation]
+    current: Vote | None = None
+    superseded: list[Vote] = field(default_factory=list)
+
+
+@dataclass
+class VotesPanel:
+    decision: Decision
+    rows: list[SeatVotes]
+    approve: int
+    reject: int
+    abstain: int
+    voting_seats: list[tuple[Seat, User | None]]
+    deadline_passed: bool
+    error: str = ""
+    oob: bool = False
+
+    @property
+    def seat_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def rule(self) -> str:
+        return QuorumRule(self.decision.committee.quorum).label
+
+    @property
+    def my_seat_ids(self) -> set[int]:
+        return {seat.pk for seat, _ in self.voting_seats}
+
+    @property
+    def may_vote(self) -> bool:
+        return bool(self.voting_seats) and not self.deadline_passed
+
+
+def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", oob: bool = False) -> VotesPanel:
+    """The votes panel of a decision read through ``selectors.decision_detail`` (no further query per seat)."""
+    today = timezone.localdate()
+    rows = {seat.pk: SeatVotes(seat, _active_delegations(seat, today)) for seat in decision.committee.seats.all()}
+    for vote in decision.votes.all():
+        row = rows.get(vote.seat_id)
+        if row is None:
+            continue
+        if vote.superseded_at is None:
+            row.current = vote
+        else:
+            row.superseded.append(vote)
+    current = [row.current.choice for row in rows.values() if row.current]
+    is_open = decision.status == DecisionStatus.OPEN
+    return VotesPanel(
+        decision=decision,
+        rows=list(rows.values()),
+        approve=current.count("approve"),
+        reject=current.count("reject"),
+        abstain=current.count("abstain"),
+        voting_seats=services.seats_voted_for_by(request.user, decision.committee, today) if is_open else [],
+        deadline_passed=decision.deadline <= timezone.now(),
+        error=error,
+        oob=oob,
+    )
+
+
+def _active_delegations(seat: Seat, today: date) -> list[Delegation]:
+    return [delegation for delegation in seat.delegations.all() if delegation.is_active_on(today)]
+
+
+# The register and its exports ---------------------------------------------------------
+
+
+def _register_decisions(request: HttpRequest) -> tuple[DecisionFilter, list[Decision]]:
+    decision_filter = DecisionFilter(request.GET, queryset=selectors.decision_list())
+    return decision_filter, list(decision_filter.qs)
+
+
+def _outcome(decision: Decision) -> str:
+    if decision.outcome_summary:
+        return decision.outcome_summary
+    return (
+        f"{decision.approve_count} approve, {decision.reject_count} reject, {decision.abstain_count} abstain"
+        f" of {decision.seat_count} seats so far"
+    )
+
+
+def _register_row(decision: Decision) -> list[str]:
+    def when(moment) -> str:
+        return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
+
+    return [
+        str(decision.pk),
+        when(decision.opened_at),
+        decision.committee.name,
+        decision.get_kind_display(),
+        decision.title,
+        decision.get_status_display(),
+        _outcome(decision),
+        when(decision.closed_at),
+        when(decision.endorsed_at),
+    ]
+
+
+def decision_register(request: HttpRequest) -> HttpResponse:
+    decision_filter, decisions = _register_decisions(request)
+    for decision in decisions:
+        decision.outcome = _outcome(decision)
+    return render(
+        request,
+        "committee/decision_register.html",
+        {
+            "filter": decision_filter,
+            "decisions": decisions,
+            "query": request.GET.urlencode(),
+            "committees": Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS),
+            "kinds": DecisionKind.choices,
+            "statuses": DecisionStatus.choices,
+        },
+    )
+
+
+def decision_register_csv(request: HttpRequest) -> HttpResponse:
+    _, decisions = _register_decisions(request)
+    text = exports.csv_text(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
+    return _download(text, "text/csv", "csv")
+
+
+def decision_register_markdown(request: HttpRequest) -> HttpResponse:
+    _, decisions = _register_decisions(request)
+    text = exports.markdown_table(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
+    return _download(text, "text/markdown", "md")
+
+
+def _download(text: str, content_type: str, extension: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    filename = f"decision-register-{timezone.localdate():%Y-%m-%d}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Committees and delegations ----------------------------------------------------------
+
+
+def committee_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    committees = selectors.committees_with_seats()
+    if slug is not None:
+        committees = committees.filter(slug=slug)
+    committees = list(committees)
+    if slug is not None and not committees:
+        raise Http404(f"No committee {slug!r}.")
+    today = timezone.localdate()
+    for committee in committees:
+        for seat in committee.seats.all():
+            seat.active_delegations = _active_delegations(seat, today)
+    return render(
+        request,
+        "committee/committee_list.html",
+        {
+            "committees": committees,
+            "today": today,
+            "is_lead": user_has_role(request.user, Role.TASK_FORCE_LEAD),
+            "single": slug is not None,
+        },
+    )
+
+
+@require_POST
+def delegation_create(request: HttpRequest, seat_pk: int) -> HttpResponse:
+    seat = get_object_or_404(Seat.objects.select_related("committee"), pk=seat_pk)
+    form = DelegationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+    else:
+        delegation = services.delegation_create(actor=request.user, seat=seat, **form.cleaned_data)
+        messages.success(
+            request,
+            f"{delegation.delegate.get_username()} may vote for {seat} "
+            f"from {delegation.starts_on:%Y-%m-%d} to {delegation.ends_on:%Y-%m-%d}.",
+        )
+    return redirect(f"{reverse('committee:committee-list')}#seat-{seat.pk}")
