@@ -1,13 +1,12 @@
 """Pages of the console itself: dashboard, audit trail, people and roles, account, health."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,20 +14,26 @@ from console import health, selectors, services
 from console.filters import AuditEventFilter
 from console.forms import RoleForm
 from console.roles import Role
+from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
 from milestones.selectors import milestone_summary
-from releases.selectors import release_counts_by_status
+from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    today = date.today()
+    """The task force lead's screen: what waits for a decision, what slips, what changed."""
+    today = timezone.localdate()
     return render(
         request,
         "console/dashboard.html",
         {
             "today": today,
+            "awaiting_my_vote": list(decisions_awaiting_vote_of(request.user, today=today)[:5]),
+            "open_decisions": list(decisions_awaiting_votes()[:5]),
+            "backports_awaiting_review": list(backports_awaiting_review()[:5]),
+            "support_ending": list(releases_ending_support(today=today, within_days=60)[:5]),
             "milestones": milestone_summary(today=today),
             "releases": release_counts_by_status(),
-            "recent_events": selectors.audit_events().select_related(None)[:8],
+            "recent_events": selectors.audit_events()[:8],
         },
     )
 

@@ -20,7 +20,10 @@ class ReleaseFilter(django_filters.FilterSet):
 class BackportRequestFilter(django_filters.FilterSet):
     release = django_filters.CharFilter(field_name="target_release__version", label="Target release")
     status = django_filters.MultipleChoiceFilter(choices=BackportStatus.choices)
-    older_than_days = django_filters.NumberFilter(method="filter_older_than", label="Older than (days)", min_value=0)
+    # The ceiling keeps timedelta() from overflowing (a 500) on an absurd number.
+    older_than_days = django_filters.NumberFilter(
+        method="filter_older_than", label="Older than (days)", min_value=0, max_value=36500
+    )
 
     class Meta:
         model = BackportRequest

@@ -69,5 +69,10 @@ def backport_queue() -> QuerySet[BackportRequest]:
     )
 
 
+def backport_detail(rfc_id: str) -> BackportRequest:
+    """One backport request with its releases, requester and the decisions about it."""
+    return backport_queue().prefetch_related("decisions__committee").get(rfc_id=rfc_id)
+
+
 def backports_awaiting_review() -> QuerySet[BackportRequest]:
     return backport_queue().filter(status__in=[BackportStatus.PROPOSED, BackportStatus.UNDER_REVIEW])

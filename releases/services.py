@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
@@ -63,7 +63,12 @@ def release_create(
             raise InvalidInput(f"{version} cannot be a patch of {base_release}: it must be a later vX.Y.N of it.")
         if base_release.status != ReleaseStatus.SUPPORTED:
             raise Conflict(f"{base_release} is {base_release.status}; only a supported release gets patches.")
-    release = Release.objects.create(version=version, base_release=base_release, status=status, notes=notes)
+    try:
+        with transaction.atomic():
+            release = Release.objects.create(version=version, base_release=base_release, status=status, notes=notes)
+    except IntegrityError:
+        # Recorded by someone else between the check above and this insert.
+        raise Conflict(f"Release {version} exists already.") from None
     audit_record(
         actor=actor,
         action="release.created",
@@ -95,6 +100,8 @@ def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support
     """An approved release enters support (by default one year from its approval)."""
     require_role(actor, Role.TASK_FORCE_LEAD, action="put releases into support")
     approved_on = release.approved_on or timezone.localdate()
+    if support_until is not None and support_until < approved_on:
+        raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({approved_on}).")
     return _release_move(
         actor=actor,
         release=release,
@@ -215,6 +222,9 @@ def backport_request_create(
             raise InvalidInput(error.messages[0]) from None
     if not title.strip() or not rationale.strip():
         raise InvalidInput("A backport request needs a title and a rationale.")
+    title_limit = BackportRequest._meta.get_field("title").max_length
+    if len(title.strip()) > title_limit:
+        raise InvalidInput(f"The title has {len(title.strip())} characters; at most {title_limit} fit.")
     target_release = Release.objects.select_for_update().get(pk=target_release.pk)
     if target_release.status != ReleaseStatus.SUPPORTED:
         raise Conflict(f"{target_release} is {target_release.status}; only a supported release takes backports.")

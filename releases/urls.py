@@ -1,5 +1,20 @@
 from django.urls import path
 
+from releases import views
+
 app_name = "releases"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.release_list, name="release-list"),
+    path("new/", views.release_create, name="release-create"),
+    path("backports/", views.backport_list, name="backport-list"),
+    path("backports/new/", views.backport_create, name="backport-create"),
+    path("backports/<str:rfc_id>/", views.backport_detail, name="backport-detail"),
+    path("backports/<str:rfc_id>/merge/", views.backport_merge, name="backport-merge"),
+    path("backports/<str:rfc_id>/ship/", views.backport_ship, name="backport-ship"),
+    path("<str:version>/", views.release_detail, name="release-detail"),
+    path("<str:version>/supported/", views.release_mark_supported, name="release-mark-supported"),
+    path("<str:version>/end-support/", views.release_end_support, name="release-end-support"),
+    path("<str:version>/withdraw/", views.release_withdraw, name="release-withdraw"),
+    path("<str:version>/support-window/", views.release_support_window, name="release-support-window"),
+]

@@ -152,3 +152,22 @@ def test_support_ending_soon_is_listed_for_the_dashboard():
     SupportedReleaseFactory(version="v24.0.0", approved_on=today, support_until=today + timedelta(days=365))
 
     assert [release.version for release in releases_ending_support(today=today)] == ["v23.0.0"]
+
+
+def test_support_cannot_end_before_the_approval(task_force_lead):
+    release = ReleaseFactory(version="v23.0.0", status="approved", approved_on=date(2021, 10, 1))
+
+    with pytest.raises(InvalidInput, match="cannot end"):
+        release_mark_supported(actor=task_force_lead, release=release, support_until=date(2021, 9, 1))
+
+    release.refresh_from_db()
+    assert release.status == "approved"
+
+
+def test_a_backport_title_longer_than_the_field_is_refused_by_length(operator):
+    supported = SupportedReleaseFactory(version="v23.0.0")
+
+    with pytest.raises(InvalidInput, match="The title has 201 characters; at most 200 fit."):
+        backport_request_create(
+            actor=operator, rfc_id="RFC-1", ticket="DM-1", title="x" * 201, rationale="r", target_release=supported
+        )

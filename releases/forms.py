@@ -1,0 +1,109 @@
+"""Forms of the release and backport pages.
+
+They only turn the posted text into values (a version into a ``Release``, a
+date string into a date); whether the change is allowed is the services' call.
+So a bound form accepts any release by version, and the service refuses, with
+its own message, a base release that is not supported or a patch of the wrong
+family. The choices drawn on the page are narrowed with ``choices=``.
+"""
+
+from django import forms
+from django.db.models import QuerySet
+
+from releases.models import BackportRequest, Release
+
+
+class _ReleaseChoiceField(forms.ModelChoiceField):
+    """A release named by its version, in the form data and in the error messages."""
+
+    default_error_messages = {"invalid_choice": "There is no release %(value)s."}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
+
+    def label_from_instance(self, release: Release) -> str:
+        return release.version
+
+
+class _NarrowedChoicesForm(forms.Form):
+    """A form whose release fields draw only ``choices`` (field name -> queryset) but accept any release."""
+
+    def __init__(self, *args, choices: dict[str, QuerySet[Release]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, queryset in (choices or {}).items():
+            self.fields[name].queryset = queryset
+
+
+# Release selects keep an empty first option: with none, Django reads the choices
+# once more to decide on the ``required`` attribute, which costs a second query.
+def _select(**attrs) -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+
+
+def _input(widget: type[forms.Widget], **attrs) -> forms.Widget:
+    return widget(attrs={"class": "form-control form-control-sm", **attrs})
+
+
+def _date_input() -> forms.DateInput:
+    # An <input type="date"> sends and shows ISO dates whatever the locale.
+    return forms.DateInput(format="%Y-%m-%d", attrs={"class": "form-control form-control-sm", "type": "date"})
+
+
+class ReleaseCreateForm(_NarrowedChoicesForm):
+    version = forms.CharField(
+        max_length=Release._meta.get_field("version").max_length,
+        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=r"v\d{1,4}\.\d{1,4}\.\d{1,4}"),
+    )
+    base_release = _ReleaseChoiceField(
+        required=False, empty_label="none: a major release", label="Patch of", widget=_select()
+    )
+    notes = forms.CharField(required=False, widget=_input(forms.Textarea, rows=2))
+
+
+class SupportStartForm(forms.Form):
+    support_until = forms.DateField(
+        required=False,
+        label="Support until",
+        help_text="empty: one year from the approval",
+        widget=_date_input(),
+    )
+
+
+class SupportWindowForm(forms.Form):
+    support_until = forms.DateField(label="Support until", widget=_date_input())
+
+
+def _model_max_length(field: str) -> int:
+    return BackportRequest._meta.get_field(field).max_length
+
+
+class BackportRequestForm(_NarrowedChoicesForm):
+    rfc_id = forms.CharField(
+        label="RFC",
+        max_length=_model_max_length("rfc_id"),
+        widget=_input(forms.TextInput, placeholder="RFC-812", pattern=r"RFC-\d{1,6}"),
+    )
+    ticket = forms.CharField(
+        max_length=_model_max_length("ticket"),
+        widget=_input(forms.TextInput, placeholder="DM-34567", pattern=r"DM-\d{1,6}"),
+    )
+    title = forms.CharField(max_length=_model_max_length("title"), widget=_input(forms.TextInput))
+    rationale = forms.CharField(widget=_input(forms.Textarea, rows=3))
+    target_release = _ReleaseChoiceField(label="Target release", empty_label="choose a release", widget=_select())
+
+
+class BackportShipForm(_NarrowedChoicesForm):
+    patch_release = _ReleaseChoiceField(label="Patch release", empty_label="choose the patch", widget=_select())
+
+
+def form_errors_message(form: forms.Form) -> str:
+    """One line per invalid field, naming the field and the value that was sent."""
+    lines = []
+    for name, errors in form.errors.items():
+        if name not in form.fields:
+            lines.extend(errors)
+            continue
+        values = form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data.get(name, "")]
+        sent = ", ".join(repr(value) for value in values) or "(not sent)"
+        lines.append(f"{form[name].label} {sent}: {' '.join(errors)}")
+    return "\n".join(lines)
