@@ -76,7 +76,7 @@ def seat_assign(*, actor: AbstractBaseUser | None, seat: Seat, holder: User | No
     """Give a seat to a member (or leave it vacant with ``holder=None``). People need the task force lead role."""
     if actor is not None:
         require_role(actor, Role.TASK_FORCE_LEAD, action="assign committee seats")
-    seat = Seat.objects.select_for_update().select_related("holder").get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("holder").get(pk=seat.pk)
     before = seat.holder.get_username() if seat.holder else None
     seat.holder = holder
     seat.save(update_fields=["holder"])
@@ -96,7 +96,7 @@ def delegation_create(
     *, actor: AbstractBaseUser, seat: Seat, delegate: User, starts_on: date, ends_on: date
 ) -> Delegation:
     """The seat holder (or the task force lead) names a delegate for a period."""
-    seat = Seat.objects.select_for_update().select_related("committee").get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("committee").get(pk=seat.pk)
     if seat.holder_id != actor.pk and not user_has_role(actor, Role.TASK_FORCE_LEAD):
         raise NotPermitted(f"Only the holder of the seat {seat} (or the task force lead) may name its delegate.")
     if ends_on < starts_on:
@@ -189,7 +189,7 @@ def decision_create(
 
 
 def _lock(decision: Decision) -> Decision:
-    return Decision.objects.select_for_update().select_related("committee").get(pk=decision.pk)
+    return Decision.objects.select_for_update(of=("self",)).select_related("committee").get(pk=decision.pk)
 
 
 def _move(decision: Decision, to: str) -> dict:
