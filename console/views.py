@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
 from console import health, selectors, services
 from console.filters import AuditEventFilter
 from console.forms import RoleForm
 from console.roles import Role
-from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
 from milestones.selectors import milestone_summary
 from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
 
