@@ -19,5 +19,7 @@ def audit_changes(event) -> list[tuple[str, str | None, str]]:
     before, after = event.before or {}, event.after or {}
     rows = []
     for field in dict.fromkeys([*before, *after]):
+        if before.get(field) is None and after.get(field) is None:
+            continue  # nothing to say about a field that is empty on both sides
         rows.append((field, _show(before[field]) if field in before else None, _show(after.get(field))))
     return rows
