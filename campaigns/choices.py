@@ -10,3 +10,81 @@ class CampaignStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+CAMPAIGN_STATUS_COLOURS = {
+    CampaignStatus.DRAFT: "light",
+    CampaignStatus.READY: "info",
+    CampaignStatus.RUNNING: "primary",
+    CampaignStatus.PAUSED: "warning",
+    CampaignStatus.COMPLETED: "success",
+    CampaignStatus.ACCEPTED: "success",
+    CampaignStatus.FAILED: "danger",
+    CampaignStatus.CANCELLED: "secondary",
+}
+
+CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
+    CampaignStatus.DRAFT: {CampaignStatus.READY, CampaignStatus.RUNNING, CampaignStatus.CANCELLED},
+    CampaignStatus.READY: {CampaignStatus.RUNNING, CampaignStatus.DRAFT, CampaignStatus.CANCELLED},
+    CampaignStatus.RUNNING: {
+        CampaignStatus.PAUSED,
+        CampaignStatus.COMPLETED,
+        CampaignStatus.FAILED,
+        CampaignStatus.CANCELLED,
+    },
+    CampaignStatus.PAUSED: {CampaignStatus.RUNNING, CampaignStatus.CANCELLED},
+    CampaignStatus.COMPLETED: {CampaignStatus.ACCEPTED, CampaignStatus.RUNNING},
+    CampaignStatus.FAILED: {CampaignStatus.RUNNING, CampaignStatus.CANCELLED},
+    CampaignStatus.ACCEPTED: set(),
+    CampaignStatus.CANCELLED: set(),
+}
+
+
+class WorkflowSystem(models.TextChoices):
+    PARSL = "parsl", "Parsl (local)"
+    HTCONDOR = "htcondor", "HTCondor"
+    PANDA = "panda", "PanDA"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUBMITTING = "submitting", "Submitting"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    LOST = "lost", "Lost"
+
+
+ACTIVE_SUBMISSION_STATUSES = (SubmissionStatus.PENDING, SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
+RESTARTABLE_SUBMISSION_STATUSES = (SubmissionStatus.FAILED, SubmissionStatus.LOST, SubmissionStatus.CANCELLED)
+
+SUBMISSION_TRANSITIONS: dict[str, set[str]] = {
+    SubmissionStatus.PENDING: {SubmissionStatus.SUBMITTING, SubmissionStatus.CANCELLED},
+    SubmissionStatus.SUBMITTING: {
+        SubmissionStatus.RUNNING,
+        SubmissionStatus.PENDING,
+        SubmissionStatus.FAILED,
+        SubmissionStatus.CANCELLED,
+    },
+    SubmissionStatus.RUNNING: {
+        SubmissionStatus.SUCCEEDED,
+        SubmissionStatus.FAILED,
+        SubmissionStatus.CANCELLED,
+        SubmissionStatus.LOST,
+    },
+    SubmissionStatus.SUCCEEDED: set(),
+    SubmissionStatus.FAILED: set(),
+    SubmissionStatus.CANCELLED: set(),
+    SubmissionStatus.LOST: set(),
+}
+
+SUBMISSION_STATUS_COLOURS = {
+    SubmissionStatus.PENDING: "light",
+    SubmissionStatus.SUBMITTING: "info",
+    SubmissionStatus.RUNNING: "primary",
+    SubmissionStatus.SUCCEEDED: "success",
+    SubmissionStatus.FAILED: "danger",
+    SubmissionStatus.CANCELLED: "secondary",
+    SubmissionStatus.LOST: "warning",
+}

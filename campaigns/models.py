@@ -1,27 +1,145 @@
-"""Campaigns (the campaigns issue adds steps, BPS configuration and submissions)."""
+"""Campaigns, their steps, and the submissions of steps to the workflow system."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
-from campaigns.choices import CampaignStatus
+from campaigns.choices import (
+    ACTIVE_SUBMISSION_STATUSES,
+    CAMPAIGN_STATUS_COLOURS,
+    SUBMISSION_STATUS_COLOURS,
+    CampaignStatus,
+    SubmissionStatus,
+    WorkflowSystem,
+)
 
 
 class Campaign(models.Model):
-    """A reprocessing campaign of a dataset with one pipeline release."""
+    """A reprocessing campaign: a dataset processed with one pipeline release through the workflow system."""
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    dataset_label = models.CharField(max_length=100, blank=True, help_text="e.g. DC2 RC6")
+    butler_repo = models.CharField(max_length=500, blank=True, help_text="path or URI of the Butler repository")
+    input_collections = models.JSONField(default=list, blank=True)
+    output_prefix = models.CharField(max_length=200, blank=True, help_text="e.g. u/operator/dp02")
+    data_query = models.TextField(blank=True)
+    pipeline = models.CharField(max_length=500, blank=True, help_text="pipeline YAML path")
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
     )
+    workflow_system = models.CharField(max_length=20, choices=WorkflowSystem.choices, default=WorkflowSystem.PARSL)
+    bps_template = models.TextField(blank=True, help_text="BPS configuration (YAML) the submissions start from")
+    bps_overrides = models.TextField(blank=True, help_text="YAML merged over the template for this campaign")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("campaigns:campaign-detail", kwargs={"pk": self.pk})
+
+    @property
+    def status_colour(self) -> str:
+        return CAMPAIGN_STATUS_COLOURS[self.status]
+
+
+class Step(models.Model):
+    """An ordered part of a campaign, submitted as one BPS run per attempt."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="steps")
+    name = models.SlugField(max_length=50)
+    position = models.PositiveSmallIntegerField()
+    pipeline_subset = models.CharField(
+        max_length=200, blank=True, help_text="labels or subset of the campaign pipeline, e.g. #step1"
+    )
+    data_query = models.TextField(blank=True, help_text="overrides the campaign's data query when set")
+    depends_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents")
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="step_name_unique_in_campaign"),
+            models.UniqueConstraint(fields=["campaign", "position"], name="step_position_unique_in_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} / {self.name}"
+
+
+class Submission(models.Model):
+    """One `bps submit` (or `bps restart`) of one step, followed until its last quantum."""
+
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="submissions")
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    restarts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="restarted_by",
+        help_text="the attempt this one restarts",
+    )
+    status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    bps_config = models.TextField(blank=True, help_text="the rendered configuration that was submitted")
+    run_collection = models.CharField(max_length=300, blank=True)
+    working_dir = models.CharField(max_length=500, blank=True)
+    submit_dir = models.CharField(max_length=500, blank=True, help_text="for Parsl, also the run id")
+    wms_run_id = models.CharField(max_length=100, blank=True)
+    host = models.CharField(max_length=200, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    task_counts = models.JSONField(default=dict, blank=True)
+    # Totals of task_counts, kept beside it so that lists can sum them in the database.
+    quanta_expected = models.PositiveIntegerField(default=0)
+    quanta_succeeded = models.PositiveIntegerField(default=0)
+    quanta_failed = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="why the submission itself failed, if it did")
+    dispatch_tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step"],
+                condition=models.Q(status__in=ACTIVE_SUBMISSION_STATUSES),
+                name="submission_one_active_per_step",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "last_polled_at"], name="submission_poll_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.step} attempt {self.attempt}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.step.campaign.get_absolute_url()}#submission-{self.pk}"
+
+    @property
+    def status_colour(self) -> str:
+        return SUBMISSION_STATUS_COLOURS[self.status]
+
+    def set_task_counts(self, task_counts: dict) -> None:
+        """Per task label counts, and their totals."""
+        self.task_counts = task_counts
+        self.quanta_expected = sum(int(c.get("expected", 0) or 0) for c in task_counts.values())
+        self.quanta_succeeded = sum(int(c.get("succeeded", 0) or 0) for c in task_counts.values())
+        self.quanta_failed = sum(int(c.get("failed", 0) or 0) for c in task_counts.values())
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.quanta_succeeded / self.quanta_expected) if self.quanta_expected else 0

@@ -1,33 +1,481 @@
-"""Writes of campaigns (the campaigns issue adds steps, submissions and their transitions)."""
+"""Writes of campaigns and submissions.
 
+A submission's life: ``submission_request`` commits a ``pending`` row and
+enqueues its dispatch on commit (the outbox); ``submission_dispatch`` claims it
+with a conditional update (``pending -> submitting``), launches or adopts the
+BPS process, and records it ``running``; ``submissions_poll`` follows running
+ones and ``submission_finish`` records the end; ``submissions_sweep`` re-enqueues
+rows left ``pending`` and frees ones stuck in ``submitting``. Restarts are new
+attempts linked to the one they restart. Every transition writes its audit row.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from campaigns.models import Campaign
+from campaigns import preflight
+from campaigns.bps_config import ConfigError
+from campaigns.choices import (
+    CAMPAIGN_TRANSITIONS,
+    RESTARTABLE_SUBMISSION_STATUSES,
+    SUBMISSION_TRANSITIONS,
+    CampaignStatus,
+    SubmissionStatus,
+    WorkflowSystem,
+)
+from campaigns.models import Campaign, Step, Submission
+from campaigns.workflow import RunState, StackCommandError, adapter_for
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
+from console.transitions import require_transition
+
+logger = logging.getLogger(__name__)
 
 CAMPAIGN_EDITORS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
+CAMPAIGN_FIELDS = (
+    "description",
+    "dataset_label",
+    "butler_repo",
+    "input_collections",
+    "output_prefix",
+    "data_query",
+    "pipeline",
+    "release",
+    "workflow_system",
+    "bps_template",
+    "bps_overrides",
+)
+# A submission still `submitting` after this long lost its worker mid-dispatch.
+STUCK_SUBMITTING_AFTER = timedelta(minutes=2)
+PENDING_SWEEP_AFTER = timedelta(seconds=30)
+
+
+def _definition(campaign: Campaign) -> dict:
+    values = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
+    values["release"] = str(campaign.release) if campaign.release_id else None
+    return values
 
 
 @transaction.atomic
 def campaign_create(
-    *, actor: AbstractBaseUser, name: str, description: str = "", release=None, source: str = "system"
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    steps: list[dict] | None = None,
+    source: str = "system",
+    **definition,
 ) -> Campaign:
-    """Define a campaign (a draft). Operators and the task force lead may."""
+    """Define a campaign (a draft) with its steps; one step named ``all`` when none are given."""
     require_role(actor, *CAMPAIGN_EDITORS, action="define campaigns")
+    unknown = set(definition) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown campaign field(s): {', '.join(sorted(unknown))}.")
     name = name.strip()
     if not name:
         raise InvalidInput("A campaign needs a name.")
     if Campaign.objects.filter(name=name).exists():
         raise Conflict(f"A campaign named {name!r} exists already.")
-    campaign = Campaign.objects.create(name=name, description=description, release=release, owner=actor)
+    if definition.get("workflow_system", WorkflowSystem.PARSL) not in WorkflowSystem.values:
+        raise InvalidInput(f"Unknown workflow system {definition['workflow_system']!r}.")
+    campaign = Campaign.objects.create(name=name, owner=actor, **definition)
+    _create_steps(campaign, steps or [{"name": "all"}])
     audit_record(
         actor=actor,
         action="campaign.created",
         obj=campaign,
-        after={"name": name, "release": str(release) if release else None},
+        after={**_definition(campaign), "steps": [step.name for step in campaign.steps.all()]},
         system_actor=source,
     )
     return campaign
+
+
+def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
+    created: dict[str, Step] = {}
+    for position, spec in enumerate(steps, start=1):
+        depends_on = spec.get("depends_on")
+        if depends_on and depends_on not in created:
+            raise InvalidInput(f"Step {spec['name']!r} depends on {depends_on!r}, which does not come before it.")
+        created[spec["name"]] = Step.objects.create(
+            campaign=campaign,
+            name=spec["name"],
+            position=position,
+            pipeline_subset=spec.get("pipeline_subset", ""),
+            data_query=spec.get("data_query", ""),
+            depends_on=created.get(depends_on) if depends_on else None,
+        )
+
+
+@transaction.atomic
+def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) -> Campaign:
+    """A new draft campaign with the same definition and steps."""
+    steps = [
+        {
+            "name": step.name,
+            "pipeline_subset": step.pipeline_subset,
+            "data_query": step.data_query,
+            "depends_on": step.depends_on.name if step.depends_on_id else None,
+        }
+        for step in campaign.steps.select_related("depends_on")
+    ]
+    definition = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
+    clone = campaign_create(actor=actor, name=name, steps=steps, **definition)
+    audit_record(actor=actor, action="campaign.cloned", obj=clone, after={"from": campaign.name})
+    return clone
+
+
+def _campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "") -> None:
+    """Move a locked campaign to a new status (no-op when it is there already)."""
+    if campaign.status == to:
+        return
+    require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, to)
+    before = campaign.status
+    campaign.status = to
+    campaign.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"campaign.{to}",
+        obj=campaign,
+        before={"status": before},
+        after={"status": to, **({"reason": reason} if reason else {})},
+        system_actor="workflow",
+    )
+
+
+@transaction.atomic
+def campaign_pause(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
+    """No new submissions until resumed; runs in progress go on."""
+    require_role(actor, *CAMPAIGN_EDITORS, action="pause campaigns")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, CampaignStatus.PAUSED)
+    _campaign_move(campaign, CampaignStatus.PAUSED, actor=actor)
+    return campaign
+
+
+@transaction.atomic
+def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
+    require_role(actor, *CAMPAIGN_EDITORS, action="resume campaigns")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status != CampaignStatus.PAUSED:
+        raise Conflict(f"{campaign} is {campaign.status}, not paused.")
+    _campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    return campaign
+
+
+def _dispatch_on_commit(submission: Submission) -> None:
+    """Enqueue the dispatch after commit; if the broker is down the row stays pending for the sweeper."""
+    from campaigns.tasks import dispatch_submission_task
+
+    submission_id = submission.pk
+
+    def enqueue() -> None:
+        try:
+            dispatch_submission_task.delay(submission_id)
+        except Exception:
+            logger.exception("could not enqueue submission %s; the sweeper will", submission_id)
+
+    transaction.on_commit(enqueue)
+
+
+def submission_request(*, actor: AbstractBaseUser, step: Step, idempotency_key: str) -> Submission:
+    """Ask for one submission of a step. The same key always gives the same submission, once."""
+    require_role(actor, *CAMPAIGN_EDITORS, action="submit campaigns")
+    if not idempotency_key or len(idempotency_key) > 100:
+        raise InvalidInput("An idempotency key of 1 to 100 characters is required.")
+    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _same_request(existing, step)
+    try:
+        return _submission_create(actor=actor, step=step, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # Another request with the same key, or for the same step, committed first.
+        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _same_request(existing, step)
+        raise Conflict(f"The step {step.name} has a submission in progress already.") from None
+
+
+def _same_request(existing: Submission, step: Step) -> Submission:
+    if existing.step_id != step.pk:
+        raise Conflict("That idempotency key was used for another step.")
+    return existing
+
+
+@transaction.atomic
+def _submission_create(
+    *, actor: AbstractBaseUser, step: Step, idempotency_key: str, restarts: Submission | None = None
+) -> Submission:
+    campaign = Campaign.objects.select_for_update().get(pk=step.campaign_id)
+    if campaign.status in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED):
+        raise Conflict(f"{campaign} is {campaign.status}; it takes no submissions.")
+    problems = preflight.preflight_problems(campaign, step)
+    if restarts is not None:
+        # A restart re-runs the attempt's own graph: the previous-step and release checks were made then.
+        problems = [problem for problem in problems if problem.check in ("config",)]
+    if problems:
+        raise Conflict("Pre-flight checks failed:\n" + "\n".join(f"- {p.message}" for p in problems))
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            step=step,
+            idempotency_key=idempotency_key,
+            requested_by=actor,
+            attempt=restarts.attempt + 1 if restarts else 1,
+            restarts=restarts,
+        )
+    try:
+        submission.bps_config = (
+            restarts.bps_config if restarts else preflight.render_config(campaign, step, submission.pk)
+        )
+    except ConfigError as error:
+        raise InvalidInput(str(error)) from None
+    submission.run_collection = (
+        restarts.run_collection if restarts else (preflight.output_run_for(campaign, step, submission.pk))
+    )
+    submission.save(update_fields=["bps_config", "run_collection"])
+    audit_record(
+        actor=actor,
+        action="submission.restart-requested" if restarts else "submission.requested",
+        obj=submission,
+        after={"step": step.name, "attempt": submission.attempt, "restarts": restarts.pk if restarts else None},
+    )
+    _campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    _dispatch_on_commit(submission)
+    return submission
+
+
+def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idempotency_key: str = "") -> Submission:
+    """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked."""
+    require_role(actor, *CAMPAIGN_EDITORS, action="restart submissions")
+    if submission.status not in RESTARTABLE_SUBMISSION_STATUSES:
+        raise Conflict(
+            f"Submission {submission.pk} is {submission.status}; only a failed, lost or cancelled one restarts."
+        )
+    if submission.restarted_by.exists():
+        raise Conflict(f"Submission {submission.pk} was restarted already.")
+    key = idempotency_key or f"restart-of-{submission.pk}"
+    existing = Submission.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        return _submission_create(actor=actor, step=submission.step, idempotency_key=key, restarts=submission)
+    except IntegrityError:
+        existing = Submission.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise Conflict(f"The step {submission.step.name} has a submission in progress already.") from None
+        return existing
+
+
+def _submission_move(
+    submission: Submission, to: str, *, actor: AbstractBaseUser | None, changes: dict, audit_after: dict | None = None
+) -> Submission:
+    require_transition(SUBMISSION_TRANSITIONS, f"Submission {submission.pk}", submission.status, to)
+    before = submission.status
+    submission.status = to
+    for name, value in changes.items():
+        if name == "task_counts":
+            submission.set_task_counts(value)
+        else:
+            setattr(submission, name, value)
+    submission.save()
+    audit_record(
+        actor=actor,
+        action=f"submission.{to}",
+        obj=submission,
+        before={"status": before},
+        after={"status": to, **(audit_after or {})},
+        system_actor="workflow",
+    )
+    return submission
+
+
+def submission_dispatch(*, submission_id: int) -> Submission | None:
+    """Launch (or adopt) the BPS process of a pending submission. Safe to run twice: only one claims it."""
+    claimed = Submission.objects.filter(pk=submission_id, status=SubmissionStatus.PENDING).update(
+        status=SubmissionStatus.SUBMITTING, dispatched_at=timezone.now()
+    )
+    if claimed != 1:
+        return None  # another worker got there first, or it was cancelled
+    submission = Submission.objects.select_related("step__campaign", "restarts").get(pk=submission_id)
+    Submission.objects.filter(pk=submission_id).update(dispatch_tries=submission.dispatch_tries + 1)
+    adapter = adapter_for(submission.step.campaign.workflow_system)
+    try:
+        if submission.restarts is not None:
+            launch = adapter.restart(submission, submission.restarts)
+        else:
+            launch = adapter.submit(submission)
+    except StackCommandError as error:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission_id)
+            if error.transient:
+                _submission_move(
+                    locked, SubmissionStatus.PENDING, actor=None, changes={}, audit_after={"error": str(error)}
+                )
+                raise
+            _submission_move(
+                locked,
+                SubmissionStatus.FAILED,
+                actor=None,
+                changes={"error": str(error), "ended_at": timezone.now()},
+                audit_after={"error": str(error)},
+            )
+            _campaign_after(locked)
+        return locked
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission_id)
+        if locked.status != SubmissionStatus.SUBMITTING:
+            # Cancelled while launching: the cancel service ends the process it finds.
+            return locked
+        return _submission_move(
+            locked,
+            SubmissionStatus.RUNNING,
+            actor=None,
+            changes={
+                "working_dir": launch.working_dir,
+                "host": launch.host,
+                "pid": launch.pid,
+                "started_at": launch.started_at,
+                "wms_run_id": launch.wms_run_id,
+                "submit_dir": launch.submit_dir or locked.submit_dir,
+            },
+            audit_after={"pid": launch.pid, "host": launch.host, "working_dir": launch.working_dir},
+        )
+
+
+def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
+    """One poll cycle: read every running submission's state; progress is written one query per batch."""
+    batch_size = batch_size or settings.SUBMISSION_POLL_BATCH
+    seen = {"polled": 0, "finished": 0, "errors": 0}
+    last_id = 0
+    while True:
+        batch = list(
+            Submission.objects.select_related("step__campaign")
+            .filter(status=SubmissionStatus.RUNNING, pk__gt=last_id)
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return seen
+        last_id = batch[-1].pk
+        now = timezone.now()
+        progressed = []
+        for submission in batch:
+            seen["polled"] += 1
+            try:
+                state = adapter_for(submission.step.campaign.workflow_system).poll(submission)
+            except StackCommandError as error:
+                seen["errors"] += 1
+                logger.warning("could not poll submission %s: %s", submission.pk, error)
+                continue
+            if state.state == "running":
+                submission.set_task_counts(state.task_counts or submission.task_counts)
+                submission.submit_dir = state.submit_dir or submission.submit_dir
+                submission.last_polled_at = now
+                progressed.append(submission)
+            else:
+                submission_finish(submission_id=submission.pk, state=state, now=now)
+                seen["finished"] += 1
+        Submission.objects.bulk_update(
+            progressed,
+            ["task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at"],
+        )
+
+
+@transaction.atomic
+def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> Submission | None:
+    """Record the end of a run as the poller found it."""
+    submission = Submission.objects.select_for_update().get(pk=submission_id)
+    if submission.status != SubmissionStatus.RUNNING:
+        return None  # cancelled meanwhile
+    _submission_move(
+        submission,
+        state.state,
+        actor=None,
+        changes={
+            "task_counts": state.task_counts or submission.task_counts,
+            "failures": state.failures[:20],
+            "submit_dir": state.submit_dir or submission.submit_dir,
+            "run_collection": state.run_collection or submission.run_collection,
+            "error": state.error,
+            "ended_at": now,
+            "last_polled_at": now,
+        },
+        audit_after={
+            "expected": submission.quanta_expected,
+            "failed": sum(int(c.get("failed", 0) or 0) for c in state.task_counts.values()),
+        },
+    )
+    _campaign_after(submission)
+    return submission
+
+
+def _campaign_after(submission: Submission) -> None:
+    """A finished submission moves its campaign: completed when every step succeeded, failed on a failure."""
+    campaign = Campaign.objects.select_for_update().get(pk=submission.step.campaign_id)
+    if campaign.status != CampaignStatus.RUNNING:
+        return
+    if submission.status == SubmissionStatus.SUCCEEDED:
+        steps_done = set(
+            Submission.objects.filter(step__campaign=campaign, status=SubmissionStatus.SUCCEEDED).values_list(
+                "step_id", flat=True
+            )
+        )
+        if steps_done >= set(campaign.steps.values_list("pk", flat=True)):
+            _campaign_move(campaign, CampaignStatus.COMPLETED, actor=None)
+    elif submission.status in (SubmissionStatus.FAILED, SubmissionStatus.LOST):
+        _campaign_move(
+            campaign, CampaignStatus.FAILED, actor=None, reason=f"submission {submission.pk} {submission.status}"
+        )
+
+
+def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Submission:
+    """Stop a submission: a pending one is dropped, a running one has its whole process group ended."""
+    require_role(actor, *CAMPAIGN_EDITORS, action="cancel submissions")
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().select_related("step__campaign").get(pk=submission.pk)
+        require_transition(SUBMISSION_TRANSITIONS, f"Submission {locked.pk}", locked.status, SubmissionStatus.CANCELLED)
+        was = locked.status
+        _submission_move(
+            locked,
+            SubmissionStatus.CANCELLED,
+            actor=actor,
+            changes={"ended_at": timezone.now()},
+            audit_after={"was": was},
+        )
+    if was != SubmissionStatus.PENDING and locked.working_dir:
+        try:
+            adapter_for(locked.step.campaign.workflow_system).cancel(locked)
+        except StackCommandError as error:
+            logger.error("cancel of submission %s: %s", locked.pk, error)
+            raise Conflict(f"Submission {locked.pk} is marked cancelled, but ending its run failed: {error}") from None
+    return locked
+
+
+def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue submissions left pending (broker down at commit) and free ones stuck submitting."""
+    from campaigns.tasks import dispatch_submission_task
+
+    now = now or timezone.now()
+    stuck = Submission.objects.filter(
+        status=SubmissionStatus.SUBMITTING, dispatched_at__lt=now - STUCK_SUBMITTING_AFTER
+    )
+    freed = 0
+    for submission_id in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission_id)
+            if locked.status == SubmissionStatus.SUBMITTING:
+                # Dispatch adopts the process if the worker died after launching it.
+                _submission_move(
+                    locked, SubmissionStatus.PENDING, actor=None, changes={}, audit_after={"reason": "stuck"}
+                )
+                freed += 1
+    pending = list(
+        Submission.objects.filter(
+            status=SubmissionStatus.PENDING, created_at__lt=now - PENDING_SWEEP_AFTER
+        ).values_list("pk", flat=True)
+    )
+    for submission_id in pending:
+        dispatch_submission_task.delay(submission_id)
+    return {"requeued": len(pending), "freed": freed}

@@ -11,6 +11,7 @@ Two modes, chosen by ``CONSOLE_MODE``:
 """
 
 import secrets
+import shlex
 from pathlib import Path
 
 import dj_database_url
@@ -218,6 +219,19 @@ if PRODUCTION:
         # The platform's ingress terminates TLS and says so in this header.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The LSST stack: a separate environment, called as subprocesses (see console_stack/README.md).
+STACK_ENV_DIR = Path(env_str("STACK_ENV_DIR") or BASE_DIR / ".stack-venv")
+# Put before every stack command, e.g. "conda run -n lsst-scipipe" or "ssh batch-head"; empty by default.
+STACK_COMMAND_PREFIX = shlex.split(env_str("STACK_COMMAND_PREFIX") or "")
+# Where each submission gets its own working directory (bps restart reads ./runinfo from it).
+CAMPAIGN_RUNS_DIR = Path(env_str("CAMPAIGN_RUNS_DIR") or DATA_DIR / "runs")
+# The demo Butler repository that `make run` creates.
+DEMO_BUTLER_REPO = Path(env_str("DEMO_BUTLER_REPO") or DATA_DIR / "demo-repo")
+# How long a stack command may take before it counts as hung (seconds).
+STACK_COMMAND_TIMEOUT = env_int("STACK_COMMAND_TIMEOUT", 300, minimum=1)
+# Submissions polled per batch (one query per batch).
+SUBMISSION_POLL_BATCH = env_int("SUBMISSION_POLL_BATCH", 200, minimum=1)
+
 # E-mail: printed on the console unless an SMTP server is configured.
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -262,6 +276,8 @@ SPECTACULAR_SETTINGS = {
         "DecisionKindEnum": "committee.choices.DecisionKind",
         "CommitteeKindEnum": "committee.choices.CommitteeKind",
         "CampaignStatusEnum": "campaigns.choices.CampaignStatus",
+        "SubmissionStatusEnum": "campaigns.choices.SubmissionStatus",
+        "WorkflowSystemEnum": "campaigns.choices.WorkflowSystem",
         "MilestoneStatusEnum": "milestones.choices.MilestoneStatus",
     },
 }
@@ -309,6 +325,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "committee.tasks.close_expired_decisions",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "poll-submissions": {
+        "task": "campaigns.tasks.poll_submissions",
+        "schedule": 10.0,
+        "options": {"expires": 9},
+    },
+    "sweep-pending-submissions": {
+        "task": "campaigns.tasks.sweep_pending_submissions",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
     "send-vote-reminders": {
         "task": "committee.tasks.send_vote_reminders",

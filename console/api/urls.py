@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api.views import CampaignViewSet, SubmissionViewSet
 from committee.api.views import CommitteeViewSet, DecisionViewSet, VoteViewSet
 from console.api.views import AuditEventViewSet, MeView, UserViewSet
 from releases.api.views import BackportRequestViewSet, ReleaseViewSet
@@ -15,6 +16,8 @@ router.register("backport-requests", BackportRequestViewSet, basename="backport-
 router.register("committees", CommitteeViewSet, basename="committee")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("votes", VoteViewSet, basename="vote")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("submissions", SubmissionViewSet, basename="submission")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

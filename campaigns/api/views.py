@@ -1,0 +1,140 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from campaigns import preflight, selectors, services
+from campaigns.api.serializers import (
+    CampaignCreateSerializer,
+    CampaignSerializer,
+    CloneSerializer,
+    DiffRowSerializer,
+    PreflightSerializer,
+    RestartSerializer,
+    SubmissionSerializer,
+    SubmitSerializer,
+)
+from campaigns.bps_config import ConfigError
+from campaigns.models import Campaign, Submission
+from console.api.payload import validated_payload
+
+
+class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Campaigns and their steps. Submitting, pausing and cloning are their own POSTs."""
+
+    serializer_class = CampaignSerializer
+    filterset_fields = ["status", "workflow_system"]
+
+    def get_queryset(self):
+        return (
+            Campaign.objects.select_related("release", "owner").prefetch_related("steps__depends_on").order_by("name")
+        )
+
+    def _answer(self, campaign, code=status.HTTP_200_OK) -> Response:
+        return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data, status=code)
+
+    @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
+    def create(self, request: Request) -> Response:
+        data = validated_payload(CampaignCreateSerializer, request)
+        steps = data.pop("steps", None)
+        return self._answer(services.campaign_create(actor=request.user, steps=steps, **data), status.HTTP_201_CREATED)
+
+    @extend_schema(request=CloneSerializer, responses={201: CampaignSerializer})
+    @action(detail=True, methods=["post"])
+    def clone(self, request: Request, pk: str) -> Response:
+        data = validated_payload(CloneSerializer, request)
+        clone = services.campaign_clone(actor=request.user, campaign=self.get_object(), name=data["name"])
+        return self._answer(clone, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        return self._answer(services.campaign_pause(actor=request.user, campaign=self.get_object()))
+
+    @extend_schema(request=None, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._answer(services.campaign_resume(actor=request.user, campaign=self.get_object()))
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={202: SubmissionSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Submit a step: answered at once with the pending submission; the run starts in the background."""
+        data = validated_payload(SubmitSerializer, request)
+        campaign = self.get_object()
+        key = data.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
+        if not key:
+            raise ValidationError({"idempotency_key": ["Give an idempotency_key (or an Idempotency-Key header)."]})
+        steps = list(campaign.steps.all())
+        if "step" in data:
+            step = next((s for s in steps if s.name == data["step"]), None)
+            if step is None:
+                raise ValidationError({"step": [f"{campaign.name} has no step {data['step']!r}."]})
+        elif len(steps) == 1:
+            step = steps[0]
+        else:
+            raise ValidationError({"step": [f"{campaign.name} has {len(steps)} steps; name one."]})
+        submission = services.submission_request(actor=request.user, step=step, idempotency_key=key)
+        submission = Submission.objects.select_related("step", "requested_by").get(pk=submission.pk)
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=PreflightSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def preflight(self, request: Request, pk: str) -> Response:
+        """Each step's pre-flight problems and its BPS configuration as it would be submitted."""
+        campaign = self.get_object()
+        rows = []
+        for step in campaign.steps.all():
+            try:
+                config = preflight.render_config(campaign, step, "next")
+            except ConfigError as error:
+                config = f"# {error}"
+            problems = preflight.preflight_problems(campaign, step)
+            rows.append({"step": step.name, "problems": [p.__dict__ for p in problems], "config": config})
+        return Response(rows)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("other", int, required=True, description="the campaign to compare with")],
+        responses=DiffRowSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str) -> Response:
+        """The two campaigns' definitions side by side."""
+        try:
+            other = self.get_queryset().get(pk=int(request.query_params.get("other", "")))
+        except (ValueError, Campaign.DoesNotExist):
+            raise ValidationError({"other": ["Give the id of an existing campaign."]}) from None
+        return Response(selectors.campaign_diff(self.get_object(), other))
+
+
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Submissions of campaign steps, newest first (``?campaign=ID&status=running``)."""
+
+    serializer_class = SubmissionSerializer
+    filterset_fields = {"status": ["exact"], "step__campaign": ["exact"]}
+
+    def get_queryset(self):
+        return Submission.objects.select_related("step", "requested_by").order_by("-created_at", "-id")
+
+    @extend_schema(request=RestartSerializer, responses={202: SubmissionSerializer})
+    @action(detail=True, methods=["post"])
+    def restart(self, request: Request, pk: str) -> Response:
+        """A new attempt re-running what failed; both attempts stay linked."""
+        data = validated_payload(RestartSerializer, request)
+        key = data.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
+        submission = services.submission_restart(actor=request.user, submission=self.get_object(), idempotency_key=key)
+        return Response(
+            SubmissionSerializer(self.get_queryset().get(pk=submission.pk)).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(request=None, responses=SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        submission = services.submission_cancel(actor=request.user, submission=self.get_object())
+        return Response(SubmissionSerializer(self.get_queryset().get(pk=submission.pk)).data)

@@ -1,0 +1,101 @@
+"""The workflow adapter interface, and running the stack's commands."""
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+
+
+class StackCommandError(Exception):
+    """A stack command failed; ``transient`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Where and as what process a submission runs (for WMS runs: the run id)."""
+
+    working_dir: str
+    host: str
+    pid: int | None
+    started_at: datetime
+    wms_run_id: str = ""
+    submit_dir: str = ""
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a poll found: ``running``, or the end (``succeeded``, ``failed``, ``lost``, ``cancelled``)."""
+
+    state: str
+    task_counts: dict = field(default_factory=dict)
+    failures: list = field(default_factory=list)
+    submit_dir: str = ""
+    run_collection: str = ""
+    error: str = ""
+
+
+class WorkflowAdapter(Protocol):
+    def submit(self, submission) -> Launch: ...
+
+    def restart(self, submission, previous) -> Launch: ...
+
+    def poll(self, submission) -> RunState: ...
+
+    def cancel(self, submission) -> None: ...
+
+
+def stack_environment() -> dict[str, str]:
+    """The environment the stack's commands expect (see console_stack/README.md)."""
+    stack = str(settings.STACK_ENV_DIR)
+    return {
+        **os.environ,
+        "PATH": f"{stack}/bin:{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": stack,
+        # BPS builds job command lines as ${CTRL_MPEXEC_DIR}/bin/pipetask (an EUPS habit).
+        "CTRL_MPEXEC_DIR": stack,
+        "DAF_BUTLER_DIR": stack,
+        "CONDOR_CONFIG": "/dev/null",
+        "PYTHONPATH": str(settings.BASE_DIR),
+        # The stack's Python must not pick up the console's settings.
+        "DJANGO_SETTINGS_MODULE": "",
+    }
+
+
+def stack_command(*args: str) -> list[str]:
+    """A command run in the stack's environment, behind the configured prefix."""
+    return [*settings.STACK_COMMAND_PREFIX, *args]
+
+
+def run_stack_json(*args: str, cwd: Path | None = None, timeout: float | None = None) -> dict:
+    """Run a ``console_stack`` entry point and read the one JSON object it prints."""
+    command = stack_command(str(Path(settings.STACK_ENV_DIR) / "bin" / "python"), "-m", *args)
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed command, arguments from our own records
+            command,
+            cwd=cwd,
+            env=stack_environment(),
+            capture_output=True,
+            text=True,
+            timeout=timeout or settings.STACK_COMMAND_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise StackCommandError(f"The stack environment is missing ({error.filename}); run `make stack`.") from None
+    except subprocess.TimeoutExpired:
+        raise StackCommandError(f"{' '.join(args[:1])} took longer than its time limit.", transient=True) from None
+    if result.returncode != 0:
+        last_lines = "\n".join(result.stderr.strip().splitlines()[-5:])
+        raise StackCommandError(f"{args[0]} failed (exit {result.returncode}): {last_lines}")
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError:
+        raise StackCommandError(f"{args[0]} printed no JSON: {result.stdout[-500:]!r}") from None

@@ -1,0 +1,211 @@
+"""BPS with the Parsl plugin, run on this host.
+
+`bps submit` with Parsl blocks until the whole run ends and exits 0 even when
+quanta failed, so the console launches it detached, in its own session (process
+group) and working directory, through a small shell wrapper that writes
+``submission-N.pid`` when it starts and ``submission-N.exit`` (the exit code)
+when it ends. The run is followed from those files, the log's ``Submit dir:``
+line, and the ``console_stack.run_status`` / ``run_report`` entry points.
+A run whose process vanished without writing its exit file (host restart,
+SIGKILL) is ``lost``.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from campaigns.workflow.base import (
+    Launch,
+    RunState,
+    StackCommandError,
+    run_stack_json,
+    stack_command,
+    stack_environment,
+)
+
+PARSL_SERVICE = "lsst.ctrl.bps.parsl.ParslService"
+SUBMIT_DIR_LINE = re.compile(r"^Submit dir:\s*(\S+)", re.MULTILINE)
+# $0 is the marker path without suffix; "$@" is the bps command.
+WRAPPER = 'echo $$ > "$0.pid"; "$@"; echo $? > "$0.exit"'
+CANCEL_GRACE_SECONDS = 10
+
+
+class LocalParslAdapter:
+    def submit(self, submission) -> Launch:
+        working_dir = (
+            Path(settings.CAMPAIGN_RUNS_DIR)
+            / f"campaign-{submission.step.campaign_id}"
+            / (f"{submission.step.name}-submission-{submission.pk}")
+        )
+        config = working_dir / f"submission-{submission.pk}.yaml"
+        working_dir.mkdir(parents=True, exist_ok=True)
+        config.write_text(submission.bps_config)
+        return self._launch(submission, working_dir, ["bps", "submit", config.name])
+
+    def restart(self, submission, previous) -> Launch:
+        if not previous.submit_dir:
+            # The earlier attempt died before BPS made its submit directory: start afresh.
+            return self.submit(submission)
+        # bps restart reads the Parsl checkpoint from ./runinfo: run it where the first attempt ran.
+        working_dir = Path(previous.working_dir)
+        command = ["bps", "restart", "--wms-service-class", PARSL_SERVICE, "--id", previous.submit_dir]
+        launch = self._launch(submission, working_dir, command)
+        return Launch(**{**launch.__dict__, "submit_dir": previous.submit_dir})
+
+    def _launch(self, submission, working_dir: Path, command: list[str]) -> Launch:
+        marker = working_dir / f"submission-{submission.pk}"
+        existing = _read_int(marker.with_suffix(".pid"))
+        if existing and _is_running(existing, working_dir):
+            # A dispatch delivered twice, or a worker killed after launching: adopt, never launch twice.
+            return Launch(str(working_dir), socket.gethostname(), existing, timezone.now())
+        marker.with_suffix(".exit").unlink(missing_ok=True)
+        with open(marker.with_suffix(".log"), "ab") as log:
+            try:
+                process = subprocess.Popen(  # noqa: S603 - our wrapper and the stack's bps
+                    ["/bin/sh", "-c", WRAPPER, str(marker), *stack_command(*command)],
+                    cwd=working_dir,
+                    env=stack_environment(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as error:
+                raise StackCommandError(f"Could not start bps: {error}", transient=True) from None
+        deadline = time.monotonic() + 5
+        while not marker.with_suffix(".pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return Launch(str(working_dir), socket.gethostname(), process.pid, timezone.now())
+
+    def poll(self, submission) -> RunState:
+        working_dir = Path(submission.working_dir)
+        marker = working_dir / f"submission-{submission.pk}"
+        submit_dir = submission.submit_dir or _submit_dir_from_log(marker.with_suffix(".log"))
+        if submission.host and submission.host != socket.gethostname():
+            return RunState("running", submission.task_counts, submit_dir=submit_dir)
+        if submission.pid and _is_running(submission.pid, working_dir):
+            if not submit_dir:
+                return RunState("running", submit_dir="")
+            status = run_stack_json("console_stack.run_status", submit_dir, timeout=60)
+            return RunState("running", status.get("tasks", {}), submit_dir=submit_dir)
+        exit_code = _read_int(marker.with_suffix(".exit"))
+        if not submit_dir:
+            log_tail = _tail(marker.with_suffix(".log"))
+            if exit_code is None:
+                return RunState("lost", error="The bps process vanished before it made a submit directory.")
+            return RunState("failed", error=f"bps exited with {exit_code} before submitting:\n{log_tail}")
+        report = run_stack_json("console_stack.run_report", submission.step.campaign.butler_repo, submit_dir)
+        counts, failures = report.get("tasks", {}), report.get("failures", [])
+        run_collection = report.get("output_run") or ""
+        if exit_code is None:
+            return RunState("lost", counts, failures, submit_dir, run_collection, "The bps process vanished.")
+        complete = all(
+            task.get("failed", 0) == 0 and task.get("blocked", 0) == 0 and task.get("succeeded") == task.get("expected")
+            for task in counts.values()
+        )
+        if counts and complete and exit_code == 0:
+            return RunState("succeeded", counts, failures, submit_dir, run_collection)
+        error = "" if failures else f"bps exited with {exit_code}:\n{_tail(marker.with_suffix('.log'))}"
+        return RunState("failed", counts, failures, submit_dir, run_collection, error)
+
+    def cancel(self, submission) -> None:
+        """End the run's whole process group, then anything of the run that left it; leave nothing behind."""
+        working_dir = Path(submission.working_dir)
+        if submission.pid and _is_running(submission.pid, working_dir):
+            _signal_group(submission.pid, signal.SIGTERM)
+            deadline = time.monotonic() + CANCEL_GRACE_SECONDS
+            while _group_alive(submission.pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            _signal_group(submission.pid, signal.SIGKILL)
+        for pid in _processes_working_in(working_dir):
+            _kill(pid)
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _submit_dir_from_log(log: Path) -> str:
+    try:
+        match = SUBMIT_DIR_LINE.search(log.read_text(errors="replace"))
+    except FileNotFoundError:
+        return ""
+    return match[1] if match else ""
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return ""
+
+
+def _proc_state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def _is_running(pid: int, working_dir: Path) -> bool:
+    """Alive, not a zombie, and ours (its working directory is the run's: PIDs get reused after a reboot)."""
+    state = _proc_state(pid)
+    if state is None:
+        return False
+    if state == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        return False
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")).resolve() == working_dir.resolve()
+    except OSError:
+        return False
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid and _proc_state(int(entry.name)) not in (None, "Z"):
+                    return True
+            except ProcessLookupError:
+                continue
+    return False
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def _processes_working_in(working_dir: Path) -> list[int]:
+    """Processes whose current directory is inside the run's working directory (e.g. Parsl's monitoring)."""
+    root = working_dir.resolve()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd")).resolve()
+        except OSError:
+            continue
+        if cwd == root or root in cwd.parents:
+            found.append(int(entry.name))
+    return found
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,147 @@
+"""BPS with a workflow management service (HTCondor, PanDA) that runs elsewhere.
+
+With these plugins `bps submit` returns quickly with a run id, and the state of
+the run comes from `bps report --id <run id>`. No HTCondor or PanDA service can
+run on the console's test machines, so the parser below is tested against
+output of ctrl_bps's own report formatter, recorded in
+``campaigns/tests/recorded/`` (see the README there).
+"""
+
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from campaigns.workflow.base import Launch, RunState, StackCommandError, stack_command, stack_environment
+
+RUN_ID_LINE = re.compile(r"^Run Id:\s*(\S+)", re.MULTILINE)
+SUBMIT_DIR_LINE = re.compile(r"^Submit dir:\s*(\S+)", re.MULTILINE)
+RUN_STATE = {
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "DELETED": "cancelled",
+}
+RUNNING_JOB_STATES = ("READY", "PENDING", "RUNNING", "HELD")
+
+
+class ServiceWmsAdapter:
+    def __init__(self, workflow_system: str):
+        self.workflow_system = workflow_system
+
+    def _run(self, command: list[str], cwd: Path) -> str:
+        try:
+            result = subprocess.run(  # noqa: S603 - the stack's bps with our own arguments
+                stack_command(*command),
+                cwd=cwd,
+                env=stack_environment(),
+                capture_output=True,
+                text=True,
+                timeout=settings.STACK_COMMAND_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError as error:
+            raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
+        except subprocess.TimeoutExpired:
+            raise StackCommandError(f"`{' '.join(command[:2])}` timed out.", transient=True) from None
+        if result.returncode != 0:
+            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
+            raise StackCommandError(f"`{' '.join(command[:2])}` failed (exit {result.returncode}):\n{tail}")
+        return result.stdout
+
+    def submit(self, submission) -> Launch:
+        working_dir = (
+            Path(settings.CAMPAIGN_RUNS_DIR)
+            / f"campaign-{submission.step.campaign_id}"
+            / (f"{submission.step.name}-submission-{submission.pk}")
+        )
+        working_dir.mkdir(parents=True, exist_ok=True)
+        config = working_dir / f"submission-{submission.pk}.yaml"
+        config.write_text(submission.bps_config)
+        output = self._run(["bps", "submit", config.name], working_dir)
+        return _launch_from(output, working_dir)
+
+    def restart(self, submission, previous) -> Launch:
+        if not previous.wms_run_id:
+            return self.submit(submission)
+        working_dir = Path(previous.working_dir)
+        output = self._run(["bps", "restart", "--id", previous.wms_run_id], working_dir)
+        return _launch_from(output, working_dir)
+
+    def poll(self, submission) -> RunState:
+        output = self._run(["bps", "report", "--id", submission.wms_run_id], Path(submission.working_dir))
+        return parse_bps_report(output)
+
+    def cancel(self, submission) -> None:
+        self._run(["bps", "cancel", "--id", submission.wms_run_id], Path(submission.working_dir))
+
+
+def _launch_from(output: str, working_dir: Path) -> Launch:
+    run_id = RUN_ID_LINE.search(output)
+    if not run_id:
+        raise StackCommandError(f"bps printed no run id:\n{output[-1000:]}")
+    submit_dir = SUBMIT_DIR_LINE.search(output)
+    return Launch(
+        working_dir=str(working_dir),
+        host=socket.gethostname(),
+        pid=None,
+        started_at=timezone.now(),
+        wms_run_id=run_id[1],
+        submit_dir=submit_dir[1] if submit_dir else "",
+    )
+
+
+def parse_bps_report(text: str) -> RunState:
+    """The run state and per-task counts of a single-run `bps report --id` output."""
+    lines = text.splitlines()
+    state = _run_state(lines)
+    counts = _task_counts(lines)
+    path = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Path:")), "")
+    failures = [
+        {"task": label, "data_id": {}, "message": f"{c['failed']} job(s) failed; see `bps report --id` for details"}
+        for label, c in counts.items()
+        if c["failed"]
+    ]
+    return RunState(state, counts, failures, submit_dir=path)
+
+
+def _run_state(lines: list[str]) -> str:
+    for index, line in enumerate(lines):
+        if "STATE" in line.split() and "%S" in line.split():
+            for row in lines[index + 1 :]:
+                tokens = row.split()
+                if not tokens or set(row.strip()) <= {"-", " "}:
+                    continue
+                if tokens[0] in ("H", "D", "F"):
+                    tokens = tokens[1:]
+                return RUN_STATE.get(tokens[0], "running")
+    raise StackCommandError("bps report printed no run summary")
+
+
+def _task_counts(lines: list[str]) -> dict[str, dict[str, int]]:
+    for index, line in enumerate(lines):
+        header = line.split()
+        if "EXPECTED" in header and "SUCCEEDED" in header:
+            counts = {}
+            for row in lines[index + 1 :]:
+                tokens = row.split()
+                if not tokens:
+                    if counts:
+                        break
+                    continue
+                if set(row.strip()) <= {"-"}:
+                    continue
+                if len(tokens) != len(header) + 1 or tokens[0] == "TOTAL":
+                    continue
+                values = dict(zip(header, (int(value) for value in tokens[1:]), strict=True))
+                counts[tokens[0]] = {
+                    "expected": max(values["EXPECTED"], 0),
+                    "succeeded": values["SUCCEEDED"],
+                    "failed": values["FAILED"],
+                    "blocked": values["PRUNED"],
+                    "running": sum(values[state] for state in RUNNING_JOB_STATES),
+                }
+            return counts
+    return {}
