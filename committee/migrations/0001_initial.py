@@ -4,88 +4,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Committee',
+            name="Committee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('kind', models.CharField(choices=[('policy', 'Policy committee'), ('change-control', 'Change control board'), ('leadership', 'Leadership team')], max_length=20)),
-                ('quorum', models.CharField(choices=[('every-seat', 'Every seat votes or abstains'), ('majority-of-seats', 'More than half of the seats vote or abstain')], default='every-seat', max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("policy", "Policy committee"),
+                            ("change-control", "Change control board"),
+                            ("leadership", "Leadership team"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "quorum",
+                    models.CharField(
+                        choices=[
+                            ("every-seat", "Every seat votes or abstains"),
+                            ("majority-of-seats", "More than half of the seats vote or abstain"),
+                        ],
+                        default="every-seat",
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('campaign-policy', 'Campaign policy'), ('pipeline-version', 'Pipeline version'), ('backport', 'Patch / backport'), ('qa-tooling', 'QA tooling version'), ('operational', 'Operational')], max_length=20)),
-                ('title', models.CharField(max_length=200)),
-                ('proposal', models.TextField()),
-                ('deadline', models.DateTimeField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('expired', 'Expired'), ('endorsed', 'Endorsed'), ('endorsement-refused', 'Endorsement refused')], default='draft', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_summary', models.CharField(blank=True, max_length=200)),
-                ('endorsed_at', models.DateTimeField(blank=True, null=True)),
-                ('endorsement_note', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("campaign-policy", "Campaign policy"),
+                            ("pipeline-version", "Pipeline version"),
+                            ("backport", "Patch / backport"),
+                            ("qa-tooling", "QA tooling version"),
+                            ("operational", "Operational"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("proposal", models.TextField()),
+                ("deadline", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("expired", "Expired"),
+                            ("endorsed", "Endorsed"),
+                            ("endorsement-refused", "Endorsement refused"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome_summary", models.CharField(blank=True, max_length=200)),
+                ("endorsed_at", models.DateTimeField(blank=True, null=True)),
+                ("endorsement_note", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='DecisionNotification',
+            name="DecisionNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Decision opened'), ('vote-due', 'Vote due within 2 days'), ('closed', 'Decision closed')], max_length=20)),
-                ('recipients', models.JSONField(default=list)),
-                ('sent_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Decision opened"),
+                            ("vote-due", "Vote due within 2 days"),
+                            ("closed", "Decision closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("recipients", models.JSONField(default=list)),
+                ("sent_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Delegation',
+            name="Delegation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-starts_on'],
+                "ordering": ["-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='Seat',
+            name="Seat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.CharField(max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("area", models.CharField(max_length=100)),
             ],
             options={
-                'ordering': ['committee', 'area'],
+                "ordering": ["committee", "area"],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.CharField(choices=[('approve', 'Approve'), ('reject', 'Reject'), ('abstain', 'Abstain')], max_length=10)),
-                ('comment', models.TextField(blank=True)),
-                ('cast_at', models.DateTimeField()),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "choice",
+                    models.CharField(
+                        choices=[("approve", "Approve"), ("reject", "Reject"), ("abstain", "Abstain")], max_length=10
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("cast_at", models.DateTimeField()),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['cast_at', 'id'],
+                "ordering": ["cast_at", "id"],
             },
         ),
     ]

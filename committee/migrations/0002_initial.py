@@ -6,124 +6,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0002_initial'),
-        ('committee', '0001_initial'),
-        ('releases', '0001_initial'),
+        ("campaigns", "0002_initial"),
+        ("committee", "0001_initial"),
+        ("releases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='decision',
-            name='backport_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='releases.backportrequest'),
+            model_name="decision",
+            name="backport_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="releases.backportrequest",
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='campaigns',
-            field=models.ManyToManyField(blank=True, related_name='decisions', to='campaigns.campaign'),
+            model_name="decision",
+            name="campaigns",
+            field=models.ManyToManyField(blank=True, related_name="decisions", to="campaigns.campaign"),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='committee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='committee.committee'),
+            model_name="decision",
+            name="committee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="committee.committee"
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='endorsed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="decision",
+            name="endorsed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='proposed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="decision",
+            name="proposed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='decision',
-            name='release',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='releases.release'),
+            model_name="decision",
+            name="release",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="releases.release",
+            ),
         ),
         migrations.AddField(
-            model_name='decisionnotification',
-            name='decision',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='committee.decision'),
+            model_name="decisionnotification",
+            name="decision",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="notifications", to="committee.decision"
+            ),
         ),
         migrations.AddField(
-            model_name='delegation',
-            name='delegate',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='delegations', to=settings.AUTH_USER_MODEL),
+            model_name="delegation",
+            name="delegate",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="delegations", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='delegation',
-            name='named_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="delegation",
+            name="named_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='seat',
-            name='committee',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seats', to='committee.committee'),
+            model_name="seat",
+            name="committee",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="seats", to="committee.committee"
+            ),
         ),
         migrations.AddField(
-            model_name='seat',
-            name='holder',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='seats', to=settings.AUTH_USER_MODEL),
+            model_name="seat",
+            name="holder",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="seats",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='delegation',
-            name='seat',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegations', to='committee.seat'),
+            model_name="delegation",
+            name="seat",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="delegations", to="committee.seat"
+            ),
         ),
         migrations.AddField(
-            model_name='decisionnotification',
-            name='seat',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='committee.seat'),
+            model_name="decisionnotification",
+            name="seat",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="committee.seat",
+            ),
         ),
         migrations.AddField(
-            model_name='vote',
-            name='cast_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="vote",
+            name="cast_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='vote',
-            name='decision',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='committee.decision'),
+            model_name="vote",
+            name="decision",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="votes", to="committee.decision"
+            ),
         ),
         migrations.AddField(
-            model_name='vote',
-            name='on_behalf_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="vote",
+            name="on_behalf_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='vote',
-            name='seat',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='committee.seat'),
+            model_name="vote",
+            name="seat",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="votes", to="committee.seat"
+            ),
         ),
         migrations.AddIndex(
-            model_name='decision',
-            index=models.Index(fields=['status', 'deadline'], name='decision_status_deadline_idx'),
+            model_name="decision",
+            index=models.Index(fields=["status", "deadline"], name="decision_status_deadline_idx"),
         ),
         migrations.AddConstraint(
-            model_name='seat',
-            constraint=models.UniqueConstraint(fields=('committee', 'area'), name='seat_one_per_area'),
+            model_name="seat",
+            constraint=models.UniqueConstraint(fields=("committee", "area"), name="seat_one_per_area"),
         ),
         migrations.AddConstraint(
-            model_name='delegation',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='delegation_ends_after_start'),
+            model_name="delegation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))), name="delegation_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decisionnotification',
-            constraint=models.UniqueConstraint(condition=models.Q(('seat__isnull', False)), fields=('decision', 'kind', 'seat'), name='notification_once_per_seat'),
+            model_name="decisionnotification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("seat__isnull", False)),
+                fields=("decision", "kind", "seat"),
+                name="notification_once_per_seat",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decisionnotification',
-            constraint=models.UniqueConstraint(condition=models.Q(('seat__isnull', True)), fields=('decision', 'kind'), name='notification_once_per_decision'),
+            model_name="decisionnotification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("seat__isnull", True)),
+                fields=("decision", "kind"),
+                name="notification_once_per_decision",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True)), fields=('decision', 'seat'), name='vote_one_current_per_seat'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=("decision", "seat"),
+                name="vote_one_current_per_seat",
+            ),
         ),
     ]

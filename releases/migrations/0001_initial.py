@@ -7,81 +7,176 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('committee', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("committee", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=32, unique=True, validators=[releases.models.validate_version])),
-                ('major', models.PositiveSmallIntegerField(editable=False)),
-                ('minor', models.PositiveSmallIntegerField(editable=False)),
-                ('patch', models.PositiveSmallIntegerField(editable=False)),
-                ('status', models.CharField(choices=[('candidate', 'Candidate'), ('approved', 'Approved'), ('supported', 'Supported'), ('end-of-support', 'End of support'), ('withdrawn', 'Withdrawn')], default='candidate', max_length=20)),
-                ('approved_on', models.DateField(blank=True, null=True)),
-                ('support_until', models.DateField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('base_release', models.ForeignKey(blank=True, help_text='for a patch: the release it patches', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='patches', to='releases.release')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "version",
+                    models.CharField(max_length=32, unique=True, validators=[releases.models.validate_version]),
+                ),
+                ("major", models.PositiveSmallIntegerField(editable=False)),
+                ("minor", models.PositiveSmallIntegerField(editable=False)),
+                ("patch", models.PositiveSmallIntegerField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("candidate", "Candidate"),
+                            ("approved", "Approved"),
+                            ("supported", "Supported"),
+                            ("end-of-support", "End of support"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="candidate",
+                        max_length=20,
+                    ),
+                ),
+                ("approved_on", models.DateField(blank=True, null=True)),
+                ("support_until", models.DateField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "base_release",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="for a patch: the release it patches",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patches",
+                        to="releases.release",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-major', '-minor', '-patch'],
+                "ordering": ["-major", "-minor", "-patch"],
             },
         ),
         migrations.CreateModel(
-            name='BackportRequest',
+            name="BackportRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rfc_id', models.CharField(max_length=16, unique=True, validators=[releases.models.validate_rfc_id], verbose_name='RFC')),
-                ('ticket', models.CharField(max_length=16, validators=[releases.models.validate_ticket])),
-                ('title', models.CharField(max_length=200)),
-                ('rationale', models.TextField()),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('under-review', 'Under review'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('merged', 'Merged'), ('shipped', 'Shipped')], default='proposed', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shipped_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='shipped_backports', to='releases.release')),
-                ('target_release', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='backport_requests', to='releases.release')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "rfc_id",
+                    models.CharField(
+                        max_length=16, unique=True, validators=[releases.models.validate_rfc_id], verbose_name="RFC"
+                    ),
+                ),
+                ("ticket", models.CharField(max_length=16, validators=[releases.models.validate_ticket])),
+                ("title", models.CharField(max_length=200)),
+                ("rationale", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("under-review", "Under review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("merged", "Merged"),
+                            ("shipped", "Shipped"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "shipped_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="shipped_backports",
+                        to="releases.release",
+                    ),
+                ),
+                (
+                    "target_release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="backport_requests",
+                        to="releases.release",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReleaseApproval',
+            name="ReleaseApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('approved_at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='release_approvals', to='campaigns.campaign')),
-                ('decision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='release_approvals', to='committee.decision')),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='releases.release')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("approved_at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="release_approvals",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "decision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="release_approvals",
+                        to="committee.decision",
+                    ),
+                ),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="approvals", to="releases.release"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-approved_at'],
+                "ordering": ["-approved_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.CheckConstraint(condition=models.Q(('base_release', models.F('id')), _negated=True), name='release_not_its_own_base'),
+            model_name="release",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("base_release", models.F("id")), _negated=True), name="release_not_its_own_base"
+            ),
         ),
         migrations.AddIndex(
-            model_name='backportrequest',
-            index=models.Index(fields=['status', 'created_at'], name='backport_queue_idx'),
+            model_name="backportrequest",
+            index=models.Index(fields=["status", "created_at"], name="backport_queue_idx"),
         ),
         migrations.AddConstraint(
-            model_name='backportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('shipped_in__isnull', False), ('status', 'shipped')), models.Q(models.Q(('status', 'shipped'), _negated=True), ('shipped_in__isnull', True)), _connector='OR'), name='backport_shipped_names_its_patch'),
+            model_name="backportrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("shipped_in__isnull", False), ("status", "shipped")),
+                    models.Q(models.Q(("status", "shipped"), _negated=True), ("shipped_in__isnull", True)),
+                    _connector="OR",
+                ),
+                name="backport_shipped_names_its_patch",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='releaseapproval',
-            constraint=models.UniqueConstraint(fields=('release', 'campaign'), name='release_approval_once_per_campaign'),
+            model_name="releaseapproval",
+            constraint=models.UniqueConstraint(
+                fields=("release", "campaign"), name="release_approval_once_per_campaign"
+            ),
         ),
     ]
