@@ -250,16 +250,16 @@ def _submission_create(
 def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idempotency_key: str = "") -> Submission:
     """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked."""
     require_role(actor, *CAMPAIGN_EDITORS, action="restart submissions")
+    key = idempotency_key or f"restart-of-{submission.pk}"
+    existing = Submission.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing  # the same restart asked twice (a double click, a retried call)
     if submission.status not in RESTARTABLE_SUBMISSION_STATUSES:
         raise Conflict(
             f"Submission {submission.pk} is {submission.status}; only a failed, lost or cancelled one restarts."
         )
     if submission.restarted_by.exists():
         raise Conflict(f"Submission {submission.pk} was restarted already.")
-    key = idempotency_key or f"restart-of-{submission.pk}"
-    existing = Submission.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
     try:
         return _submission_create(actor=actor, step=submission.step, idempotency_key=key, restarts=submission)
     except IntegrityError:

@@ -1,0 +1,72 @@
+"""Campaigns ready to submit, and a stand-in for the stack's commands for tests of the process handling."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from campaigns.services import campaign_create
+from committee.tests.factories import DecisionFactory
+from releases.models import ReleaseApproval
+from releases.tests.factories import SupportedReleaseFactory
+
+FAKE_STACK = Path(__file__).parent / "fake_stack"
+TEMPLATE = """\
+pipelineYaml: demo.yaml
+wmsServiceClass: lsst.ctrl.bps.parsl.ParslService
+computeSite: local
+"""
+
+
+@pytest.fixture
+def butler_repo(tmp_path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "butler.yaml").write_text("datastore: {}\n")
+    return repo
+
+
+@pytest.fixture
+def ready_campaign(operator, butler_repo):
+    """A one-step campaign whose release the policy committee approved for it."""
+    release = SupportedReleaseFactory(version="v23.0.0")
+    campaign = campaign_create(
+        actor=operator,
+        name="DP0.2 mini run",
+        butler_repo=str(butler_repo),
+        input_collections=["demo/raw"],
+        output_prefix="u/operator/dp02",
+        data_query="visit < 3",
+        pipeline="console_stack/pipelines/demo.yaml",
+        release=release,
+        bps_template=TEMPLATE,
+    )
+    decision = DecisionFactory(kind="pipeline-version", release=release, status="endorsed")
+    ReleaseApproval.objects.create(release=release, campaign=campaign, decision=decision, approved_at=timezone.now())
+    return campaign
+
+
+@pytest.fixture
+def fake_stack(settings, tmp_path, monkeypatch):
+    """The stand-in `bps` and `python`; returns a helper to read how many bps processes were started."""
+    settings.STACK_ENV_DIR = FAKE_STACK
+    settings.CAMPAIGN_RUNS_DIR = tmp_path / "runs"
+    log = tmp_path / "bps-starts.log"
+    log.touch()
+    status, report = tmp_path / "status.json", tmp_path / "report.json"
+    status.write_text(json.dumps({"tasks": {"detector": {"expected": 4, "succeeded": 1, "running": 1}}}))
+    report.write_text(json.dumps({"tasks": {"detector": {"expected": 4, "succeeded": 4, "failed": 0, "blocked": 0}}}))
+    monkeypatch.setenv("FAKE_BPS_LOG", str(log))
+    monkeypatch.setenv("FAKE_STATUS_JSON", str(status))
+    monkeypatch.setenv("FAKE_REPORT_JSON", str(report))
+    monkeypatch.setenv("FAKE_BPS_SECONDS", "30")
+
+    class FakeStack:
+        report_file = report
+
+        @staticmethod
+        def starts() -> list[str]:
+            return log.read_text().splitlines()
+
+    return FakeStack
