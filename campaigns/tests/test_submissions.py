@@ -4,6 +4,7 @@ These tests launch real processes through the console's launcher, but with a sta
 stack's `bps` (campaigns/tests/fake_stack); test_e2e_bps.py runs the real `bps` with Parsl.
 """
 
+import contextlib
 import os
 import threading
 import time
@@ -24,6 +25,9 @@ from campaigns.services import (
     submissions_sweep,
 )
 from console.models import AuditEvent
+
+
+FAILURE = {"task": "detector", "data_id": {"visit": 1, "detector": 2}, "message": "ValueError: boom"}
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:
@@ -64,10 +68,8 @@ def end_runs():
     started: list[int] = []
     yield started
     for pid in filter(None, started):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, 9)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
