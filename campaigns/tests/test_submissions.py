@@ -26,7 +26,6 @@ from campaigns.services import (
 )
 from console.models import AuditEvent
 
-
 FAILURE = {"task": "detector", "data_id": {"visit": 1, "detector": 2}, "message": "ValueError: boom"}
 
 
