@@ -131,7 +131,7 @@ def _task_counts(lines: list[str]) -> dict[str, dict[str, int]]:
                     if counts:
                         break
                     continue
-                if set(row.strip()) <= {"-"}:
+                if set(row.strip()) <= {"-", " "}:
                     continue
                 if len(tokens) != len(header) + 1 or tokens[0] == "TOTAL":
                     continue
