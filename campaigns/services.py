@@ -20,6 +20,7 @@ from django.utils import timezone
 from campaigns import preflight
 from campaigns.bps_config import ConfigError
 from campaigns.choices import (
+    ACTIVE_SUBMISSION_STATUSES,
     CAMPAIGN_TRANSITIONS,
     RESTARTABLE_SUBMISSION_STATUSES,
     SUBMISSION_TRANSITIONS,
@@ -326,23 +327,27 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
         return locked
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission_id)
-        if locked.status != SubmissionStatus.SUBMITTING:
-            # Cancelled while launching: the cancel service ends the process it finds.
-            return locked
-        return _submission_move(
-            locked,
-            SubmissionStatus.RUNNING,
-            actor=None,
-            changes={
-                "working_dir": launch.working_dir,
-                "host": launch.host,
-                "pid": launch.pid,
-                "started_at": launch.started_at,
-                "wms_run_id": launch.wms_run_id,
-                "submit_dir": launch.submit_dir or locked.submit_dir,
-            },
-            audit_after={"pid": launch.pid, "host": launch.host, "working_dir": launch.working_dir},
-        )
+        if locked.status == SubmissionStatus.SUBMITTING:
+            return _submission_move(
+                locked,
+                SubmissionStatus.RUNNING,
+                actor=None,
+                changes={
+                    "working_dir": launch.working_dir,
+                    "host": launch.host,
+                    "pid": launch.pid,
+                    "started_at": launch.started_at,
+                    "wms_run_id": launch.wms_run_id,
+                    "submit_dir": launch.submit_dir or locked.submit_dir,
+                },
+                audit_after={"pid": launch.pid, "host": launch.host, "working_dir": launch.working_dir},
+            )
+        # Cancelled while it was being launched: record where it ran, then end the process just started.
+        locked.working_dir, locked.pid, locked.host = launch.working_dir, launch.pid, launch.host
+        locked.wms_run_id = launch.wms_run_id
+        locked.save(update_fields=["working_dir", "pid", "host", "wms_run_id"])
+    adapter.cancel(locked)
+    return locked
 
 
 def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
@@ -444,6 +449,7 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
             changes={"ended_at": timezone.now()},
             audit_after={"was": was},
         )
+        _campaign_after_cancel(locked, actor)
     if was != SubmissionStatus.PENDING and locked.working_dir:
         try:
             adapter_for(locked.step.campaign.workflow_system).cancel(locked)
@@ -451,6 +457,24 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
             logger.error("cancel of submission %s: %s", locked.pk, error)
             raise Conflict(f"Submission {locked.pk} is marked cancelled, but ending its run failed: {error}") from None
     return locked
+
+
+def _campaign_after_cancel(submission: Submission, actor: AbstractBaseUser) -> None:
+    """With nothing left running, a running campaign is completed (every step done) or paused for a decision."""
+    campaign = Campaign.objects.select_for_update().get(pk=submission.step.campaign_id)
+    if campaign.status != CampaignStatus.RUNNING:
+        return
+    if Submission.objects.filter(step__campaign=campaign, status__in=ACTIVE_SUBMISSION_STATUSES).exists():
+        return
+    done = set(
+        Submission.objects.filter(step__campaign=campaign, status=SubmissionStatus.SUCCEEDED).values_list(
+            "step_id", flat=True
+        )
+    )
+    if done >= set(campaign.steps.values_list("pk", flat=True)):
+        _campaign_move(campaign, CampaignStatus.COMPLETED, actor=actor)
+    else:
+        _campaign_move(campaign, CampaignStatus.PAUSED, actor=actor, reason=f"submission {submission.pk} cancelled")
 
 
 def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -1,3 +1,21 @@
+from django.urls import path
+
+from campaigns import views
+
 app_name = "campaigns"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.campaign_list, name="campaign-list"),
+    path("new/", views.campaign_create, name="campaign-create"),
+    path("diff/", views.campaign_diff, name="campaign-diff"),
+    # The dashboard's card of campaigns blocked by a pre-flight check, loaded by htmx.
+    path("blocked/", views.campaign_blocked, name="campaign-blocked"),
+    path("<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("<int:pk>/submissions/", views.campaign_submissions, name="campaign-submissions"),
+    path("<int:pk>/submit/", views.campaign_submit, name="campaign-submit"),
+    path("<int:pk>/pause/", views.campaign_pause, name="campaign-pause"),
+    path("<int:pk>/resume/", views.campaign_resume, name="campaign-resume"),
+    path("<int:pk>/clone/", views.campaign_clone, name="campaign-clone"),
+    path("submissions/<int:pk>/restart/", views.submission_restart, name="submission-restart"),
+    path("submissions/<int:pk>/cancel/", views.submission_cancel, name="submission-cancel"),
+]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.selectors import failed_submissions_awaiting_action, running_submissions
 from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
 from console import health, selectors, services
 from console.filters import AuditEventFilter
@@ -27,6 +28,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "console/dashboard.html",
         {
             "today": today,
+            "running_submissions": list(running_submissions()[:5]),
+            "failed_submissions": list(failed_submissions_awaiting_action()[:5]),
             "awaiting_my_vote": list(decisions_awaiting_vote_of(request.user, today=today)[:5]),
             "open_decisions": list(decisions_awaiting_votes()[:5]),
             "backports_awaiting_review": list(backports_awaiting_review()[:5]),

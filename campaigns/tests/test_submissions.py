@@ -317,3 +317,29 @@ def test_a_viewer_cannot_submit(viewer, step):
         submission_request(actor=viewer, step=step, idempotency_key="k")
 
     assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_submission_cancelled_while_it_was_being_launched_leaves_no_process(
+    operator, step, fake_stack, django_capture_on_commit_callbacks, monkeypatch
+):
+    from campaigns.workflow.local import LocalParslAdapter
+
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = submission_request(actor=operator, step=step, idempotency_key="k")
+    launch = LocalParslAdapter.submit
+
+    def launch_then_cancel(self, launching):
+        started = launch(self, launching)
+        submission_cancel(actor=operator, submission=Submission.objects.get(pk=launching.pk))
+        return started
+
+    monkeypatch.setattr(LocalParslAdapter, "submit", launch_then_cancel)
+    submission_dispatch(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == "cancelled"
+    assert submission.pid is not None
+    wait_for(lambda: not group_alive(submission.pid), timeout=15)
+    submission.step.campaign.refresh_from_db()
+    assert submission.step.campaign.status == "paused"

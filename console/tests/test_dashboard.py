@@ -53,7 +53,7 @@ def test_the_dashboard_runs_a_constant_number_of_queries(client_for, django_asse
         DecisionFactory(committee=policy, release=release)
     client = client_for(member)
 
-    # session, user, roles; my votes, open decisions (+ campaigns each); backports; support;
-    # milestone counts and most overdue; release counts; recent events
-    with django_assert_num_queries(13):
+    # session, user, roles; running and failed submissions; my votes, open decisions (+ campaigns each);
+    # backports; support; milestone counts and most overdue; release counts; recent events
+    with django_assert_num_queries(15):
         assert client.get(reverse("console:dashboard")).status_code == 200

@@ -1,0 +1,177 @@
+"""Forms of the campaign pages.
+
+They turn the posted text into the values the services take (a comma-separated
+list into a list, the steps textarea into step dicts); whether the change is
+allowed, and whether a campaign can be submitted, is the services' and the
+pre-flight checks' call.
+"""
+
+import re
+
+from django import forms
+
+from campaigns import bps_config
+from campaigns.choices import WorkflowSystem
+from campaigns.models import Campaign, Step
+from releases.models import Release
+
+
+def _input(widget: type[forms.Widget], **attrs) -> forms.Widget:
+    return widget(attrs={"class": "form-control form-control-sm", **attrs})
+
+
+def _code(rows: int, **attrs) -> forms.Textarea:
+    """A textarea for YAML, queries and step lines: monospaced, long lines kept."""
+    return forms.Textarea(
+        attrs={"class": "form-control form-control-sm font-monospace", "rows": rows, "spellcheck": "false", **attrs}
+    )
+
+
+def _select(**attrs) -> forms.Select:
+    return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
+
+
+def _max_length(field: str) -> int:
+    return Campaign._meta.get_field(field).max_length
+
+
+STEP_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
+STEP_NAME_LENGTH = Step._meta.get_field("name").max_length
+STEPS_HELP = "One step per line, in order: name [#subset] [after=name], e.g. “step2 #step2 after=step1”."
+
+
+def parse_steps(text: str) -> list[dict]:
+    """The steps textarea as the step dicts of ``services.campaign_create``; ValidationError names the bad line."""
+    steps: list[dict] = []
+    errors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        words = line.split()
+        if not words:
+            continue
+        name, options = words[0], words[1:]
+        step = {"name": name}
+        if not STEP_NAME.match(name) or len(name) > STEP_NAME_LENGTH:
+            errors.append(f"line {number}: {name!r} is not a step name (letters, digits, - and _; at most 50).")
+        elif any(other["name"] == name for other in steps):
+            errors.append(f"line {number}: the step {name!r} is named twice.")
+        for option in options:
+            if option.startswith("#") and "pipeline_subset" not in step:
+                step["pipeline_subset"] = option
+            elif option.startswith("after=") and "depends_on" not in step:
+                step["depends_on"] = option.removeprefix("after=")
+                if not any(other["name"] == step["depends_on"] for other in steps):
+                    errors.append(
+                        f"line {number}: {name!r} comes after {step['depends_on']!r}, which is not a step above it."
+                    )
+            else:
+                errors.append(f"line {number}: {option!r} is neither a #subset nor after=name (once each).")
+        steps.append(step)
+    if errors:
+        raise forms.ValidationError(errors)
+    if not steps:
+        raise forms.ValidationError("A campaign needs at least one step.")
+    return steps
+
+
+class _ReleaseChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": "There is no release %(value)s."}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
+
+    def label_from_instance(self, release: Release) -> str:
+        return f"{release.version} ({release.get_status_display().lower()})"
+
+
+class CampaignCreateForm(forms.Form):
+    name = forms.CharField(max_length=_max_length("name"), widget=_input(forms.TextInput, placeholder="DC2 RC7"))
+    description = forms.CharField(required=False, widget=_input(forms.Textarea, rows=2))
+    dataset_label = forms.CharField(
+        required=False, max_length=_max_length("dataset_label"), widget=_input(forms.TextInput, placeholder="DC2 RC6")
+    )
+    butler_repo = forms.CharField(
+        label="Butler repository",
+        required=False,
+        max_length=_max_length("butler_repo"),
+        widget=_input(forms.TextInput, placeholder="/repo/dc2 or s3://bucket/repo"),
+    )
+    input_collections = forms.CharField(
+        required=False,
+        help_text="comma-separated",
+        widget=_input(forms.TextInput, placeholder="2.2i/defaults, refcats"),
+    )
+    output_prefix = forms.CharField(
+        required=False,
+        max_length=_max_length("output_prefix"),
+        widget=_input(forms.TextInput, placeholder="u/operator/dp02"),
+    )
+    data_query = forms.CharField(
+        required=False, widget=_code(2, placeholder="instrument='LSSTCam-imSim' AND tract=3828")
+    )
+    pipeline = forms.CharField(
+        required=False,
+        max_length=_max_length("pipeline"),
+        widget=_input(forms.TextInput, placeholder="$DRP_PIPE_DIR/pipelines/LSSTCam-imSim/DRP-test-med-1.yaml"),
+    )
+    release = _ReleaseChoiceField(required=False, empty_label="none yet", widget=_select())
+    workflow_system = forms.ChoiceField(choices=WorkflowSystem.choices, initial=WorkflowSystem.PARSL, widget=_select())
+    bps_template = forms.CharField(label="BPS template", required=False, help_text="YAML", widget=_code(8))
+    bps_overrides = forms.CharField(
+        label="Overrides",
+        required=False,
+        help_text="YAML merged over the template",
+        widget=_code(4),
+    )
+    steps = forms.CharField(
+        help_text=STEPS_HELP,
+        widget=_code(3, placeholder="step1 #step1\nstep2 #step2 after=step1"),
+    )
+
+    def clean_input_collections(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["input_collections"].split(",") if name.strip()]
+
+    def clean_bps_template(self) -> str:
+        return self._yaml_mapping("bps_template", "BPS template")
+
+    def clean_bps_overrides(self) -> str:
+        return self._yaml_mapping("bps_overrides", "overrides")
+
+    def _yaml_mapping(self, field: str, what: str) -> str:
+        text = self.cleaned_data[field]
+        try:
+            bps_config.parse_yaml_mapping(text, what)
+        except bps_config.ConfigError as error:
+            raise forms.ValidationError(str(error)) from None
+        return text
+
+    def clean_steps(self) -> list[dict]:
+        return parse_steps(self.cleaned_data["steps"])
+
+
+class SubmitForm(forms.Form):
+    """Submit one step; the key is generated into the form, so that a double click gives one submission."""
+
+    step = forms.IntegerField()
+    idempotency_key = forms.CharField(max_length=100)
+
+
+class RestartForm(forms.Form):
+    idempotency_key = forms.CharField(max_length=100, required=False)
+
+
+class CloneForm(forms.Form):
+    name = forms.CharField(label="Name of the copy", max_length=_max_length("name"), widget=_input(forms.TextInput))
+
+
+class CampaignDiffForm(forms.Form):
+    left = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
+    right = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
+
+
+def form_errors_message(form: forms.Form) -> str:
+    """One line per error, naming the field."""
+    lines = []
+    for name, errors in form.errors.items():
+        label = form[name].label if name in form.fields else ""
+        lines.extend(f"{label}: {error}" if label else error for error in errors)
+    return "\n".join(lines)
