@@ -52,3 +52,28 @@ format: setup
 
 clean:
 	rm -rf $(VENV) node_modules data
+
+# The LSST stack side (console_stack/README.md): a virtual environment of its
+# own, never imported by the Django process, and a small demo Butler repository.
+STACK_VENV := .stack-venv
+STACK_BIN := $(STACK_VENV)/bin
+# The environment every stack command (bps, butler, pipetask, python -m console_stack.*) needs.
+STACK_ENV := PATH="$(CURDIR)/$(STACK_BIN):$$PATH" PYTHONPATH="$(CURDIR)" CONDOR_CONFIG=/dev/null \
+	CTRL_MPEXEC_DIR="$(CURDIR)/$(STACK_VENV)" DAF_BUTLER_DIR="$(CURDIR)/$(STACK_VENV)"
+DEMO_REPO := $(CONSOLE_DATA_DIR)/demo-repo
+
+.PHONY: stack demo-repo
+
+stack: $(STACK_VENV)/.installed
+
+$(STACK_VENV)/.installed: requirements-stack.txt
+	test -x $(STACK_BIN)/python || $(PYTHON) -m venv $(STACK_VENV)
+	$(STACK_BIN)/python -m pip install --quiet --upgrade pip
+	$(STACK_BIN)/python -m pip install --quiet -r requirements-stack.txt
+	$(STACK_BIN)/python -m pip check
+	touch $@
+
+demo-repo: $(DEMO_REPO)/butler.yaml
+
+$(DEMO_REPO)/butler.yaml: | $(STACK_VENV)/.installed
+	env $(STACK_ENV) $(STACK_BIN)/python -m console_stack.make_demo_repo $(DEMO_REPO)

@@ -8,8 +8,9 @@ import copy
 
 import yaml
 
-# Keys a BPS configuration must have for `bps submit` to build a quantum graph.
-REQUIRED_KEYS = ("pipelineYaml", "butlerConfig", "inCollection", "outputRun", "wmsServiceClass")
+# Keys a BPS configuration must have for `bps submit` to build a quantum graph. BPS looks for a
+# key in the `payload` section before the top level, so the payload's keys are set there.
+REQUIRED_KEYS = ("pipelineYaml", "wmsServiceClass", "payload.butlerConfig", "payload.inCollection", "payload.outputRun")
 
 WMS_SERVICE_CLASSES = {
     "parsl": "lsst.ctrl.bps.parsl.ParslService",
@@ -59,19 +60,22 @@ def render(
     step_query: str = "",
 ) -> str:
     """The YAML text to submit: template < campaign and step fields < campaign overrides."""
-    fields = {
+    top_level = {
         "pipelineYaml": f"{pipeline}{pipeline_subset}" if pipeline_subset.startswith("#") else pipeline,
+        "wmsServiceClass": WMS_SERVICE_CLASSES[workflow_system],
+        "campaign": step_name,
+    }
+    payload = {
         "butlerConfig": butler_repo,
         "inCollection": ",".join(input_collections),
         "dataQuery": step_query or data_query,
-        "outputRun": output_run,
         "output": output_run.rsplit("/", 1)[0],
-        "wmsServiceClass": WMS_SERVICE_CLASSES[workflow_system],
-        "operator": "console",
-        "campaign": step_name,
+        "outputRun": output_run,
     }
+    fields = {key: value for key, value in top_level.items() if value}
+    fields["payload"] = {key: value for key, value in payload.items() if value}
     merged = deep_merge(
-        deep_merge(parse_yaml_mapping(template, "BPS template"), {k: v for k, v in fields.items() if v}),
+        deep_merge(parse_yaml_mapping(template, "BPS template"), fields),
         parse_yaml_mapping(overrides, "campaign's BPS overrides"),
     )
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
@@ -79,4 +83,11 @@ def render(
 
 def missing_keys(rendered: str) -> list[str]:
     config = parse_yaml_mapping(rendered, "rendered BPS configuration")
-    return [key for key in REQUIRED_KEYS if not config.get(key)]
+
+    def lookup(dotted: str):
+        value = config
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    return [key for key in REQUIRED_KEYS if not lookup(key)]

@@ -201,7 +201,7 @@ def test_a_campaign_without_a_release_repository_or_pipeline_lists_each_problem(
     page = text(client_for(viewer).get(detail_url(campaign)))
 
     assert "The campaign names no pipeline release." in page
-    assert "The BPS configuration lacks pipelineYaml, butlerConfig, inCollection." in page
+    assert "The BPS configuration lacks pipelineYaml, payload.butlerConfig, payload.inCollection." in page
     assert "The campaign names no Butler repository." in page
 
 

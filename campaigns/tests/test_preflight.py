@@ -95,9 +95,9 @@ def test_the_rendered_configuration_has_the_campaign_and_step_in_it(ready_campai
     ready_campaign.save()
     config = yaml.safe_load(render_config(ready_campaign, ready_campaign.steps.get(), 7))
 
-    assert config["butlerConfig"] == ready_campaign.butler_repo
-    assert config["inCollection"] == "demo/raw"
-    assert config["dataQuery"] == "visit < 3"
-    assert config["outputRun"] == "u/operator/dp02/all/submission-7"
+    assert config["payload"]["butlerConfig"] == ready_campaign.butler_repo
+    assert config["payload"]["inCollection"] == "demo/raw"
+    assert config["payload"]["dataQuery"] == "visit < 3"
+    assert config["payload"]["outputRun"] == "u/operator/dp02/all/submission-7"
     assert config["finalJob"] == {"requestCpus": 1}
     assert config["computeSite"] == "local"

@@ -93,7 +93,7 @@ def test_a_request_commits_a_pending_submission_and_dispatches_it_after_commit(
 
     assert submission.status == "pending"
     assert submission.run_collection == f"u/operator/dp02/all/submission-{submission.pk}"
-    assert "outputRun: u/operator/dp02/all/submission-" in submission.bps_config
+    assert f"outputRun: u/operator/dp02/all/submission-{submission.pk}" in submission.bps_config
     assert len(callbacks) == 1
     assert AuditEvent.objects.filter(action="submission.requested", object_id=str(submission.pk)).exists()
     step.campaign.refresh_from_db()

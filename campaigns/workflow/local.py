@@ -35,7 +35,7 @@ PARSL_SERVICE = "lsst.ctrl.bps.parsl.ParslService"
 SUBMIT_DIR_LINE = re.compile(r"^Submit dir:\s*(\S+)", re.MULTILINE)
 # $0 is the marker path without suffix; "$@" is the bps command.
 WRAPPER = 'echo $$ > "$0.pid"; "$@"; echo $? > "$0.exit"'
-CANCEL_GRACE_SECONDS = 10
+CANCEL_GRACE_SECONDS = 5
 
 
 class LocalParslAdapter:
@@ -94,15 +94,24 @@ class LocalParslAdapter:
         if submission.pid and _is_running(submission.pid, working_dir):
             if not submit_dir:
                 return RunState("running", submit_dir="")
-            status = run_stack_json("console_stack.run_status", submit_dir, timeout=60)
+            try:
+                status = run_stack_json("console_stack.run_status", submit_dir, timeout=60)
+            except StackCommandError:
+                # The submit directory is still being written (or a restart just began): keep what we had.
+                return RunState("running", submission.task_counts, submit_dir=submit_dir)
             return RunState("running", status.get("tasks", {}), submit_dir=submit_dir)
         exit_code = _read_int(marker.with_suffix(".exit"))
+        log_tail = _tail(marker.with_suffix(".log"))
         if not submit_dir:
-            log_tail = _tail(marker.with_suffix(".log"))
             if exit_code is None:
                 return RunState("lost", error="The bps process vanished before it made a submit directory.")
             return RunState("failed", error=f"bps exited with {exit_code} before submitting:\n{log_tail}")
-        report = run_stack_json("console_stack.run_report", submission.step.campaign.butler_repo, submit_dir)
+        try:
+            report = run_stack_json("console_stack.run_report", submission.step.campaign.butler_repo, submit_dir)
+        except StackCommandError as error:
+            # No graph or no log to report from: bps failed before the run started (e.g. the graph was empty).
+            state = "lost" if exit_code is None else "failed"
+            return RunState(state, submission.task_counts, submit_dir=submit_dir, error=f"{error}\n{log_tail}")
         counts, failures = report.get("tasks", {}), report.get("failures", [])
         run_collection = report.get("output_run") or ""
         if exit_code is None:
@@ -113,20 +122,23 @@ class LocalParslAdapter:
         )
         if counts and complete and exit_code == 0:
             return RunState("succeeded", counts, failures, submit_dir, run_collection)
-        error = "" if failures else f"bps exited with {exit_code}:\n{_tail(marker.with_suffix('.log'))}"
+        error = "" if failures else f"bps exited with {exit_code}:\n{log_tail}"
         return RunState("failed", counts, failures, submit_dir, run_collection, error)
 
     def cancel(self, submission) -> None:
-        """End the run's whole process group, then anything of the run that left it; leave nothing behind."""
+        """End every process of the run's session (Parsl's worker pool has a process group of its own),
+        then anything left working in the run's directory; leave nothing behind."""
         working_dir = Path(submission.working_dir)
         if submission.pid and _is_running(submission.pid, working_dir):
-            _signal_group(submission.pid, signal.SIGTERM)
+            for pid in _session_members(submission.pid):
+                _signal(pid, signal.SIGTERM)
             deadline = time.monotonic() + CANCEL_GRACE_SECONDS
-            while _group_alive(submission.pid) and time.monotonic() < deadline:
+            while _session_members(submission.pid) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            _signal_group(submission.pid, signal.SIGKILL)
+        for pid in _session_members(submission.pid) if submission.pid else []:
+            _signal(pid, signal.SIGKILL)
         for pid in _processes_working_in(working_dir):
-            _kill(pid)
+            _signal(pid, signal.SIGKILL)
 
 
 def _read_int(path: Path) -> int | None:
@@ -174,20 +186,25 @@ def _is_running(pid: int, working_dir: Path) -> bool:
         return False
 
 
-def _group_alive(pgid: int) -> bool:
+def _session_members(sid: int) -> list[int]:
+    """Live processes whose session id is ``sid`` (the run's wrapper started a session of its own)."""
+    members = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.getpgid(int(entry.name)) == pgid and _proc_state(int(entry.name)) not in (None, "Z"):
-                    return True
-            except ProcessLookupError:
-                continue
-    return False
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, pgrp, session, ...
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
 
 
-def _signal_group(pgid: int, signum: int) -> None:
+def _signal(pid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signum)
+        os.kill(pid, signum)
 
 
 def _processes_working_in(working_dir: Path) -> list[int]:
@@ -204,8 +221,3 @@ def _processes_working_in(working_dir: Path) -> list[int]:
         if cwd == root or root in cwd.parents:
             found.append(int(entry.name))
     return found
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)

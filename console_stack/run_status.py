@@ -1,0 +1,110 @@
+"""Live status of a BPS (Parsl) run, from its submit directory; cheap enough to poll.
+
+    python -m console_stack.run_status SUBMIT_DIR
+
+Prints one JSON object (format in console_stack/README.md) and exits 0; exits 2
+with a message on stderr when SUBMIT_DIR is not a directory. Reads only files:
+the quantum graph's header for the expected counts and the jobs' ``.stderr``
+logs for their state. Imports nothing from the LSST stack unless the graph file
+is in an unexpected format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ._submit_dir import (
+    SubmitDirError,
+    find_qgraph,
+    find_working_dir,
+    read_attempts,
+    read_final_job,
+    read_graph_summary,
+    scan_job_logs,
+)
+
+__all__ = ["run_status"]
+
+
+def run_status(submit_dir: Path) -> dict:
+    """The status document for one submit directory."""
+    submit_dir = submit_dir.resolve()
+    qgraph = find_qgraph(submit_dir)
+    final_job = read_final_job(submit_dir)
+    working_dir = find_working_dir(submit_dir)
+    attempts, attempt_started = read_attempts(working_dir)
+    common = {
+        "submit_dir": str(submit_dir),
+        "working_dir": str(working_dir) if working_dir else None,
+        "attempts": attempts,
+    }
+    if qgraph is None:
+        # bps is still building the quantum graph (or failed to).
+        return {
+            **common,
+            "qgraph": None,
+            "output_run": None,
+            "phase": "building_graph",
+            "finished": False,
+            "final_job": final_job["state"],
+            "tasks": {},
+        }
+    graph = read_graph_summary(qgraph)
+    tasks = {
+        label: {"expected": n, "succeeded": 0, "failed": 0, "running": 0, "pending": n}
+        for label, n in graph.expected.items()
+    }
+    newest_job_log = 0.0
+    for job in scan_job_logs(submit_dir, graph.labels_by_quantum):
+        counts = tasks.get(job.label)
+        if counts is None:
+            continue
+        counts[job.state] += 1
+        counts["pending"] -= 1
+        newest_job_log = max(newest_job_log, job.mtime)
+    for counts in tasks.values():
+        counts["pending"] = max(counts["pending"], 0)
+
+    # A restart runs jobs, then the final job again, after an earlier final
+    # job: that final job counts only if it is newer than the latest attempt's
+    # start and than every job log.
+    final_is_current = final_job["mtime"] is not None and final_job["mtime"] >= max(
+        newest_job_log, attempt_started or 0.0
+    )
+    final_ended = final_is_current and final_job["state"] in ("succeeded", "failed")
+    if final_ended:
+        phase = "finished"
+    elif final_is_current and final_job["state"] == "running":
+        phase = "finishing"
+    else:
+        phase = "running"
+    return {
+        **common,
+        "qgraph": str(qgraph),
+        "output_run": graph.output_run,
+        "phase": phase,
+        "finished": final_ended,
+        "final_job": final_job["state"] if phase != "running" else "pending",
+        "tasks": tasks,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: python -m console_stack.run_status SUBMIT_DIR", file=sys.stderr)
+        return 2
+    try:
+        status = run_status(Path(args[0]))
+    except SubmitDirError as error:
+        print(f"run_status: {error}", file=sys.stderr)
+        return 2
+    json.dump(status, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
