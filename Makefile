@@ -8,15 +8,16 @@ export CONSOLE_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test setup system-packages browser-packages migrate demo lint format clean
 
-run: setup migrate demo
+run: setup stack migrate demo-repo demo
 	@echo "Starting the console on http://127.0.0.1:8000 with its worker and beat (Ctrl-C stops all)."
 	$(BIN)/honcho -f Procfile start
 
 # Tests keep their own data folder so that they never touch the demo's files
 # or compete with a running `make run` for the embedded broker's queue.
 test: export CONSOLE_DATA_DIR := $(CURDIR)/data/test
-test: setup browser-packages
+test: setup stack browser-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
+	env $(STACK_ENV) $(STACK_BIN)/python -m unittest discover -s console_stack/tests -t . -q
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -39,7 +40,7 @@ node_modules/.installed: package.json package-lock.json
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
+demo: migrate demo-repo
 	$(BIN)/python manage.py load_demo
 
 lint: setup
@@ -51,7 +52,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules data
+	rm -rf $(VENV) $(STACK_VENV) node_modules data
 
 # The LSST stack side (console_stack/README.md): a virtual environment of its
 # own, never imported by the Django process, and a small demo Butler repository.

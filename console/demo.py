@@ -39,6 +39,7 @@ from releases.services import (
 
 SOURCE = "load_demo"
 MILESTONE_TABLE = Path(__file__).parent / "demo_data" / "dp0_milestones.tsv"
+DEMO_BPS_TEMPLATE = settings.BASE_DIR / "console_stack" / "bps" / "demo-parsl.yaml"
 
 # One demo user per role, an administrator, and the other members of the committees.
 DEMO_USERS = (
@@ -158,8 +159,26 @@ def _governance_history(users: dict[str, User]) -> None:
     campaign = campaign_create(
         actor=users["operator"],
         name="DP0.2 reprocessing",
-        description="Reprocess the DC2 simulated images at the IDF for Data Preview 0.2.",
+        description="Reprocess the simulated DemoCam images (2 visits x 4 detectors) with the demo pipeline.",
+        release=v23,
         source=SOURCE,
+        **_demo_definition(output_prefix="u/operator/dp02-demo"),
+    )
+    marker = settings.DATA_DIR / "demo-failure-switch"
+    marker.touch()
+    drill = campaign_create(
+        actor=users["operator"],
+        name="Failure drill",
+        description=(
+            f"Detector 2 fails in `measure` while the file {marker} exists: submit, see the failure, "
+            "delete the file, then restart the failed submission."
+        ),
+        release=v23,
+        source=SOURCE,
+        **_demo_definition(
+            output_prefix="u/operator/failure-drill",
+            overrides=f'extraQgraphOptions: "-c measure:fail_detectors=[2] -c measure:fail_marker={marker}"\n',
+        ),
     )
 
     choose_v23 = decision_create(
@@ -170,7 +189,7 @@ def _governance_history(users: dict[str, User]) -> None:
         proposal="The weekly w.2021.40 passed the RC2 mini run with no regression; tag it v23.0.0 and use it.",
         deadline=now + timedelta(days=7),
         release=v23,
-        campaigns=[campaign],
+        campaigns=[campaign, drill],
     )
     decision_open(actor=users["pipelines"], decision=choose_v23)
     for username, choice, comment in (
@@ -233,3 +252,16 @@ def _board_decides(board: Committee, users: dict[str, User], backport, *, votes)
     decision_open(actor=users["ccb"], decision=decision)
     for username, choice in votes:
         vote_cast(actor=users[username], decision=decision, choice=choice)
+
+
+def _demo_definition(*, output_prefix: str, overrides: str = "") -> dict:
+    """A campaign on the demo Butler repository that `make run` creates, run locally with BPS and Parsl."""
+    return {
+        "dataset_label": "DemoCam simulated",
+        "butler_repo": str(settings.DEMO_BUTLER_REPO),
+        "input_collections": ["DemoCam/defaults"],
+        "output_prefix": output_prefix,
+        "workflow_system": "parsl",
+        "bps_template": DEMO_BPS_TEMPLATE.read_text(),
+        "bps_overrides": overrides,
+    }
