@@ -4,6 +4,8 @@ from django import template
 
 register = template.Library()
 
+EMPTY = (None, "", [], {})
+
 
 def _show(value) -> str:
     if value is None:
@@ -19,7 +21,7 @@ def audit_changes(event) -> list[tuple[str, str | None, str]]:
     before, after = event.before or {}, event.after or {}
     rows = []
     for field in dict.fromkeys([*before, *after]):
-        if before.get(field) is None and after.get(field) is None:
+        if before.get(field) in EMPTY and after.get(field) in EMPTY:
             continue  # nothing to say about a field that is empty on both sides
         rows.append((field, _show(before[field]) if field in before else None, _show(after.get(field))))
     return rows

@@ -11,7 +11,7 @@ def test_a_change_shows_each_field_before_and_after():
 
 
 def test_a_creation_shows_only_the_new_values_that_are_set():
-    event = AuditEvent(before=None, after={"version": "v23.0.0", "level": None})
+    event = AuditEvent(before=None, after={"version": "v23.0.0", "level": None, "notes": "", "steps": []})
 
     assert audit_changes(event) == [("version", None, "v23.0.0")]
 
