@@ -14,7 +14,11 @@ from console.tests.browser import chromium_page
 @pytest.mark.browser
 @pytest.mark.stack
 def test_an_operator_submits_the_demo_campaign_and_sees_it_complete(
-    live_server, transactional_db, operator, demo_campaign, screenshot_dir  # noqa: F811
+    live_server,
+    transactional_db,
+    operator,
+    demo_campaign,
+    screenshot_dir,  # noqa: F811
 ):
     campaign = demo_campaign("browser-demo")
 
