@@ -1,17 +1,21 @@
 """Campaigns ready to submit, and a stand-in for the stack's commands for tests of the process handling."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from campaigns.services import campaign_create
+from campaigns.workflow.base import stack_environment
 from committee.tests.factories import DecisionFactory
 from releases.models import ReleaseApproval
 from releases.tests.factories import SupportedReleaseFactory
 
 FAKE_STACK = Path(__file__).parent / "fake_stack"
+DEMO_TEMPLATE = Path(django_settings.BASE_DIR) / "console_stack" / "bps" / "demo-parsl.yaml"
 TEMPLATE = """\
 pipelineYaml: demo.yaml
 wmsServiceClass: lsst.ctrl.bps.parsl.ParslService
@@ -70,3 +74,43 @@ def fake_stack(settings, tmp_path, monkeypatch):
             return log.read_text().splitlines()
 
     return FakeStack
+
+
+@pytest.fixture(scope="session")
+def demo_repo(tmp_path_factory) -> Path:
+    if not (Path(django_settings.STACK_ENV_DIR) / "bin" / "bps").exists():
+        pytest.skip(f"no stack environment at {django_settings.STACK_ENV_DIR}: run `make stack`")
+    repo = tmp_path_factory.mktemp("butler") / "demo-repo"
+    subprocess.run(
+        [str(Path(django_settings.STACK_ENV_DIR) / "bin" / "python"), "-m", "console_stack.make_demo_repo", str(repo)],
+        env=stack_environment(),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return repo
+
+
+@pytest.fixture
+def demo_campaign(operator, demo_repo, settings, tmp_path):
+    settings.CAMPAIGN_RUNS_DIR = tmp_path / "runs"
+
+    def make(name: str, overrides: str = ""):
+        release = SupportedReleaseFactory(version="v23.0.0")
+        campaign = campaign_create(
+            actor=operator,
+            name=name,
+            butler_repo=str(demo_repo),
+            input_collections=["DemoCam/defaults"],
+            output_prefix=f"u/operator/{name}",
+            release=release,
+            bps_template=DEMO_TEMPLATE.read_text(),
+            bps_overrides=overrides,
+        )
+        decision = DecisionFactory(kind="pipeline-version", release=release, status="endorsed")
+        ReleaseApproval.objects.create(
+            release=release, campaign=campaign, decision=decision, approved_at=timezone.now()
+        )
+        return campaign
+
+    return make

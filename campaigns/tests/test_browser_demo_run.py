@@ -7,7 +7,7 @@ import pytest
 
 from campaigns.models import Submission
 from campaigns.services import submissions_poll
-from campaigns.tests.test_e2e_bps import RUN_TIMEOUT, demo_campaign, demo_repo  # noqa: F401 - fixtures
+from campaigns.tests.test_e2e_bps import RUN_TIMEOUT
 from console.tests.browser import chromium_page
 
 
@@ -18,7 +18,7 @@ def test_an_operator_submits_the_demo_campaign_and_sees_it_complete(
     transactional_db,
     operator,
     demo_campaign,
-    screenshot_dir,  # noqa: F811
+    screenshot_dir,
 ):
     campaign = demo_campaign("browser-demo")
 

@@ -6,64 +6,16 @@ and CI (CONSOLE_TEST_SERVICES=required) turns a skip into a failure.
 """
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.utils import timezone
 
 from campaigns.models import Submission
-from campaigns.services import campaign_create, submissions_poll
-from campaigns.workflow.base import stack_environment
-from committee.tests.factories import DecisionFactory
-from releases.models import ReleaseApproval
-from releases.tests.factories import SupportedReleaseFactory
+from campaigns.services import submissions_poll
 
 pytestmark = [pytest.mark.django_db, pytest.mark.stack]
-TEMPLATE = Path(settings.BASE_DIR) / "console_stack" / "bps" / "demo-parsl.yaml"
 RUN_TIMEOUT = 240
-
-
-@pytest.fixture(scope="session")
-def demo_repo(tmp_path_factory) -> Path:
-    if not (Path(settings.STACK_ENV_DIR) / "bin" / "bps").exists():
-        pytest.skip(f"no stack environment at {settings.STACK_ENV_DIR}: run `make stack`")
-    repo = tmp_path_factory.mktemp("butler") / "demo-repo"
-    subprocess.run(
-        [str(Path(settings.STACK_ENV_DIR) / "bin" / "python"), "-m", "console_stack.make_demo_repo", str(repo)],
-        env=stack_environment(),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return repo
-
-
-@pytest.fixture
-def demo_campaign(operator, demo_repo, settings, tmp_path):
-    settings.CAMPAIGN_RUNS_DIR = tmp_path / "runs"
-
-    def make(name: str, overrides: str = ""):
-        release = SupportedReleaseFactory(version="v23.0.0")
-        campaign = campaign_create(
-            actor=operator,
-            name=name,
-            butler_repo=str(demo_repo),
-            input_collections=["DemoCam/defaults"],
-            output_prefix=f"u/operator/{name}",
-            release=release,
-            bps_template=TEMPLATE.read_text(),
-            bps_overrides=overrides,
-        )
-        decision = DecisionFactory(kind="pipeline-version", release=release, status="endorsed")
-        ReleaseApproval.objects.create(
-            release=release, campaign=campaign, decision=decision, approved_at=timezone.now()
-        )
-        return campaign
-
-    return make
 
 
 @pytest.fixture
