@@ -343,3 +343,19 @@ def test_a_submission_cancelled_while_it_was_being_launched_leaves_no_process(
     wait_for(lambda: not group_alive(submission.pid), timeout=15)
     submission.step.campaign.refresh_from_db()
     assert submission.step.campaign.status == "paused"
+
+
+@pytest.mark.django_db
+def test_an_output_run_that_exists_already_fails_the_submission_before_bps_starts(
+    operator, step, fake_stack, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = submission_request(actor=operator, step=step, idempotency_key="k")
+    monkeypatch.setenv("FAKE_EXISTING_RUN", submission.run_collection)
+
+    submission_dispatch(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == "failed"
+    assert submission.error.startswith(f"The output run collection {submission.run_collection} exists already")
+    assert fake_stack.starts() == []

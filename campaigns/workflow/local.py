@@ -47,6 +47,12 @@ class LocalParslAdapter:
         )
         config = working_dir / f"submission-{submission.pk}.yaml"
         working_dir.mkdir(parents=True, exist_ok=True)
+        marker = working_dir / f"submission-{submission.pk}.pid"
+        if not marker.exists() and output_run_exists(submission.step.campaign.butler_repo, submission.run_collection):
+            raise StackCommandError(
+                f"The output run collection {submission.run_collection} exists already in "
+                f"{submission.step.campaign.butler_repo}; BPS would refuse to write into it."
+            )
         config.write_text(submission.bps_config)
         return self._launch(submission, working_dir, ["bps", "submit", config.name])
 
@@ -139,6 +145,32 @@ class LocalParslAdapter:
             _signal(pid, signal.SIGKILL)
         for pid in _processes_working_in(working_dir):
             _signal(pid, signal.SIGKILL)
+
+
+def output_run_exists(repo: str, run: str) -> bool:
+    """Whether the Butler repository has a collection of that name (a pre-flight check made at dispatch:
+    it costs a second or two of `butler`, too slow for the request that asks for the submission)."""
+    if not run:
+        return False
+    try:
+        result = subprocess.run(  # noqa: S603 - the stack's butler with our own arguments
+            stack_command("butler", "query-collections", repo, run),
+            env=stack_environment(),
+            capture_output=True,
+            text=True,
+            timeout=settings.STACK_COMMAND_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise StackCommandError(f"The stack environment is missing ({error.filename}); run `make stack`.") from None
+    except subprocess.TimeoutExpired:
+        raise StackCommandError("butler query-collections timed out.", transient=True) from None
+    if result.returncode == 0:
+        return any(line.split()[:1] == [run] for line in result.stdout.splitlines())
+    if "MissingCollectionError" in result.stderr:
+        return False
+    tail = "\n".join(result.stderr.strip().splitlines()[-3:])
+    raise StackCommandError(f"Could not query the collections of {repo}:\n{tail}")
 
 
 def _read_int(path: Path) -> int | None:
