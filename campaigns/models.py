@@ -63,6 +63,14 @@ class Step(models.Model):
     )
     data_query = models.TextField(blank=True, help_text="overrides the campaign's data query when set")
     depends_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents")
+    # The QA gate: set when the step is accepted (its run passed, or a waiver allowed it).
+    accepted_submission = models.ForeignKey(
+        "Submission", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["campaign", "position"]

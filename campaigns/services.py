@@ -413,7 +413,24 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
         },
     )
     _campaign_after(submission)
+    if submission.status == SubmissionStatus.SUCCEEDED:
+        _ingest_metrics_on_commit(submission)
     return submission
+
+
+def _ingest_metrics_on_commit(submission: Submission) -> None:
+    """A succeeded run's QA measurements are read from its task metadata in the background."""
+    from qa.tasks import ingest_submission_metrics_task
+
+    submission_id = submission.pk
+
+    def enqueue() -> None:
+        try:
+            ingest_submission_metrics_task.delay(submission_id)
+        except Exception:
+            logger.exception("could not enqueue the QA ingest of submission %s", submission_id)
+
+    transaction.on_commit(enqueue)
 
 
 def _campaign_after(submission: Submission) -> None:

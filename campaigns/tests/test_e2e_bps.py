@@ -13,6 +13,7 @@ import pytest
 
 from campaigns.models import Submission
 from campaigns.services import submissions_poll
+from qa.models import Metric
 
 pytestmark = [pytest.mark.django_db, pytest.mark.stack]
 RUN_TIMEOUT = 240
@@ -33,9 +34,13 @@ def api(client_for, operator, django_capture_on_commit_callbacks):
 
 
 def follow(submission_id: int, until=("succeeded", "failed", "lost", "cancelled")) -> Submission:
+    """Poll (as beat would) until the submission reaches one of the states; what the poll enqueues runs at once."""
+    from django.test import TestCase
+
     deadline = time.monotonic() + RUN_TIMEOUT
     while time.monotonic() < deadline:
-        submissions_poll()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            submissions_poll()
         submission = Submission.objects.get(pk=submission_id)
         if submission.status in until:
             return submission
@@ -78,6 +83,11 @@ def test_the_demo_campaign_runs_to_success_with_its_counts(api, demo_campaign):
     assert submission.run_collection == f"u/operator/e2e-success/all/submission-{submission.pk}"
     campaign.refresh_from_db()
     assert campaign.status == "completed"
+    # The run's QA measurements were read from its task metadata when it succeeded.
+    measured = submission.measurements.values_list("metric__name", flat=True)
+    assert measured.filter(metric__name="demo.measure.mean").count() == 8
+    assert measured.filter(metric__name="resources.measure.max_rss").count() == 8
+    assert Metric.objects.get(name="resources.measure.max_rss").unit == "MB"
 
 
 def test_a_failing_quantum_fails_the_run_and_a_restart_completes_it(api, demo_campaign, tmp_path):

@@ -1,0 +1,201 @@
+"""Ingesting QA measurements in bulk: validated row by row, written in one stream, all or nothing.
+
+Rows come from the API (a JSON list), files (CSV, Parquet: ``qa.readers``) or the stack-side reader
+of a run's task metadata. Every row is checked; the first bad rows are reported by number, field,
+value and reason, and then nothing is written. Good rows stream into the table as they are checked
+(PostgreSQL ``COPY``; batched inserts elsewhere) inside one transaction, so memory does not grow
+with the size of the input and a bad row anywhere rolls everything back.
+"""
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from campaigns.models import Submission
+from console.errors import InvalidInput
+from console.services import audit_record
+from qa.models import Measurement, Metric
+
+METRIC_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_\-]+)+$")
+RESERVED_COLUMNS = {"metric", "value", "measured_at", "tags"}
+MAX_PROBLEMS_REPORTED = 50
+SQLITE_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    field: str
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}={self.value!r}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    rows: int = 0
+    registered_metrics: list[str] = field(default_factory=list)
+
+
+class BadRows(InvalidInput):
+    """A batch with bad rows; ``problems`` names them (the first ones) and ``bad_rows`` counts them all."""
+
+    def __init__(self, problems: list[RowProblem], bad_rows: int, total_rows: int):
+        self.problems, self.bad_rows = problems, bad_rows
+        shown = "\n".join(str(problem) for problem in problems)
+        more = f"\n... and {bad_rows - len(problems)} more bad rows" if bad_rows > len(problems) else ""
+        super().__init__(f"{bad_rows} of {total_rows} rows are bad; nothing was written.\n{shown}{more}")
+
+
+def measurements_ingest(
+    *,
+    submission: Submission,
+    rows: Iterable[Mapping],
+    register_unknown: bool = False,
+    actor: AbstractBaseUser | None = None,
+    source: str = "api",
+) -> IngestReport:
+    """Write every row as a measurement of the submission's run, or none if any row is bad."""
+    metric_ids = dict(Metric.objects.values_list("name", "id"))
+    report = IngestReport()
+    problems: list[RowProblem] = []
+    bad_rows = 0
+    now = timezone.now()
+    with transaction.atomic(), ExitStack() as stack:
+        write = _writer(stack, submission.pk)
+        for number, row in enumerate(rows, start=1):
+            report.rows = number
+            parsed, row_problems = _parse(number, row, metric_ids, register_unknown, report, now)
+            if row_problems:
+                bad_rows += 1
+                problems.extend(row_problems[: max(0, MAX_PROBLEMS_REPORTED - len(problems))])
+                continue
+            if not bad_rows:
+                write(parsed)
+        if bad_rows:
+            raise BadRows(problems, bad_rows, report.rows)
+        if report.rows == 0:
+            raise InvalidInput("There are no rows to ingest.")
+        write(None)  # flush
+        audit_record(
+            actor=actor,
+            action="qa.measurements-ingested",
+            obj=submission,
+            after={"rows": report.rows, "registered_metrics": report.registered_metrics, "source": source},
+            system_actor=source,
+        )
+    return report
+
+
+def _parse(number, row, metric_ids, register_unknown, report, now):
+    if not isinstance(row, Mapping):
+        return None, [RowProblem(number, "row", type(row).__name__, "is not an object with metric and value")]
+    problems = []
+    name = row.get("metric")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(RowProblem(number, "metric", name, "is missing"))
+    elif name not in metric_ids:
+        if not register_unknown:
+            problems.append(RowProblem(number, "metric", name, "is not a known metric (ask to register it)"))
+        elif not METRIC_NAME.match(name):
+            problems.append(RowProblem(number, "metric", name, "is not a metric name like package.metric"))
+        else:
+            metric_ids[name] = Metric.objects.get_or_create(name=name, defaults=_defaults_for(name))[0].pk
+            report.registered_metrics.append(name)
+    value = row.get("value")
+    try:
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        problems.append(RowProblem(number, "value", row.get("value"), "is not a finite number"))
+    tags = row.get("tags") if "tags" in row else {k: v for k, v in row.items() if k not in RESERVED_COLUMNS}
+    if isinstance(tags, str):
+        try:
+            tags = json.loads(tags)
+        except json.JSONDecodeError:
+            tags = None
+    if not isinstance(tags, Mapping):
+        problems.append(RowProblem(number, "tags", row.get("tags"), "is not an object of tag: value"))
+    else:
+        tags = {str(key): _tag(value) for key, value in tags.items() if _tag(value) is not None}
+    measured_at = row.get("measured_at")
+    if measured_at in (None, ""):
+        measured_at = now
+    elif isinstance(measured_at, str):
+        parsed = parse_datetime(measured_at)
+        if parsed is None:
+            problems.append(RowProblem(number, "measured_at", measured_at, "is not a date and time (ISO 8601)"))
+        else:
+            measured_at = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    elif not isinstance(measured_at, datetime):
+        problems.append(RowProblem(number, "measured_at", measured_at, "is not a date and time (ISO 8601)"))
+    if problems:
+        return None, problems
+    return (metric_ids[name], value, tags, measured_at), []
+
+
+# Units and directions of the metrics the stack-side reader produces (console_stack/read_metrics.py).
+KNOWN_SUFFIXES = {
+    ".run_time": {"unit": "s", "description": "wall-clock time of the quantum"},
+    ".run_time_cpu": {"unit": "s", "description": "CPU time of the quantum"},
+    ".max_rss": {"unit": "MB", "description": "maximum resident memory of the quantum"},
+    ".n_outliers": {"unit": "count"},
+    ".n_pixels": {"unit": "count", "higher_is_better": True},
+    ".outlier_fraction": {"unit": ""},
+}
+
+
+def _defaults_for(name: str) -> dict:
+    return next((defaults for suffix, defaults in KNOWN_SUFFIXES.items() if name.endswith(suffix)), {})
+
+
+def _tag(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _writer(stack: ExitStack, submission_id: int):
+    """A function taking parsed rows (None flushes) that writes them in bulk."""
+    if connection.vendor == "postgresql":
+        cursor = stack.enter_context(connection.cursor())
+        copy = stack.enter_context(
+            cursor.cursor.copy("COPY qa_measurement (submission_id, metric_id, value, tags, measured_at) FROM STDIN")
+        )
+
+        def write_copy(parsed):
+            if parsed is not None:
+                metric_id, value, tags, measured_at = parsed
+                copy.write_row((submission_id, metric_id, value, json.dumps(tags), measured_at))
+
+        return write_copy
+
+    batch: list[Measurement] = []
+
+    def write_batch(parsed):
+        if parsed is not None:
+            metric_id, value, tags, measured_at = parsed
+            batch.append(
+                Measurement(
+                    submission_id=submission_id, metric_id=metric_id, value=value, tags=tags, measured_at=measured_at
+                )
+            )
+        if batch and (parsed is None or len(batch) >= SQLITE_BATCH):
+            Measurement.objects.bulk_create(batch)
+            batch.clear()
+
+    return write_batch

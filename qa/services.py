@@ -1,0 +1,174 @@
+"""Writes of QA: ingesting a run's measurements, the QA gate of a step, waivers, specifications."""
+
+import json
+import logging
+import subprocess
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.choices import CampaignStatus, SubmissionStatus
+from campaigns.models import Campaign, Step, Submission
+from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
+from committee.choices import DecisionStatus
+from console.errors import Conflict, InvalidInput
+from console.roles import Role, require_role
+from console.services import audit_record
+from qa import selectors
+from qa.ingest import IngestReport, measurements_ingest
+from qa.models import Measurement, Specification, Waiver
+from qa.specs import SpecResult, applies_to_release, judge
+
+logger = logging.getLogger(__name__)
+GATE_KEEPERS = (Role.TASK_FORCE_LEAD,)
+SPEC_EDITORS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER)
+
+
+def submission_metrics_ingest(*, submission_id: int) -> IngestReport | None:
+    """Ingest a succeeded run's measurements from its task metadata (once: a second call does nothing)."""
+    submission = Submission.objects.select_related("step__campaign").get(pk=submission_id)
+    if submission.status != SubmissionStatus.SUCCEEDED or not submission.run_collection:
+        return None
+    if Measurement.objects.filter(submission=submission).exists():
+        return None
+    return measurements_ingest(
+        submission=submission,
+        rows=_stack_measurements(submission.step.campaign.butler_repo, submission.run_collection),
+        register_unknown=True,
+        source="task-metadata",
+    )
+
+
+def _stack_measurements(repo: str, run: str) -> Iterator[dict]:
+    """Stream the stack-side reader's JSON lines (console_stack/read_metrics.py) without holding them all."""
+    python = str(settings.STACK_ENV_DIR / "bin" / "python")
+    process = subprocess.Popen(  # noqa: S603 - our own module in the stack's Python
+        stack_command(python, "-m", "console_stack.read_metrics", repo, run),
+        env=stack_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for line in process.stdout:
+            yield json.loads(line)
+    finally:
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.stderr.close()
+        if process.wait(timeout=settings.STACK_COMMAND_TIMEOUT) != 0:
+            raise StackCommandError(f"read_metrics failed: {stderr.strip()[-500:]}", transient=True)
+
+
+def submission_qa(submission: Submission) -> list[SpecResult]:
+    """Every specification that applies to the run, judged on the run's statistics."""
+    statistics = selectors.metric_statistics([submission.pk])
+    by_metric = {row["metric_id"]: row for row in statistics.to_dict("records")}
+    release = submission.step.campaign.release
+    specs = [spec for spec in selectors.specifications_for(by_metric) if applies_to_release(spec, release)]
+    sliced: dict[tuple[str, str], dict] = {}
+    for key in {(spec.tag_key, spec.tag_value) for spec in specs if spec.tag_key}:
+        frame = selectors.metric_statistics([submission.pk], tag=key)
+        sliced[key] = {row["metric_id"]: row for row in frame.to_dict("records")}
+    return [
+        judge(spec, (sliced[(spec.tag_key, spec.tag_value)] if spec.tag_key else by_metric).get(spec.metric_id))
+        for spec in specs
+    ]
+
+
+def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiver | None]:
+    """The step's latest successful run, its failing blocking specifications, and a waiver if one allows them."""
+    submission = (
+        Submission.objects.select_related("step__campaign__release")
+        .filter(step=step, status=SubmissionStatus.SUCCEEDED)
+        .order_by("-ended_at", "-pk")
+        .first()
+    )
+    if submission is None:
+        return None, [], None
+    failing = [result for result in submission_qa(submission) if result.spec.blocking and result.failed]
+    waiver = Waiver.objects.filter(step=step, submission=submission).select_related("decision").first()
+    return submission, failing, waiver
+
+
+@transaction.atomic
+def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
+    """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""
+    require_role(actor, *GATE_KEEPERS, action="accept steps")
+    step = Step.objects.select_for_update().select_related("campaign").get(pk=step.pk)
+    if step.accepted_at is not None:
+        raise Conflict(f"The step {step.name} was accepted already.")
+    submission, failing, waiver = gate_blockers(step)
+    if submission is None:
+        raise Conflict(f"The step {step.name} has no successful run to accept.")
+    if failing and waiver is None:
+        lines = "\n".join(f"- {result.spec}: {result.value:.4g}" for result in failing)
+        raise Conflict(f"The run fails blocking specifications; record a waiver to accept it anyway:\n{lines}")
+    step.accepted_submission, step.accepted_at, step.accepted_by = submission, timezone.now(), actor
+    step.save(update_fields=["accepted_submission", "accepted_at", "accepted_by"])
+    audit_record(
+        actor=actor,
+        action="step.accepted",
+        obj=step.campaign,
+        after={
+            "step": step.name,
+            "submission": submission.pk,
+            "waiver": waiver.pk if waiver else None,
+            "failing_blocking_specs": [str(result.spec) for result in failing],
+        },
+    )
+    _evidence("step-accepted", step, actor)
+    campaign = Campaign.objects.select_for_update().get(pk=step.campaign_id)
+    all_accepted = not campaign.steps.filter(accepted_at__isnull=True).exists()
+    if all_accepted and campaign.status == CampaignStatus.COMPLETED:
+        campaign.status = CampaignStatus.ACCEPTED
+        campaign.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action="campaign.accepted", obj=campaign, before={"status": "completed"})
+    return step
+
+
+def _evidence(kind: str, obj, actor) -> None:
+    try:
+        from milestones.services import evidence_observed
+    except ImportError:  # the milestones feature may not be installed in this version
+        return
+    evidence_observed(kind=kind, obj=obj, actor=actor)
+
+
+@transaction.atomic
+def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) -> Waiver:
+    """Record that a committee decision allows accepting the step's latest run despite failing specifications."""
+    require_role(actor, *GATE_KEEPERS, action="record waivers")
+    if not reason.strip():
+        raise InvalidInput("A waiver says why.")
+    if decision.status not in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):
+        raise Conflict(f"Decision #{decision.pk} is {decision.status}; only an approved decision allows a waiver.")
+    submission, _failing, existing = gate_blockers(step)
+    if submission is None:
+        raise Conflict(f"The step {step.name} has no successful run to waive.")
+    if existing is not None:
+        raise Conflict(f"The run of {step.name} has a waiver already (decision #{existing.decision_id}).")
+    waiver = Waiver.objects.create(
+        step=step, submission=submission, reason=reason.strip(), decision=decision, granted_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="qa.waiver-granted",
+        obj=step.campaign,
+        after={"step": step.name, "submission": submission.pk, "decision": decision.pk, "reason": waiver.reason},
+    )
+    return waiver
+
+
+@transaction.atomic
+def specification_create(*, actor: AbstractBaseUser, **fields) -> Specification:
+    """A threshold for a metric at a level (people with the lead or committee-member role)."""
+    require_role(actor, *SPEC_EDITORS, action="set QA specifications")
+    if bool(fields.get("tag_key")) != bool(fields.get("tag_value")):
+        raise InvalidInput("A tag restriction needs both the tag and its value (e.g. band and r).")
+    spec = Specification.objects.create(**fields)
+    audit_record(actor=actor, action="qa.specification-created", obj=spec, after={"spec": str(spec)})
+    return spec

@@ -1,0 +1,42 @@
+"""Judging statistics against specifications: plain functions, no queries."""
+
+import operator as op
+from dataclasses import dataclass
+
+from qa.models import Specification
+
+COMPARE = {"<": op.lt, "<=": op.le, ">": op.gt, ">=": op.ge}
+
+
+@dataclass(frozen=True)
+class SpecResult:
+    spec: Specification
+    value: float | None  # the statistic the spec is judged on (None: no measurement to judge)
+    passed: bool | None  # None when there is nothing to judge
+
+    @property
+    def failed(self) -> bool:
+        return self.passed is False
+
+
+def version_key(release) -> tuple[int, int, int]:
+    return (release.major, release.minor, release.patch)
+
+
+def applies_to_release(spec: Specification, release) -> bool:
+    """A spec restricted to a range of releases applies only to runs of a release within it."""
+    if spec.min_release_id is None and spec.max_release_id is None:
+        return True
+    if release is None:
+        return False
+    if spec.min_release_id is not None and version_key(release) < version_key(spec.min_release):
+        return False
+    return not (spec.max_release_id is not None and version_key(release) > version_key(spec.max_release))
+
+
+def judge(spec: Specification, statistics: dict | None) -> SpecResult:
+    """``statistics``: the run's statistics of the spec's metric (for its tag slice, if it has one)."""
+    if not statistics or not statistics.get("count"):
+        return SpecResult(spec, None, None)
+    value = float(statistics[spec.statistic])
+    return SpecResult(spec, value, COMPARE[spec.operator](value, spec.threshold))
