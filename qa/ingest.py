@@ -72,22 +72,23 @@ def measurements_ingest(
     problems: list[RowProblem] = []
     bad_rows = 0
     now = timezone.now()
-    with transaction.atomic(), ExitStack() as stack:
-        write = _writer(stack, submission.pk)
-        for number, row in enumerate(rows, start=1):
-            report.rows = number
-            parsed, row_problems = _parse(number, row, metric_ids, register_unknown, report, now)
-            if row_problems:
-                bad_rows += 1
-                problems.extend(row_problems[: max(0, MAX_PROBLEMS_REPORTED - len(problems))])
-                continue
-            if not bad_rows:
-                write(parsed)
+    with transaction.atomic():
+        writer = CopyWriter(submission.pk) if connection.vendor == "postgresql" else BatchWriter(submission.pk)
+        try:
+            for number, row in enumerate(rows, start=1):
+                report.rows = number
+                parsed, row_problems = _parse(number, row, metric_ids, register_unknown, report, now, writer)
+                if row_problems:
+                    bad_rows += 1
+                    problems.extend(row_problems[: max(0, MAX_PROBLEMS_REPORTED - len(problems))])
+                elif not bad_rows:
+                    writer.write(parsed)
+        finally:
+            writer.pause()
         if bad_rows:
             raise BadRows(problems, bad_rows, report.rows)
         if report.rows == 0:
             raise InvalidInput("There are no rows to ingest.")
-        write(None)  # flush
         audit_record(
             actor=actor,
             action="qa.measurements-ingested",
@@ -98,7 +99,7 @@ def measurements_ingest(
     return report
 
 
-def _parse(number, row, metric_ids, register_unknown, report, now):
+def _parse(number, row, metric_ids, register_unknown, report, now, writer):
     if not isinstance(row, Mapping):
         return None, [RowProblem(number, "row", type(row).__name__, "is not an object with metric and value")]
     problems = []
@@ -111,6 +112,7 @@ def _parse(number, row, metric_ids, register_unknown, report, now):
         elif not METRIC_NAME.match(name):
             problems.append(RowProblem(number, "metric", name, "is not a metric name like package.metric"))
         else:
+            writer.pause()  # the connection is busy while a COPY streams
             metric_ids[name] = Metric.objects.get_or_create(name=name, defaults=_defaults_for(name))[0].pk
             report.registered_metrics.append(name)
     value = row.get("value")
@@ -169,33 +171,48 @@ def _tag(value) -> str | None:
     return str(value)
 
 
-def _writer(stack: ExitStack, submission_id: int):
-    """A function taking parsed rows (None flushes) that writes them in bulk."""
-    if connection.vendor == "postgresql":
-        cursor = stack.enter_context(connection.cursor())
-        copy = stack.enter_context(
-            cursor.cursor.copy("COPY qa_measurement (submission_id, metric_id, value, tags, measured_at) FROM STDIN")
-        )
+class CopyWriter:
+    """Rows streamed into PostgreSQL with COPY; paused (the COPY ended) whenever the connection is needed."""
 
-        def write_copy(parsed):
-            if parsed is not None:
-                metric_id, value, tags, measured_at = parsed
-                copy.write_row((submission_id, metric_id, value, json.dumps(tags), measured_at))
+    COLUMNS = "COPY qa_measurement (submission_id, metric_id, value, tags, measured_at) FROM STDIN"
 
-        return write_copy
+    def __init__(self, submission_id: int):
+        self.submission_id = submission_id
+        self._stack: ExitStack | None = None
+        self._copy = None
 
-    batch: list[Measurement] = []
+    def write(self, parsed) -> None:
+        if self._copy is None:
+            self._stack = ExitStack()
+            cursor = self._stack.enter_context(connection.cursor())
+            self._copy = self._stack.enter_context(cursor.cursor.copy(self.COLUMNS))
+        metric_id, value, tags, measured_at = parsed
+        self._copy.write_row((self.submission_id, metric_id, value, json.dumps(tags), measured_at))
 
-    def write_batch(parsed):
-        if parsed is not None:
-            metric_id, value, tags, measured_at = parsed
-            batch.append(
-                Measurement(
-                    submission_id=submission_id, metric_id=metric_id, value=value, tags=tags, measured_at=measured_at
-                )
+    def pause(self) -> None:
+        if self._stack is not None:
+            stack, self._stack, self._copy = self._stack, None, None
+            stack.close()
+
+
+class BatchWriter:
+    """Rows inserted in batches (SQLite and other databases without COPY)."""
+
+    def __init__(self, submission_id: int):
+        self.submission_id = submission_id
+        self._batch: list[Measurement] = []
+
+    def write(self, parsed) -> None:
+        metric_id, value, tags, measured_at = parsed
+        self._batch.append(
+            Measurement(
+                submission_id=self.submission_id, metric_id=metric_id, value=value, tags=tags, measured_at=measured_at
             )
-        if batch and (parsed is None or len(batch) >= SQLITE_BATCH):
-            Measurement.objects.bulk_create(batch)
-            batch.clear()
+        )
+        if len(self._batch) >= SQLITE_BATCH:
+            self.pause()
 
-    return write_batch
+    def pause(self) -> None:
+        if self._batch:
+            Measurement.objects.bulk_create(self._batch)
+            self._batch.clear()

@@ -172,3 +172,16 @@ def specification_create(*, actor: AbstractBaseUser, **fields) -> Specification:
     spec = Specification.objects.create(**fields)
     audit_record(actor=actor, action="qa.specification-created", obj=spec, after={"spec": str(spec)})
     return spec
+
+
+UPLOADERS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
+
+
+def measurements_upload(
+    *, actor: AbstractBaseUser, submission: Submission, rows, register_unknown: bool = False, source: str = "api"
+) -> IngestReport:
+    """Measurements sent by a person or a script (API, file upload, command)."""
+    require_role(actor, *UPLOADERS, action="upload measurements")
+    return measurements_ingest(
+        submission=submission, rows=rows, register_unknown=register_unknown, actor=actor, source=source
+    )

@@ -6,6 +6,14 @@ from rest_framework.routers import DefaultRouter
 from campaigns.api.views import CampaignViewSet, SubmissionViewSet
 from committee.api.views import CommitteeViewSet, DecisionViewSet, VoteViewSet
 from console.api.views import AuditEventViewSet, MeView, UserViewSet
+from qa.api.views import (
+    MetricViewSet,
+    SpecificationViewSet,
+    StepAcceptView,
+    StepWaiverView,
+    SubmissionMeasurementsView,
+    SubmissionQAView,
+)
 from releases.api.views import BackportRequestViewSet, ReleaseViewSet
 
 router = DefaultRouter()
@@ -18,8 +26,14 @@ router.register("decisions", DecisionViewSet, basename="decision")
 router.register("votes", VoteViewSet, basename="vote")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("metrics", MetricViewSet, basename="metric")
+router.register("specifications", SpecificationViewSet, basename="specification")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("submissions/<int:pk>/measurements/", SubmissionMeasurementsView.as_view(), name="submission-measurements"),
+    path("submissions/<int:pk>/qa/", SubmissionQAView.as_view(), name="submission-qa"),
+    path("steps/<int:pk>/accept/", StepAcceptView.as_view(), name="step-accept"),
+    path("steps/<int:pk>/waivers/", StepWaiverView.as_view(), name="step-waivers"),
     *router.urls,
 ]

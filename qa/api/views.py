@@ -1,0 +1,148 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campaigns.models import Step, Submission
+from committee.models import Decision
+from console.api.payload import validated_payload
+from qa import selectors, services
+from qa.api.serializers import (
+    IngestResultSerializer,
+    MeasurementRowSerializer,
+    MetricSerializer,
+    MetricStatisticsSerializer,
+    SpecificationSerializer,
+    SpecResultSerializer,
+    WaiverInputSerializer,
+)
+from qa.models import Metric, Specification
+from qa.readers import rows_from_file
+
+
+class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """QA metrics (registered by uploads that ask for it, or by the stack-side reader)."""
+
+    serializer_class = MetricSerializer
+    queryset = Metric.objects.order_by("name")
+    filterset_fields = {"name": ["exact", "startswith"]}
+
+
+class SpecificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Thresholds a metric's statistic must meet, by level; blocking ones guard step acceptance."""
+
+    serializer_class = SpecificationSerializer
+    filterset_fields = ["level", "blocking"]
+
+    def get_queryset(self):
+        return Specification.objects.select_related("metric", "min_release", "max_release").order_by(
+            "metric__name", "id"
+        )
+
+    def create(self, request: Request) -> Response:
+        data = validated_payload(SpecificationSerializer, request)
+        spec = services.specification_create(actor=request.user, **data)
+        return Response(SpecificationSerializer(spec).data, status=status.HTTP_201_CREATED)
+
+
+def _submission(pk: int) -> Submission:
+    try:
+        return Submission.objects.select_related("step__campaign__release").get(pk=pk)
+    except Submission.DoesNotExist:
+        raise ValidationError({"submission": [f"No submission {pk}."]}) from None
+
+
+class SubmissionMeasurementsView(APIView):
+    """A run's measurements: upload them in bulk, or read their statistics per metric."""
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("register_unknown", bool, description="register metrics not known yet")],
+        request={
+            "application/json": MeasurementRowSerializer(many=True),
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+        },
+        responses={201: IngestResultSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """All rows are written, or none: a bad row anywhere answers 400 naming the rows."""
+        submission = _submission(pk)
+        register = request.query_params.get("register_unknown", "").lower() in ("1", "true", "yes")
+        if "file" in request.FILES:
+            upload = request.FILES["file"]
+            rows, source = rows_from_file(upload, upload.name), f"upload:{upload.name}"
+        elif isinstance(request.data, list):
+            rows, source = request.data, "api"
+        else:
+            raise ValidationError({"detail": ["Send a JSON list of measurements, or a CSV or Parquet file as `file`."]})
+        report = services.measurements_upload(
+            actor=request.user, submission=submission, rows=rows, register_unknown=register, source=source
+        )
+        return Response(
+            {"ingested": report.rows, "registered_metrics": report.registered_metrics}, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses=MetricStatisticsSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        submission = _submission(pk)
+        frame = selectors.metric_statistics([submission.pk])
+        metrics = Metric.objects.in_bulk(list(frame["metric_id"]))
+        rows = [
+            {"metric": metrics[row["metric_id"]].name, "unit": metrics[row["metric_id"]].unit, **row}
+            for row in frame.to_dict("records")
+        ]
+        return Response(sorted(rows, key=lambda row: row["metric"]))
+
+
+class SubmissionQAView(APIView):
+    """Every specification that applies to the run, judged."""
+
+    @extend_schema(responses=SpecResultSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        results = services.submission_qa(_submission(pk))
+        return Response(
+            [
+                {
+                    "specification": str(result.spec),
+                    "level": result.spec.level,
+                    "blocking": result.spec.blocking,
+                    "value": result.value,
+                    "passed": result.passed,
+                }
+                for result in results
+            ]
+        )
+
+
+def _step(pk: int) -> Step:
+    try:
+        return Step.objects.select_related("campaign").get(pk=pk)
+    except Step.DoesNotExist:
+        raise ValidationError({"step": [f"No step {pk}."]}) from None
+
+
+class StepAcceptView(APIView):
+    """The QA gate: accept the step's latest successful run (refused while a blocking spec fails unwaived)."""
+
+    @extend_schema(request=None, responses={200: {"type": "object"}})
+    def post(self, request: Request, pk: int) -> Response:
+        step = services.step_accept(actor=request.user, step=_step(pk))
+        return Response({"step": step.name, "accepted_at": step.accepted_at, "submission": step.accepted_submission_id})
+
+
+class StepWaiverView(APIView):
+    """Record a waiver: a committee decision allows accepting the step's run despite failing specifications."""
+
+    @extend_schema(request=WaiverInputSerializer, responses={201: {"type": "object"}})
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated_payload(WaiverInputSerializer, request)
+        try:
+            decision = Decision.objects.get(pk=data["decision"])
+        except Decision.DoesNotExist:
+            raise ValidationError({"decision": [f"No decision {data['decision']}."]}) from None
+        waiver = services.waiver_grant(actor=request.user, step=_step(pk), reason=data["reason"], decision=decision)
+        return Response({"waiver": waiver.pk, "submission": waiver.submission_id}, status=status.HTTP_201_CREATED)
