@@ -41,7 +41,7 @@ def measurements(repo: str, run: str):
             refs = butler.query_datasets(dataset_type, collections=run, explain=False)
             for ref in refs:
                 metadata = butler.get(ref)
-                tags = {key: value for key, value in ref.dataId.required.items()}
+                tags = dict(ref.dataId.required.items())
                 usage = QuantumResourceUsage.from_task_metadata(metadata)
                 measured_at = usage.start.isoformat() if usage is not None else None
                 if usage is not None:
