@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         for row in measurements(*args):
             sys.stdout.write(json.dumps(row, default=str) + "\n")
     except Exception as error:  # noqa: BLE001 - reported to the console as one message
-        print(f"cannot read the measurements of {args[1]} in {args[0]}: {type(error).__name__}: {error}", file=sys.stderr)
+        print(
+            f"cannot read the measurements of {args[1]} in {args[0]}: {type(error).__name__}: {error}", file=sys.stderr
+        )
         return 1
     return 0
 
