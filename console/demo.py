@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.models import Campaign, Submission
 from campaigns.services import campaign_create
 from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, VoteChoice
 from committee.models import Committee, Decision
@@ -114,6 +115,8 @@ def load_demo() -> DemoReport:
                     seat_assign(actor=None, seat=seat, holder=users[username], source=SOURCE)
         if not Decision.objects.exists():
             _governance_history(users)
+        if not Submission.objects.exists():
+            _qa_history(users)
     if created_passwords:
         known_passwords.update(created_passwords)
         password_file().write_text(json.dumps(known_passwords, indent=2))
@@ -265,3 +268,81 @@ def _demo_definition(*, output_prefix: str, overrides: str = "") -> dict:
         "bps_template": DEMO_BPS_TEMPLATE.read_text(),
         "bps_overrides": overrides,
     }
+
+
+def _qa_history(users: dict[str, User]) -> None:
+    """Two earlier mini runs of the DC2 RC2 slice, on v23.0.0 and on its patch v23.0.1, with their QA
+    measurements, so that the QA pages and the comparison have something to show before anyone submits.
+
+    The values are generated (seeded, so every load gives the same), shaped like the demo pipeline's own
+    metrics; they are demo history, marked as such in the campaign's description.
+    """
+    import numpy as np
+
+    from qa.ingest import measurements_ingest
+    from qa.models import Metric
+    from qa.services import specification_create
+
+    now = timezone.now()
+    for index, (version, shift) in enumerate((("v23.0.0", 0.0), ("v23.0.1", -0.8))):
+        release = Release.objects.get(version=version)
+        campaign = campaign_create(
+            actor=users["operator"],
+            name=f"RC2 mini run on {version}",
+            description="Demo history: an earlier mini run, its measurements generated for the demo.",
+            release=release,
+            source=SOURCE,
+            **_demo_definition(output_prefix=f"u/operator/rc2-{version}"),
+        )
+        step = campaign.steps.get()
+        started = now - timedelta(days=14 - 7 * index)
+        submission = Submission.objects.create(
+            step=step,
+            idempotency_key=f"demo-history-{version}",
+            requested_by=users["operator"],
+            status="succeeded",
+            started_at=started,
+            ended_at=started + timedelta(minutes=42),
+            last_polled_at=started + timedelta(minutes=42),
+            run_collection=f"u/operator/rc2-{version}/all/submission-history",
+            task_counts={
+                "calibrate": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
+                "measure": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
+                "summarize": {"expected": 4, "succeeded": 4, "failed": 0, "blocked": 0},
+            },
+            quanta_expected=132,
+            quanta_succeeded=132,
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(status="completed")
+        rng = np.random.default_rng(2021 + index)
+        rows = []
+        for visit in range(1001, 1005):
+            for detector in range(16):
+                tags = {"instrument": "DemoCam", "visit": visit, "detector": detector, "band": "gri"[visit % 3]}
+                edge = 1.0 if detector in (0, 3, 12, 15) else 0.0  # corner detectors are noisier
+                rows += [
+                    {"metric": "demo.measure.std", "value": 10 + shift + edge * 2 + rng.normal(0, 0.6), "tags": tags},
+                    {"metric": "demo.measure.mean", "value": rng.normal(0, 0.05), "tags": tags},
+                    {"metric": "demo.measure.n_outliers", "value": float(rng.poisson(3 + 4 * edge)), "tags": tags},
+                    {"metric": "resources.calibrate.run_time", "value": rng.gamma(4, 0.9), "tags": tags},
+                    {"metric": "resources.measure.run_time", "value": rng.gamma(3, 0.7 + 0.1 * index), "tags": tags},
+                    {"metric": "resources.calibrate.max_rss", "value": rng.normal(210, 8), "tags": tags},
+                    {"metric": "resources.measure.max_rss", "value": rng.normal(180 + 25 * index, 6), "tags": tags},
+                ]
+        measurements_ingest(submission=submission, rows=rows, register_unknown=True, source=SOURCE)
+    std = Metric.objects.get(name="demo.measure.std")
+    std.description, std.unit = "Robust noise of the calibrated detector image", "adu"
+    std.save()
+    for level, threshold, blocking in (("minimum", 12.0, True), ("design", 10.0, False), ("stretch", 9.0, False)):
+        specification_create(
+            actor=users["lead"], metric=std, level=level, operator="<=", threshold=threshold, blocking=blocking
+        )
+    specification_create(
+        actor=users["validation"],
+        metric=Metric.objects.get(name="demo.measure.n_outliers"),
+        level="design",
+        statistic="p95",
+        operator="<=",
+        threshold=10.0,
+        blocking=False,
+    )

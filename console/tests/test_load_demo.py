@@ -89,3 +89,19 @@ def test_it_loads_a_governance_history(data_dir):
     for username in ("member", "ccb"):
         awaiting = decisions_awaiting_vote_of(User.objects.get(username=username), today=today)
         assert awaiting.count() == 1, username
+
+
+def test_it_loads_two_earlier_runs_with_measurements_to_compare(data_dir):
+    from campaigns.models import Submission
+    from qa.selectors import metric_statistics
+    from qa.services import submission_qa
+
+    call_command("load_demo")
+
+    runs = list(Submission.objects.filter(status="succeeded").order_by("started_at"))
+    assert [run.step.campaign.release.version for run in runs] == ["v23.0.0", "v23.0.1"]
+    stats = metric_statistics([run.pk for run in runs])
+    std = stats[stats["metric_id"] == stats["metric_id"].min()]
+    assert len(std) == 2
+    assert all(run.measurements.count() == 448 for run in runs)
+    assert {result.spec.level for result in submission_qa(runs[0])} >= {"minimum", "design", "stretch"}
