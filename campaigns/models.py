@@ -17,6 +17,21 @@ from campaigns.choices import (
 class Campaign(models.Model):
     """A reprocessing campaign: a dataset processed with one pipeline release through the workflow system."""
 
+    # What defines a campaign's processing: copied by clone, compared by diff, recorded when created.
+    DEFINITION_FIELDS = (
+        "description",
+        "dataset_label",
+        "butler_repo",
+        "input_collections",
+        "output_prefix",
+        "data_query",
+        "pipeline",
+        "release",
+        "workflow_system",
+        "bps_template",
+        "bps_overrides",
+    )
+
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     dataset_label = models.CharField(max_length=100, blank=True, help_text="e.g. DC2 RC6")

@@ -78,21 +78,6 @@ def failed_submissions_awaiting_action() -> QuerySet[Submission]:
     )
 
 
-DIFF_FIELDS = (
-    "description",
-    "dataset_label",
-    "butler_repo",
-    "input_collections",
-    "output_prefix",
-    "data_query",
-    "pipeline",
-    "release",
-    "workflow_system",
-    "bps_template",
-    "bps_overrides",
-)
-
-
 def campaign_diff(left: Campaign, right: Campaign) -> list[dict]:
     """The two definitions field by field (steps included), each row saying whether they differ."""
 
@@ -108,6 +93,9 @@ def campaign_diff(left: Campaign, right: Campaign) -> list[dict]:
             for step in campaign.steps.all()
         ]
 
-    rows = [{"field": field, "left": value(left, field), "right": value(right, field)} for field in DIFF_FIELDS]
+    rows = [
+        {"field": field, "left": value(left, field), "right": value(right, field)}
+        for field in Campaign.DEFINITION_FIELDS
+    ]
     rows.append({"field": "steps", "left": steps(left), "right": steps(right)})
     return [{**row, "differs": row["left"] != row["right"]} for row in rows]

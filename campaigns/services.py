@@ -34,23 +34,12 @@ from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
+from milestones.services import evidence_observed
 
 logger = logging.getLogger(__name__)
 
 CAMPAIGN_EDITORS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
-CAMPAIGN_FIELDS = (
-    "description",
-    "dataset_label",
-    "butler_repo",
-    "input_collections",
-    "output_prefix",
-    "data_query",
-    "pipeline",
-    "release",
-    "workflow_system",
-    "bps_template",
-    "bps_overrides",
-)
+CAMPAIGN_FIELDS = Campaign.DEFINITION_FIELDS
 # A submission still `submitting` after this long lost its worker mid-dispatch.
 STUCK_SUBMITTING_AFTER = timedelta(minutes=2)
 PENDING_SWEEP_AFTER = timedelta(seconds=30)
@@ -145,6 +134,8 @@ def _campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | Non
         after={"status": to, **({"reason": reason} if reason else {})},
         system_actor="workflow",
     )
+    if to == CampaignStatus.RUNNING:
+        evidence_observed(kind="campaign-started", obj=campaign, actor=actor)
 
 
 @transaction.atomic

@@ -344,6 +344,68 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Milestones and Jira. The sync is off (its periodic task does nothing) while JIRA_SERVER is empty.
+JIRA_SERVER = (env_str("JIRA_SERVER") or "").rstrip("/")
+# Jira Cloud: JIRA_USER is the account's e-mail and JIRA_API_TOKEN its API token; without a user the
+# token is sent as a bearer token (a personal access token).
+JIRA_USER = env_str("JIRA_USER") or ""
+JIRA_API_TOKEN = env_str("JIRA_API_TOKEN") or ""
+if JIRA_SERVER and not JIRA_API_TOKEN:
+    raise ImproperlyConfigured("JIRA_SERVER is set but JIRA_API_TOKEN is empty: the sync needs a token")
+JIRA_JQL = env_str("JIRA_JQL") or "project = PREOPS AND issuetype = Milestone ORDER BY duedate ASC, key ASC"
+# Milestone field -> Jira field id; an empty id leaves that field to imports and people.
+JIRA_FIELDS = {
+    "project_id": env_str("JIRA_FIELD_PROJECT_ID", "customfield_10050"),
+    "level": env_str("JIRA_FIELD_LEVEL", "customfield_10051"),
+    "team": env_str("JIRA_FIELD_TEAM", "customfield_10052"),
+    "forecast_date": env_str("JIRA_FIELD_FORECAST", "customfield_10053"),
+}
+# Jira status name -> milestone status; JIRA_STATUS_MAP="Backlog=To Do,Closed=Done" adds to or overrides these.
+# A status in neither falls back on its Jira status category (new, indeterminate, done).
+JIRA_STATUS_MAP = {
+    "To Do": "To Do",
+    "Open": "To Do",
+    "Backlog": "To Do",
+    "In Progress": "In Progress",
+    "In Review": "In Progress",
+    "Done": "Done",
+    "Closed": "Done",
+    "Resolved": "Done",
+    "Won't Fix": "Won't Fix",
+    "Won't Do": "Won't Fix",
+}
+for _pair in env_list("JIRA_STATUS_MAP"):
+    _jira_status, _sep, _milestone_status = (part.strip() for part in _pair.partition("="))
+    if not _sep or not _jira_status or not _milestone_status:
+        raise ImproperlyConfigured(f"JIRA_STATUS_MAP: {_pair!r} is not 'Jira status=milestone status'")
+    JIRA_STATUS_MAP[_jira_status] = _milestone_status
+JIRA_PAGE_SIZE = env_int("JIRA_PAGE_SIZE", 50, minimum=1)
+JIRA_TIMEOUT = env_int("JIRA_TIMEOUT", 30, minimum=1)
+# Authentication refusals, rate limits, server errors and unreachable servers are retried this many
+# times, waiting JIRA_RETRY_BACKOFF seconds, then twice as long each time (or what Retry-After asks),
+# at most JIRA_RETRY_MAX_DELAY seconds.
+JIRA_MAX_RETRIES = env_int("JIRA_MAX_RETRIES", 4, minimum=0)
+JIRA_RETRY_BACKOFF = env_int("JIRA_RETRY_BACKOFF", 5, minimum=0)
+JIRA_RETRY_MAX_DELAY = env_int("JIRA_RETRY_MAX_DELAY", 120, minimum=0)
+JIRA_SYNC_INTERVAL = env_int("JIRA_SYNC_INTERVAL", 3600, minimum=60)
+# The page calls the milestones stale when the last good sync is older than this (seconds).
+JIRA_STALE_AFTER = env_int("JIRA_STALE_AFTER", 3 * JIRA_SYNC_INTERVAL, minimum=60)
+CELERY_BEAT_SCHEDULE["sync-jira"] = {
+    "task": "milestones.tasks.sync_jira",
+    "schedule": float(JIRA_SYNC_INTERVAL),
+    "options": {"expires": JIRA_SYNC_INTERVAL * 0.9},
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "MilestoneChangeOriginEnum": "milestones.choices.ChangeOrigin",
+        "MilestoneTrackedFieldEnum": "milestones.choices.TrackedField",
+        "EvidenceKindEnum": "milestones.choices.EvidenceKind",
+        "EvidenceProposalStateEnum": "milestones.choices.ProposalState",
+        "JiraSyncStatusEnum": "milestones.choices.SyncStatus",
+        "JiraSyncTriggerEnum": "milestones.choices.SyncTrigger",
+    }
+)
+
 # Logging: one JSON object per line, with the request id and the user.
 LOG_LEVEL = env_choice("LOG_LEVEL", ("debug", "info", "warning", "error"), "info").upper()
 LOGGING = {

@@ -23,6 +23,8 @@ urlpatterns = [
     path("releases/", include("releases.urls")),
     path("committee/", include("committee.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("milestones/", include("milestones.urls")),
+    path("qa/", include("qa.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,11 +1,15 @@
-"""Reads of milestones."""
+"""Reads of milestones: the dashboard's numbers, lists, one milestone's page, the report rows, the sync state."""
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from milestones.choices import OPEN_STATUSES, MilestoneStatus
-from milestones.models import Milestone
+from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus
+from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
+from milestones.reports import DUE_SOON_DAYS, ReportRow, report_row
 
 
 def milestone_summary(*, today: date) -> dict:
@@ -24,3 +28,106 @@ def milestone_summary(*, today: date) -> dict:
 
 def overdue_milestones(*, today: date) -> QuerySet[Milestone]:
     return Milestone.objects.filter(status__in=OPEN_STATUSES, due_date__lt=today).order_by("due_date", "jira_key")
+
+
+def milestones_due_soon(*, today: date, within_days: int = DUE_SOON_DAYS) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(
+        status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=today + timedelta(days=within_days)
+    ).order_by("due_date", "jira_key")
+
+
+def milestone_list() -> QuerySet[Milestone]:
+    """Every milestone, soonest due first (filter with ``MilestoneFilter``)."""
+    return Milestone.objects.order_by("due_date", "jira_key")
+
+
+def with_history(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    """The milestones with their history of changes, oldest first (one more query)."""
+    return milestones.prefetch_related(
+        Prefetch("changes", queryset=MilestoneChange.objects.order_by("changed_at", "id"), to_attr="history")
+    )
+
+
+def milestone_report_rows(milestones: QuerySet[Milestone], *, as_of: date) -> list[ReportRow]:
+    """The milestones as they stood at the end of ``as_of``, for ``milestones.reports`` (two queries)."""
+    return [
+        report_row(milestone, milestone.history, as_of=as_of, url=milestone.get_absolute_url())
+        for milestone in with_history(milestones)
+    ]
+
+
+def milestone_detail(jira_key: str) -> Milestone:
+    """One milestone with what its page shows: history, evidence links, proposals, linked work."""
+    return Milestone.objects.prefetch_related(
+        Prefetch(
+            "changes",
+            queryset=MilestoneChange.objects.select_related("sync").order_by("-changed_at", "-id"),
+            to_attr="history",
+        ),
+        Prefetch(
+            "evidence_links",
+            queryset=MilestoneEvidence.objects.select_related("campaign", "step__campaign", "release"),
+        ),
+        Prefetch("proposals", queryset=EvidenceProposal.objects.select_related("decided_by")),
+        "campaigns",
+        "decisions__committee",
+        "releases",
+    ).get(jira_key=jira_key)
+
+
+def teams() -> list[str]:
+    """The teams that own milestones, for the filters."""
+    return list(Milestone.objects.exclude(team="").order_by("team").values_list("team", flat=True).distinct())
+
+
+def proposals_pending() -> QuerySet[EvidenceProposal]:
+    """Proposals that wait for the task force lead, oldest first."""
+    return (
+        EvidenceProposal.objects.filter(state=ProposalState.PENDING)
+        .select_related("milestone")
+        .order_by("observed_at", "id")
+    )
+
+
+def proposal_list() -> QuerySet[EvidenceProposal]:
+    return EvidenceProposal.objects.select_related("milestone", "decided_by").order_by("-observed_at", "-id")
+
+
+def jira_syncs() -> QuerySet[JiraSync]:
+    return JiraSync.objects.select_related("requested_by").order_by("-started_at", "-id")
+
+
+@dataclass
+class SyncState:
+    """Whether the milestones are in step with Jira, for the banner on the pages."""
+
+    configured: bool
+    last: JiraSync | None
+    last_success: JiraSync | None
+    stale: bool
+    reason: str
+
+    @property
+    def running(self) -> bool:
+        return self.last is not None and self.last.status == SyncStatus.RUNNING
+
+
+def jira_sync_state(*, now: datetime | None = None) -> SyncState:
+    """The last run and the last good run of the Jira sync, and whether the data is stale (two queries)."""
+    now = now or timezone.now()
+    configured = bool(settings.JIRA_SERVER)
+    last = JiraSync.objects.order_by("-started_at", "-id").first()
+    last_success = (
+        last
+        if last is not None and last.status == SyncStatus.SUCCEEDED
+        else JiraSync.objects.filter(status=SyncStatus.SUCCEEDED).order_by("-started_at", "-id").first()
+    )
+    reason = ""
+    if configured or last is not None:
+        if last is not None and last.status == SyncStatus.FAILED:
+            reason = f"The last Jira sync failed ({last.started_at:%Y-%m-%d %H:%M} UTC): {last.error}"
+        elif last_success is None:
+            reason = "The milestones have never been synced from Jira."
+        elif now - last_success.finished_at > timedelta(seconds=settings.JIRA_STALE_AFTER):
+            reason = f"The last good Jira sync was at {last_success.finished_at:%Y-%m-%d %H:%M} UTC."
+    return SyncState(configured=configured, last=last, last_success=last_success, stale=bool(reason), reason=reason)

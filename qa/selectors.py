@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection
+from django.db.models import Q
 
 from qa.models import Measurement, Metric, Specification
 
@@ -93,9 +94,9 @@ def metrics_of(submission_ids: Iterable[int]) -> dict[int, Metric]:
     return {metric.pk: metric for metric in Metric.objects.filter(pk__in=metric_ids)}
 
 
-def specifications_for(metric_ids: Iterable[int]) -> list[Specification]:
-    return list(
-        Specification.objects.filter(metric_id__in=list(metric_ids)).select_related(
-            "metric", "min_release", "max_release"
-        )
-    )
+def specifications_for(metric_ids: Iterable[int], *, include_blocking: bool = False) -> list[Specification]:
+    """Specifications of these metrics; with ``include_blocking``, every blocking one too (measured or not)."""
+    condition = Q(metric_id__in=list(metric_ids))
+    if include_blocking:
+        condition |= Q(blocking=True)
+    return list(Specification.objects.filter(condition).select_related("metric", "min_release", "max_release"))

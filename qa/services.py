@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, SubmissionStatus
@@ -68,7 +69,11 @@ def submission_qa(submission: Submission) -> list[SpecResult]:
     statistics = selectors.metric_statistics([submission.pk])
     by_metric = {row["metric_id"]: row for row in statistics.to_dict("records")}
     release = submission.step.campaign.release
-    specs = [spec for spec in selectors.specifications_for(by_metric) if applies_to_release(spec, release)]
+    specs = [
+        spec
+        for spec in selectors.specifications_for(by_metric, include_blocking=True)
+        if applies_to_release(spec, release)
+    ]
     sliced: dict[tuple[str, str], dict] = {}
     for key in {(spec.tag_key, spec.tag_value) for spec in specs if spec.tag_key}:
         frame = selectors.metric_statistics([submission.pk], tag=key)
@@ -84,12 +89,13 @@ def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiv
     submission = (
         Submission.objects.select_related("step__campaign__release")
         .filter(step=step, status=SubmissionStatus.SUCCEEDED)
-        .order_by("-ended_at", "-pk")
+        .order_by(F("ended_at").desc(nulls_last=True), "-pk")
         .first()
     )
     if submission is None:
         return None, [], None
-    failing = [result for result in submission_qa(submission) if result.spec.blocking and result.failed]
+    # A blocking specification with nothing to judge (no measurements) blocks too: no data is no pass.
+    failing = [result for result in submission_qa(submission) if result.spec.blocking and result.passed is not True]
     waiver = Waiver.objects.filter(step=step, submission=submission).select_related("decision").first()
     return submission, failing, waiver
 
@@ -105,7 +111,10 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     if submission is None:
         raise Conflict(f"The step {step.name} has no successful run to accept.")
     if failing and waiver is None:
-        lines = "\n".join(f"- {result.spec}: {result.value:.4g}" for result in failing)
+        lines = "\n".join(
+            f"- {result.spec}: " + (f"{result.value:.4g}" if result.value is not None else "no measurements to judge")
+            for result in failing
+        )
         raise Conflict(f"The run fails blocking specifications; record a waiver to accept it anyway:\n{lines}")
     step.accepted_submission, step.accepted_at, step.accepted_by = submission, timezone.now(), actor
     step.save(update_fields=["accepted_submission", "accepted_at", "accepted_by"])
@@ -142,6 +151,7 @@ def _evidence(kind: str, obj, actor) -> None:
 def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) -> Waiver:
     """Record that a committee decision allows accepting the step's latest run despite failing specifications."""
     require_role(actor, *GATE_KEEPERS, action="record waivers")
+    step = Step.objects.select_for_update().select_related("campaign").get(pk=step.pk)
     if not reason.strip():
         raise InvalidInput("A waiver says why.")
     if decision.status not in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):

@@ -18,6 +18,7 @@ from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
+from milestones.services import evidence_observed
 from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
 from releases.models import BackportRequest, Release, ReleaseApproval, parse_version, validate_rfc_id, validate_ticket
 
@@ -164,6 +165,7 @@ def release_approve_for_campaigns(
         )
     elif release.status not in (ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED):
         raise Conflict(f"{release} is {release.status}; it cannot be approved for a campaign.")
+    evidence_observed(kind="release-approved", obj=release, actor=actor)
     for campaign in campaigns:
         _, created = ReleaseApproval.objects.get_or_create(
             release=release, campaign=campaign, defaults={"decision": decision, "approved_at": now}

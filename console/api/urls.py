@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from campaigns.api.views import CampaignViewSet, SubmissionViewSet
 from committee.api.views import CommitteeViewSet, DecisionViewSet, VoteViewSet
 from console.api.views import AuditEventViewSet, MeView, UserViewSet
+from milestones.api.views import EvidenceProposalViewSet, JiraSyncViewSet, MilestoneViewSet
 from qa.api.views import (
     MetricViewSet,
     SpecificationViewSet,
@@ -26,6 +27,9 @@ router.register("decisions", DecisionViewSet, basename="decision")
 router.register("votes", VoteViewSet, basename="vote")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("submissions", SubmissionViewSet, basename="submission")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("milestone-proposals", EvidenceProposalViewSet, basename="milestone-proposal")
+router.register("jira-syncs", JiraSyncViewSet, basename="jira-sync")
 router.register("metrics", MetricViewSet, basename="metric")
 router.register("specifications", SpecificationViewSet, basename="specification")
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from console.errors import InvalidInput
-from milestones.services import parse_milestone_table
+from milestones.services import KEEP, parse_milestone_table
 
 HEADER = "milestone\tjira_id\trubin_id\tdue_date\tlevel\tstatus\tteam\n"
 
@@ -27,13 +27,24 @@ def test_it_reads_csv_with_headers_in_any_order_and_case():
 
     (row,) = parse_milestone_table(text)
 
+    # A column the table lacks is not a value: the upsert leaves that field as it is.
     assert (row.jira_key, row.title, row.status, row.level, row.team) == (
         "PREOPS-156",
         "Gen3 butler ready",
         "In Progress",
-        None,
-        "",
+        KEEP,
+        KEEP,
     )
+
+
+def test_it_reads_a_spreadsheet_export_with_a_byte_order_mark_and_statuses_in_any_case():
+    text = "\ufeffmilestone,jira_id,due_date,status\r\n"
+    text += "A,PREOPS-1,2021-06-30 00:00:00,done\r\nB,PREOPS-2,,won\u2019t fix\r\n"
+
+    first, second = parse_milestone_table(text)
+
+    assert (first.jira_key, first.due_date, first.status) == ("PREOPS-1", date(2021, 6, 30), "Done")
+    assert (second.jira_key, second.due_date, second.status) == ("PREOPS-2", None, "Won't Fix")
 
 
 def test_every_bad_row_is_named_and_nothing_is_returned():

@@ -81,3 +81,12 @@ def test_a_step_without_a_successful_run_cannot_be_accepted(task_force_lead, fai
 
     with pytest.raises(Conflict, match="has no successful run"):
         step_accept(actor=task_force_lead, step=failing_run.step)
+
+
+def test_a_blocking_spec_with_no_measurements_to_judge_blocks_acceptance(task_force_lead):
+    run = succeeded_run()
+    measure(run, MetricFactory(name="demo.other"), [1.0])
+    SpecificationFactory(metric=MetricFactory(name="demo.never_measured"), threshold=10, blocking=True)
+
+    with pytest.raises(Conflict, match="demo.never_measured median < 10.0 .*no measurements to judge"):
+        step_accept(actor=task_force_lead, step=run.step)

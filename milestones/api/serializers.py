@@ -1,0 +1,154 @@
+from rest_framework import serializers
+
+from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
+from milestones.reports import SUMMARY_COLUMNS
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    slip_days = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "jira_key",
+            "project_id",
+            "title",
+            "team",
+            "level",
+            "status",
+            "due_date",
+            "baseline_due_date",
+            "forecast_date",
+            "completed_date",
+            "slip_days",
+            "updated_at",
+        ]
+
+
+class MilestoneChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MilestoneChange
+        fields = ["field", "old_value", "new_value", "changed_at", "origin", "actor_name", "sync", "note"]
+
+
+class MilestoneEvidenceSerializer(serializers.ModelSerializer):
+    target = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = MilestoneEvidence
+        fields = ["id", "kind", "target", "campaign", "step", "release", "proposed_status", "created_at"]
+
+
+class EvidenceProposalSerializer(serializers.ModelSerializer):
+    milestone = serializers.SlugRelatedField(slug_field="jira_key", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = EvidenceProposal
+        fields = [
+            "id",
+            "milestone",
+            "kind",
+            "event",
+            "proposed_status",
+            "state",
+            "observed_at",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class MilestoneDetailSerializer(MilestoneSerializer):
+    history = MilestoneChangeSerializer(many=True, read_only=True)
+    evidence_links = MilestoneEvidenceSerializer(many=True, read_only=True)
+    proposals = EvidenceProposalSerializer(many=True, read_only=True)
+    campaigns = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    releases = serializers.SlugRelatedField(slug_field="version", many=True, read_only=True)
+    decisions = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta(MilestoneSerializer.Meta):
+        fields = [
+            *MilestoneSerializer.Meta.fields,
+            "description",
+            "history",
+            "evidence_links",
+            "proposals",
+            "campaigns",
+            "releases",
+            "decisions",
+        ]
+
+
+class JiraSyncSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = JiraSync
+        fields = [
+            "id",
+            "trigger",
+            "requested_by",
+            "started_at",
+            "finished_at",
+            "status",
+            "issues_seen",
+            "pages",
+            "retries",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "summary",
+            "notes",
+            "error",
+        ]
+
+
+# The report (plain data from milestones.reports, not models) ----------------------------------------
+
+
+class SlipSerializer(serializers.Serializer):
+    recorded_on = serializers.DateField()
+    old = serializers.DateField()
+    new = serializers.DateField()
+    days = serializers.IntegerField()
+    origin = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ReportRowSerializer(serializers.Serializer):
+    jira_key = serializers.CharField()
+    project_id = serializers.CharField()
+    title = serializers.CharField()
+    team = serializers.CharField()
+    level = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    due_date = serializers.DateField(allow_null=True)
+    baseline_due_date = serializers.DateField(allow_null=True)
+    forecast_date = serializers.DateField(allow_null=True)
+    completed_date = serializers.DateField(allow_null=True)
+    slip_days = serializers.IntegerField()
+    slips = SlipSerializer(many=True)
+
+
+class ReportSectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    milestones = ReportRowSerializer(many=True, source="rows")
+
+
+class SummaryLineSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    counts = serializers.SerializerMethodField()
+
+    def get_counts(self, line) -> dict[str, int]:
+        return {column: line.counts.get(column, 0) for column in SUMMARY_COLUMNS}
+
+
+class StatusReportSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    filters = serializers.CharField()
+    totals = SummaryLineSerializer()
+    by_team = SummaryLineSerializer(many=True)
+    by_level = SummaryLineSerializer(many=True)
+    sections = ReportSectionSerializer(many=True)

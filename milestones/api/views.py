@@ -1,0 +1,106 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from milestones import reports, selectors, services
+from milestones.api.serializers import (
+    EvidenceProposalSerializer,
+    JiraSyncSerializer,
+    MilestoneDetailSerializer,
+    MilestoneSerializer,
+    StatusReportSerializer,
+)
+from milestones.choices import ProposalState
+from milestones.filters import MilestoneFilter
+from milestones.forms import ReportForm
+
+
+class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Milestones by Jira key, with their history; the status report as of a date."""
+
+    lookup_field = "jira_key"
+    lookup_value_regex = r"[A-Za-z][A-Za-z0-9_]*-\d+"
+    filterset_class = MilestoneFilter
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.with_history(selectors.milestone_list()).prefetch_related(
+                "evidence_links__campaign",
+                "evidence_links__step__campaign",
+                "evidence_links__release",
+                "proposals__decided_by",
+                "campaigns",
+                "releases",
+                "decisions",
+            )
+        return selectors.milestone_list()
+
+    def get_serializer_class(self):
+        return MilestoneDetailSerializer if self.action == "retrieve" else MilestoneSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="the report's date (default: today)"),
+        ],
+        responses=StatusReportSerializer,
+        filters=True,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def report(self, request: Request) -> Response:
+        """The status report as of a date: overdue, due within 30 and in 31 to 90 days, slipped, done;
+        by team and by level. Takes the list's filters."""
+        report_form = ReportForm(request.query_params)
+        if not report_form.is_valid():
+            raise ValidationError(report_form.errors)
+        as_of = report_form.as_of_date()
+        milestone_filter = self.filterset_class(request.query_params, queryset=selectors.milestone_list())
+        if not milestone_filter.is_valid():
+            raise ValidationError(milestone_filter.errors)
+        rows = selectors.milestone_report_rows(milestone_filter.qs, as_of=as_of)
+        report = reports.status_report(rows, as_of=as_of, filters=milestone_filter.description())
+        return Response(StatusReportSerializer(report).data)
+
+
+class EvidenceProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Status changes proposed by campaign events; the task force lead confirms or dismisses each."""
+
+    serializer_class = EvidenceProposalSerializer
+
+    def get_queryset(self):
+        queryset = selectors.proposal_list()
+        state = self.request.query_params.get("state")
+        if self.action == "list" and state in ProposalState.values:
+            queryset = queryset.filter(state=state)
+        return queryset
+
+    @extend_schema(
+        parameters=[OpenApiParameter("state", OpenApiTypes.STR, enum=ProposalState.values)],
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def _answer(self, proposal) -> Response:
+        return Response(EvidenceProposalSerializer(selectors.proposal_list().get(pk=proposal.pk)).data)
+
+    @extend_schema(request=None, responses=EvidenceProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        return self._answer(services.proposal_confirm(actor=request.user, proposal=self.get_object()))
+
+    @extend_schema(request=None, responses=EvidenceProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str) -> Response:
+        return self._answer(services.proposal_dismiss(actor=request.user, proposal=self.get_object()))
+
+
+class JiraSyncViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Each run of the Jira sync: when it ran, how it ended, what it changed."""
+
+    serializer_class = JiraSyncSerializer
+
+    def get_queryset(self):
+        return selectors.jira_syncs()

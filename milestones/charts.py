@@ -1,0 +1,187 @@
+"""The report's charts: a timeline (Gantt) of the milestones by team and a burndown. Report rows in, figure out."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+
+from milestones.choices import MilestoneStatus
+from milestones.reports import ReportRow
+
+COLOURS = {
+    "overdue": "#dc3545",
+    "open": "#0d6efd",
+    "done": "#198754",
+    "wont_fix": "#6c757d",
+    "slip": "rgba(220, 53, 69, 0.25)",
+    "baseline": "#6c757d",
+    "forecast": "#fd7e14",
+    "actual": "#0d6efd",
+}
+MS_PER_DAY = 24 * 3600 * 1000
+
+
+def _state(row: ReportRow, as_of: date) -> str:
+    if row.status == MilestoneStatus.DONE:
+        return "done"
+    if row.status == MilestoneStatus.WONT_FIX:
+        return "wont_fix"
+    return "overdue" if row.due_date and row.due_date < as_of else "open"
+
+
+def _as_of_line(figure: go.Figure, as_of: date) -> None:
+    figure.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=as_of.isoformat(),
+        x1=as_of.isoformat(),
+        y0=0,
+        y1=1,
+        line={"color": "#212529", "width": 1, "dash": "dot"},
+    )
+    figure.add_annotation(
+        x=as_of.isoformat(), y=1, xref="x", yref="paper", text=f"as of {as_of}", showarrow=False, yanchor="bottom"
+    )
+
+
+def gantt_figure(rows: Sequence[ReportRow], *, as_of: date) -> go.Figure:
+    """One line per milestone, grouped by team: a diamond on its due date (its completion, once done),
+    coloured by state; a bar from the baseline to the due date when it slipped; an open diamond on a
+    forecast that differs from the due date."""
+    dated = sorted(
+        (row for row in rows if row.due_date or row.completed_date),
+        key=lambda row: (row.team_label.casefold(), row.due_date or row.completed_date, row.jira_key),
+    )
+
+    def axis(subset: list[ReportRow]) -> list[list[str]]:
+        return [[row.team_label for row in subset], [row.jira_key for row in subset]]
+
+    figure = go.Figure()
+    slipped = [row for row in dated if row.slip_days]
+    if slipped:
+        figure.add_trace(
+            go.Bar(
+                name="Slip (baseline → due)",
+                orientation="h",
+                y=axis(slipped),
+                base=[row.baseline_due_date.isoformat() for row in slipped],
+                x=[row.slip_days * MS_PER_DAY for row in slipped],
+                marker={"color": COLOURS["slip"]},
+                customdata=[[row.title, row.slip_days] for row in slipped],
+                hovertemplate="%{customdata[0]}<br>slipped %{customdata[1]} days<extra></extra>",
+            )
+        )
+    labels = {"overdue": "Overdue", "open": "Open", "done": "Done", "wont_fix": "Won't fix"}
+    for state, label in labels.items():
+        subset = [row for row in dated if _state(row, as_of) == state]
+        if not subset:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                name=label,
+                mode="markers",
+                y=axis(subset),
+                x=[((row.completed_date if state == "done" else None) or row.due_date).isoformat() for row in subset],
+                marker={"symbol": "diamond", "size": 10, "color": COLOURS[state]},
+                customdata=[
+                    [row.title, row.status, row.due_date.isoformat() if row.due_date else ""] for row in subset
+                ],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}, due %{customdata[2]}<extra></extra>",
+            )
+        )
+    forecast = [row for row in dated if row.is_open and row.forecast_date and row.forecast_date != row.due_date]
+    if forecast:
+        figure.add_trace(
+            go.Scatter(
+                name="Forecast",
+                mode="markers",
+                y=axis(forecast),
+                x=[row.forecast_date.isoformat() for row in forecast],
+                marker={"symbol": "diamond-open", "size": 10, "color": COLOURS["forecast"]},
+                hovertemplate="forecast %{x}<extra></extra>",
+            )
+        )
+    _as_of_line(figure, as_of)
+    figure.update_layout(
+        title="Timeline by team",
+        barmode="overlay",
+        height=160 + 22 * max(len(dated), 3),
+        xaxis={"type": "date", "title": None},
+        yaxis={"autorange": "reversed", "type": "multicategory", "tickfont": {"size": 10}},
+        legend={"orientation": "h", "y": -0.08 if len(dated) > 15 else -0.2},
+        margin={"l": 260},
+    )
+    return figure
+
+
+@dataclass
+class Burndown:
+    dates: list[date]
+    baseline: list[int]
+    forecast: list[int]
+    actual: list[int | None]
+    completion_unknown: int  # done milestones without a completion date, counted done on their due date
+
+
+def burndown_series(rows: Sequence[ReportRow], *, as_of: date) -> Burndown:
+    """Open milestones over time, three ways: by their baseline due dates (the plan), by their forecast
+    or due dates (what is expected now), and by when they were done (up to the report date).
+    Won't-fix milestones are out of scope and left out."""
+    scope = [row for row in rows if row.status != MilestoneStatus.WONT_FIX]
+    unknown = 0
+    planned, expected, actual = [], [], []
+    for row in scope:
+        done_on = None
+        if row.status == MilestoneStatus.DONE:
+            done_on = row.completed_date or row.due_date
+            unknown += row.completed_date is None
+        planned.append(row.baseline_due_date or row.due_date)
+        expected.append(done_on or row.forecast_date or row.due_date)
+        actual.append(done_on)
+    known = [day for day in (*planned, *expected, *actual) if day is not None]
+    if not known:
+        return Burndown([as_of], [len(scope)], [len(scope)], [len(scope)], unknown)
+    days = sorted({min(known) - timedelta(days=1), *known, as_of})
+
+    def still_open(finish: list[date | None], day: date) -> int:
+        return sum(1 for finished in finish if finished is None or finished > day)
+
+    return Burndown(
+        dates=days,
+        baseline=[still_open(planned, day) for day in days],
+        forecast=[still_open(expected, day) for day in days],
+        actual=[still_open(actual, day) if day <= as_of else None for day in days],
+        completion_unknown=unknown,
+    )
+
+
+def burndown_figure(rows: Sequence[ReportRow], *, as_of: date) -> go.Figure:
+    series = burndown_series(rows, as_of=as_of)
+    x = [day.isoformat() for day in series.dates]
+    figure = go.Figure()
+    for name, values, colour, dash in (
+        ("Baseline (first due dates)", series.baseline, COLOURS["baseline"], "dash"),
+        ("Forecast (forecast or due dates)", series.forecast, COLOURS["forecast"], "solid"),
+        ("Actual (completions)", series.actual, COLOURS["actual"], "solid"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                name=name,
+                x=x,
+                y=values,
+                mode="lines",
+                line={"shape": "hv", "color": colour, "dash": dash, "width": 2},
+                connectgaps=False,
+            )
+        )
+    _as_of_line(figure, as_of)
+    figure.update_layout(
+        title="Burndown: open milestones",
+        height=360,
+        xaxis={"type": "date", "title": None},
+        yaxis={"title": "open milestones", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure

@@ -1,0 +1,365 @@
+"""Writes of milestones: imports of exported tables, changes by people, links to campaigns, decisions, releases.
+
+Every change of a milestone goes through ``_apply_changes``: it saves the
+fields, keeps a ``MilestoneChange`` row per tracked field (due date, forecast,
+status, level) saying where the change came from, and writes the audit row,
+all in the caller's transaction. Jira and imported tables are the record of
+the milestones, so what they say is taken as it is; people's changes of the
+status follow ``MILESTONE_TRANSITIONS``.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
+
+from console.errors import Conflict, InvalidInput
+from console.roles import Role, require_role
+from console.services import audit_record
+from console.transitions import require_transition
+from milestones.choices import LEVELS, MILESTONE_TRANSITIONS, ChangeOrigin, MilestoneStatus, TrackedField
+from milestones.models import JiraSync, Milestone, MilestoneChange
+from milestones.rows import MilestoneRow
+
+# Who changes milestones by hand, imports tables, links evidence and decides on proposals.
+MILESTONE_EDITORS = (Role.TASK_FORCE_LEAD,)
+
+# Column of the exported table -> field of MilestoneRow (header names are matched case-insensitively).
+TABLE_COLUMNS = {
+    "milestone": "title",
+    "jira_id": "jira_key",
+    "rubin_id": "project_id",
+    "due_date": "due_date",
+    "level": "level",
+    "status": "status",
+    "team": "team",
+    "forecast_date": "forecast_date",
+    "completed_date": "completed_date",
+    "description": "description",
+}
+REQUIRED_COLUMNS = ("milestone", "jira_id", "due_date", "status")
+DATE_FIELDS = ("due_date", "forecast_date", "completed_date")
+_STATUS_BY_NAME = {status.casefold(): status for status in MilestoneStatus.values}
+
+
+# Parsing exported tables -----------------------------------------------------------------------------
+
+
+def parse_milestone_table(text: str) -> list[MilestoneRow]:
+    """Rows of a milestone table exported as CSV or tab-separated text.
+
+    Header names are matched case-insensitively, in any order; a column the
+    table does not have leaves that field of existing milestones as it is.
+    Blank lines are skipped; a level of ``None`` or empty is no level, an empty
+    due date no due date. Every bad row is reported at once, by its line number,
+    field and value, in one ``InvalidInput``; nothing is returned unless every
+    row is good.
+    """
+    text = text.removeprefix("\ufeff")  # spreadsheets write a byte-order mark before CSV
+    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
+    reader = csv.reader(io.StringIO(text), dialect=dialect)
+    header = next(reader, None)
+    while header is not None and not any(cell.strip() for cell in header):
+        header = next(reader, None)
+    if header is None:
+        raise InvalidInput("The file is empty.")
+    positions = {name.strip().lower(): index for index, name in enumerate(header)}
+    absent = [name for name in REQUIRED_COLUMNS if name not in positions]
+    if absent:
+        raise InvalidInput(f"Missing column(s): {', '.join(absent)}. The header was: {', '.join(header)}.")
+    columns = {column: field for column, field in TABLE_COLUMNS.items() if column in positions}
+
+    rows, problems, seen = [], [], {}
+    for cells in reader:
+        line_number = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        raw = {
+            field: cells[positions[column]].strip() if positions[column] < len(cells) else ""
+            for column, field in columns.items()
+        }
+        values, row_problems = _row_values(raw)
+        key = raw["jira_key"]
+        if key and key in seen:
+            row_problems.append(f"jira_id {key!r} repeats line {seen[key]}")
+        seen.setdefault(key, line_number)
+        if row_problems:
+            problems.extend(f"line {line_number}: {problem}" for problem in row_problems)
+            continue
+        rows.append(MilestoneRow(**values))
+    if problems:
+        raise InvalidInput("The milestone table has bad rows; nothing was imported.\n" + "\n".join(problems))
+    return rows
+
+
+def _row_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = dict(raw)
+    problems = []
+    if not raw["jira_key"]:
+        problems.append("jira_id is missing")
+    elif len(raw["jira_key"]) > Milestone._meta.get_field("jira_key").max_length:
+        problems.append(f"jira_id {raw['jira_key'][:40]!r} is too long")
+    if not raw["title"]:
+        problems.append("milestone (the title) is missing")
+    for name in DATE_FIELDS:
+        if name in raw:
+            try:
+                values[name] = _parse_date(raw[name])
+            except ValueError:
+                problems.append(f"{name} {raw[name]!r} is not a date like 2021-06-30")
+    if "level" in raw:
+        if raw["level"] in ("", "None", "none"):
+            values["level"] = None
+        elif raw["level"] in {str(level) for level in LEVELS}:
+            values["level"] = int(raw["level"])
+        else:
+            problems.append(f"level {raw['level']!r} is not 1, 2, 3 or None")
+    status = _STATUS_BY_NAME.get(raw["status"].replace("\u2019", "'").casefold())
+    if status is None:
+        problems.append(f"status {raw['status']!r} is not one of {', '.join(MilestoneStatus.values)}")
+    values["status"] = status
+    for name, limit in (("project_id", 32), ("team", 100), ("title", 300)):
+        if len(raw.get(name, "")) > limit:
+            problems.append(f"{name} is longer than {limit} characters")
+    return values, problems
+
+
+def _parse_date(value: str) -> date | None:
+    if not value:
+        return None
+    if len(value) == 10:
+        return date.fromisoformat(value)
+    # "2021-06-30 00:00:00", as some spreadsheets export a date cell
+    return datetime.fromisoformat(value).date()
+
+
+# Applying changes ----------------------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _jsonable(values: dict) -> dict:
+    return {name: _as_text(value) if isinstance(value, date) else value for name, value in values.items()}
+
+
+def _differences(milestone: Milestone, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Field -> (what the milestone has, what the source says), for the fields that differ."""
+    return {
+        name: (getattr(milestone, name), value) for name, value in values.items() if getattr(milestone, name) != value
+    }
+
+
+def _apply_changes(
+    milestone: Milestone,
+    changes: dict[str, tuple[Any, Any]],
+    *,
+    origin: str,
+    actor: AbstractBaseUser | None,
+    source: str,
+    sync: JiraSync | None = None,
+    note: str = "",
+    action: str = "milestone.updated",
+) -> None:
+    """Save the changes of a locked milestone, its history rows and its audit row."""
+    for name, (_, new) in changes.items():
+        setattr(milestone, name, new)
+    update_fields = [*changes, "updated_at"]
+    if milestone.baseline_due_date is None and milestone.due_date is not None:
+        # The first due date known becomes the baseline that slips are measured from.
+        milestone.baseline_due_date = milestone.due_date
+        update_fields.append("baseline_due_date")
+    milestone.save(update_fields=update_fields)
+    person = actor is not None and actor.is_authenticated
+    now = timezone.now()
+    MilestoneChange.objects.bulk_create(
+        MilestoneChange(
+            milestone=milestone,
+            field=name,
+            old_value=_as_text(old) or "",
+            new_value=_as_text(new) or "",
+            changed_at=now,
+            origin=origin,
+            actor=actor if person else None,
+            actor_name=actor.get_username() if person else source,
+            sync=sync,
+            note=note[:500],
+        )
+        for name, (old, new) in changes.items()
+        if name in TrackedField.values
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=milestone,
+        before=_jsonable({name: old for name, (old, _) in changes.items()}),
+        after=_jsonable({name: new for name, (_, new) in changes.items()}),
+        system_actor=source,
+    )
+
+
+def _upsert(
+    *, actor: AbstractBaseUser | None, row: MilestoneRow, source: str, origin: str, sync: JiraSync | None = None
+) -> tuple[Milestone, str, dict[str, tuple[Any, Any]]]:
+    """Create or update the milestone of a row: (milestone, "created" | "updated" | "unchanged", changes)."""
+    values = row.values()
+    milestone = Milestone.objects.select_for_update().filter(jira_key=row.jira_key).first()
+    if milestone is None:
+        if not values.get("title"):
+            raise InvalidInput(f"{row.jira_key} is new and has no title.")
+        milestone = Milestone.objects.create(jira_key=row.jira_key, baseline_due_date=values.get("due_date"), **values)
+        audit_record(
+            actor=actor, action="milestone.created", obj=milestone, after=_jsonable(values), system_actor=source
+        )
+        return milestone, "created", {name: (None, value) for name, value in values.items()}
+    changes = _differences(milestone, values)
+    if not changes:
+        return milestone, "unchanged", {}
+    _apply_changes(milestone, changes, origin=origin, actor=actor, source=source, sync=sync)
+    return milestone, "updated", changes
+
+
+@transaction.atomic
+def milestone_upsert(
+    *, actor: AbstractBaseUser | None, row: MilestoneRow, source: str, origin: str = ChangeOrigin.IMPORT
+) -> Milestone | None:
+    """Create or update the milestone of a row; returns it if anything changed, else None."""
+    milestone, action, _ = _upsert(actor=actor, row=row, source=source, origin=origin)
+    return None if action == "unchanged" else milestone
+
+
+# Imports -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What an import changes (or, for a dry run, would change)."""
+
+    rows: int = 0
+    created: list[MilestoneRow] = field(default_factory=list)
+    updated: list[tuple[str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def change_count(self) -> int:
+        return len(self.created) + len(self.updated)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"create {row.jira_key}: {row.title}, due {_as_text(row.due_date) or 'no date'}, {row.status}"
+            for row in self.created
+        ]
+        for key, changes in self.updated:
+            described = "; ".join(f"{name} {_shown(old)} -> {_shown(new)}" for name, (old, new) in changes.items())
+            lines.append(f"update {key}: {described}")
+        return lines
+
+    def summary(self) -> str:
+        return f"{self.rows} row(s): {len(self.created)} new, {len(self.updated)} changed, {self.unchanged} unchanged."
+
+
+def _shown(value: Any) -> str:
+    text = _as_text(value)
+    if text is None or text == "":
+        return "(none)"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def milestone_import(
+    *, actor: AbstractBaseUser | None, text: str, dry_run: bool = False, source: str = "import"
+) -> ImportPlan:
+    """Upsert every row of an exported table by Jira key, all or nothing; a dry run only says what would change.
+
+    People need the task force lead role; ``actor=None`` is a system import (a command).
+    """
+    if actor is not None:
+        require_role(actor, *MILESTONE_EDITORS, action="import milestones")
+    rows = parse_milestone_table(text)
+    existing = {m.jira_key: m for m in Milestone.objects.filter(jira_key__in=[row.jira_key for row in rows])}
+    plan = ImportPlan(rows=len(rows))
+    for row in rows:
+        milestone = existing.get(row.jira_key)
+        if milestone is None:
+            plan.created.append(row)
+        elif changes := _differences(milestone, row.values()):
+            plan.updated.append((row.jira_key, changes))
+        else:
+            plan.unchanged += 1
+    if dry_run or not plan.change_count:
+        return plan
+    with transaction.atomic():
+        for row in rows:
+            _upsert(actor=actor, row=row, source=source, origin=ChangeOrigin.IMPORT)
+    return plan
+
+
+# Changes by people ---------------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = ("due_date", "forecast_date", "completed_date", "status", "level")
+
+
+@transaction.atomic
+def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str = "", **values: Any) -> Milestone:
+    """A person changes the dates, status or level of a milestone (the note says why, e.g. why it slipped).
+
+    Done sets the completion date to today unless one is given; leaving Done clears it.
+    """
+    require_role(actor, *MILESTONE_EDITORS, action="change milestones")
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if values.get("level") not in (None, *LEVELS):
+        raise InvalidInput(f"Level {values['level']!r} is not 1, 2, 3 or none.")
+    status = values.get("status", milestone.status)
+    if status != milestone.status:
+        require_transition(MILESTONE_TRANSITIONS, milestone, milestone.status, status)
+        if status == MilestoneStatus.DONE and not values.get("completed_date"):
+            values["completed_date"] = milestone.completed_date or timezone.localdate()
+        if milestone.status == MilestoneStatus.DONE:
+            values["completed_date"] = None
+    changes = _differences(milestone, values)
+    if changes:
+        _apply_changes(milestone, changes, origin=ChangeOrigin.PERSON, actor=actor, source="person", note=note)
+    return milestone
+
+
+LINK_FIELDS = ("campaigns", "decisions", "releases")
+
+
+@transaction.atomic
+def milestone_link(*, actor: AbstractBaseUser, milestone: Milestone, to: models.Model) -> Milestone:
+    """Link a milestone to the campaign, decision or release that it concerns."""
+    require_role(actor, *MILESTONE_EDITORS, action="link milestones")
+    relation = _relation_for(milestone, to)
+    if relation.filter(pk=to.pk).exists():
+        raise Conflict(f"{milestone.jira_key} is linked to {to} already.")
+    relation.add(to)
+    audit_record(actor=actor, action="milestone.linked", obj=milestone, after={to._meta.model_name: str(to)})
+    return milestone
+
+
+@transaction.atomic
+def milestone_unlink(*, actor: AbstractBaseUser, milestone: Milestone, to: models.Model) -> Milestone:
+    require_role(actor, *MILESTONE_EDITORS, action="unlink milestones")
+    relation = _relation_for(milestone, to)
+    if not relation.filter(pk=to.pk).exists():
+        raise Conflict(f"{milestone.jira_key} is not linked to {to}.")
+    relation.remove(to)
+    audit_record(actor=actor, action="milestone.unlinked", obj=milestone, before={to._meta.model_name: str(to)})
+    return milestone
+
+
+def _relation_for(milestone: Milestone, target: models.Model):
+    for name in LINK_FIELDS:
+        if isinstance(target, Milestone._meta.get_field(name).related_model):
+            return getattr(milestone, name)
+    raise InvalidInput(f"A milestone links to campaigns, decisions and releases, not to {target._meta.verbose_name}.")
