@@ -24,7 +24,7 @@ from console.errors import Conflict, InvalidInput
 from console.roles import require_role, user_has_role
 from console.selectors import audit_events_for
 from milestones import charts, reports, selectors, services
-from milestones.choices import MILESTONE_TRANSITIONS, SyncTrigger
+from milestones.choices import MILESTONE_TRANSITIONS, MilestoneStatus, SyncTrigger
 from milestones.filters import MilestoneFilter
 from milestones.forms import (
     EvidenceLinkForm,
@@ -121,7 +121,7 @@ def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
         "events": audit_events_for(milestone),
         "sync": selectors.jira_sync_state(),
         "is_editor": is_editor,
-        "allowed_statuses": MILESTONE_TRANSITIONS[milestone.status],
+        "allowed_statuses": [status for status in MilestoneStatus if status in MILESTONE_TRANSITIONS[milestone.status]],
     }
     if is_editor:
         context["edit_form"] = MilestoneEditForm(

@@ -5,7 +5,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -49,6 +48,8 @@ def _jira_sync_claim(*, trigger: str, actor: AbstractBaseUser | None) -> JiraSyn
 
 def _jira_sync_fail(sync: JiraSync, error: str, **counts: int) -> JiraSync:
     sync.status, sync.finished_at, sync.error = SyncStatus.FAILED, timezone.now(), error
+    # Nothing of the run's changes was kept: neither does the returned record say any.
+    sync.summary, sync.created_count, sync.updated_count, sync.unchanged_count = [], 0, 0, 0
     for name, value in counts.items():
         setattr(sync, name, value)
     JiraSync.objects.filter(pk=sync.pk, status=SyncStatus.RUNNING).update(
@@ -62,7 +63,6 @@ def jira_sync(
     *,
     trigger: str,
     actor: AbstractBaseUser | None = None,
-    fetch: Callable[..., Any] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> JiraSync:
     """Read every milestone issue from Jira, then apply them all in one transaction, and record the run.
@@ -78,7 +78,7 @@ def jira_sync(
         raise Conflict("Jira is not configured: JIRA_SERVER is empty.")
     sync = _jira_sync_claim(trigger=trigger, actor=actor)
     try:
-        fetched = (fetch or jira.fetch_milestone_rows)(sleep=sleep)
+        fetched = jira.fetch_milestone_rows(sleep=sleep)
     except (jira.JiraUnavailable, jira.JiraDataError) as error:
         return _jira_sync_fail(sync, str(error), retries=error.retries)
     sync.pages, sync.retries, sync.issues_seen, sync.notes = (

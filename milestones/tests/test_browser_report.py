@@ -58,4 +58,5 @@ def test_the_lead_reads_the_report_with_its_charts(live_server, transactional_db
         page.goto(f"{live_server.url}/")
         page.wait_for_selector("[data-testid=milestone-card-lists]")
         assert "Nothing is due within 30 days." in page.inner_text("[data-testid=card-milestones]")
+        page.locator("[data-testid=card-milestones]").screenshot(path=str(screenshot_dir / "milestone-card.png"))
         assert page.console_errors == []

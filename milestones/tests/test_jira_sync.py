@@ -160,6 +160,18 @@ def test_an_issue_that_cannot_become_a_milestone_fails_the_whole_sync(recorded_j
     assert not Milestone.objects.exists()  # not even the good issues of page 1
 
 
+def test_a_failure_while_saving_rolls_back_what_the_run_had_saved(recorded_jira):
+    page = json.loads((RECORDED / "search_page2.json").read_text())
+    del page["issues"][0]["fields"]["summary"]  # PREOPS-160, new, comes without its title
+    recorded_jira.overrides["search_page2.json"] = json.dumps(page)
+
+    sync = jira_sync(trigger="command")
+
+    assert (sync.status, sync.error, sync.created_count) == ("failed", "PREOPS-160 is new and has no title.", 0)
+    assert not Milestone.objects.exists()  # the issues saved before it in the run are gone too
+    assert not AuditEvent.objects.filter(action="milestone.created").exists()
+
+
 def test_a_second_sync_changes_nothing(recorded_jira):
     jira_sync(trigger="command")
     events = AuditEvent.objects.count()
