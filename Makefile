@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CONSOLE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test setup system-packages browser-packages migrate demo lint format clean
+.PHONY: run test setup system-packages browser-packages migrate demo lint format clean bench
 
 run: setup stack migrate demo-repo demo
 	@echo "Starting the console on http://127.0.0.1:8000 with its worker and beat (Ctrl-C stops all)."
@@ -53,6 +53,16 @@ format: setup
 
 clean:
 	rm -rf $(VENV) $(STACK_VENV) node_modules data
+
+# The benchmarks (bench/README.md): a production-sized history generated into a PostgreSQL database of
+# its own (dropped and made again each time; the name must contain "bench"), every benchmark run
+# against it, one table printed; exits 1 when a target is missed. BENCH_SCALE=1 is the full size
+# (about 4 minutes on 2 cores); CI runs 0.01.
+BENCH_SCALE ?= 1
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/campaign_console_bench
+
+bench: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 # The LSST stack side (console_stack/README.md): a virtual environment of its
 # own, never imported by the Django process, and a small demo Butler repository.
