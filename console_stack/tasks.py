@@ -205,7 +205,7 @@ class SummarizeVisitConnections(PipelineTaskConnections, dimensions=("instrument
 
 
 class SummarizeVisitConfig(PipelineTaskConfig, pipelineConnections=SummarizeVisitConnections):
-    pass
+    """The summary has no options of its own: it gathers every detector of a visit."""
 
 
 class SummarizeVisitTask(PipelineTask):

@@ -131,7 +131,8 @@ def _parse(number, row, metric_ids, register_unknown, report, now, writer):
     if not isinstance(tags, Mapping):
         problems.append(RowProblem(number, "tags", row.get("tags"), "is not an object of tag: value"))
     else:
-        tags = {str(key): _tag(value) for key, value in tags.items() if _tag(value) is not None}
+        converted = ((str(key), _tag(value)) for key, value in tags.items())
+        tags = {key: value for key, value in converted if value is not None}
     measured_at = row.get("measured_at")
     if measured_at in (None, ""):
         measured_at = now

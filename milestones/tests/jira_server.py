@@ -95,8 +95,8 @@ def _handler(state: RecordedJira):
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format, *args) -> None:  # keep the test output quiet
-            pass
+        def log_message(self, format, *args) -> None:
+            """Keep the test output quiet: the server logs nothing."""
 
     return Handler
 
