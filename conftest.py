@@ -90,3 +90,14 @@ def screenshot_dir():
     directory = Path(__file__).parent / "test-results" / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The reliability suite's figures (console/tests/reliability.py), when any of its tests ran."""
+    from console.tests.reliability import reliability_summary_lines
+
+    lines = reliability_summary_lines()
+    if lines:
+        terminalreporter.section("reliability summary")
+        for line in lines:
+            terminalreporter.write_line(line)
