@@ -134,6 +134,8 @@ class Submission(models.Model):
     failures = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, help_text="why the submission itself failed, if it did")
     dispatch_tries = models.PositiveSmallIntegerField(default=0)
+    retries = models.PositiveSmallIntegerField(default=0, help_text="launches tried again after a transient failure")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="not launched again before this time")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -162,6 +164,11 @@ class Submission(models.Model):
         self.quanta_expected = sum(int(c.get("expected", 0) or 0) for c in task_counts.values())
         self.quanta_succeeded = sum(int(c.get("succeeded", 0) or 0) for c in task_counts.values())
         self.quanta_failed = sum(int(c.get("failed", 0) or 0) for c in task_counts.values())
+
+    @property
+    def task_rows(self) -> list[tuple[str, dict]]:
+        """Per task label counts, in label order, for tables."""
+        return sorted((self.task_counts or {}).items())
 
     @property
     def progress_percent(self) -> int:

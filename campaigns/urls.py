@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/pause/", views.campaign_pause, name="campaign-pause"),
     path("<int:pk>/resume/", views.campaign_resume, name="campaign-resume"),
     path("<int:pk>/clone/", views.campaign_clone, name="campaign-clone"),
+    # One older attempt's details, loaded by the submissions panel when opened.
+    path("submissions/<int:pk>/details/", views.submission_details, name="submission-details"),
     path("submissions/<int:pk>/restart/", views.submission_restart, name="submission-restart"),
     path("submissions/<int:pk>/cancel/", views.submission_cancel, name="submission-cancel"),
 ]

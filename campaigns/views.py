@@ -52,6 +52,7 @@ def _is_editor(request: HttpRequest) -> bool:
 # The list and the creation form ------------------------------------------------------
 
 
+@require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -134,10 +135,11 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
         submissions = list(step.submissions.all())
         restarted_by = {s.restarts_id: s for s in submissions if s.restarts_id is not None}
         row = StepRow(step=step, submissions=submissions)
-        for submission in submissions:
+        for newest_first, submission in enumerate(submissions):
             submission.restarted_by_attempt = restarted_by.get(submission.pk)
             submission.is_current = submission.restarted_by_attempt is None
-            submission.task_rows = sorted((submission.task_counts or {}).items())
+            # Older attempts are one line each, their details loaded on demand (submission_details).
+            submission.shown_in_full = newest_first == 0 or submission.status in ACTIVE_SUBMISSION_STATUSES
             if submission.status in ACTIVE_SUBMISSION_STATUSES:
                 row.active = submission
             if submission.status == SubmissionStatus.SUCCEEDED:
@@ -177,6 +179,7 @@ def _next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
     return configs
 
 
+@require_GET
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(pk)
     may_edit = _is_editor(request)
@@ -204,6 +207,13 @@ def campaign_submissions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "campaigns/_submissions_panel.html", {"panel": _submissions_panel(request, campaign, oob=True)}
     )
+
+
+@require_GET
+def submission_details(request: HttpRequest, pk: int) -> HttpResponse:
+    """What one attempt ran and how it ended, for an older attempt opened in the submissions panel."""
+    submission = get_object_or_404(Submission, pk=pk)
+    return render(request, "campaigns/_submission_body.html", {"submission": submission})
 
 
 @require_POST
@@ -294,6 +304,7 @@ def _diff_text(value) -> str:
     return str(value)
 
 
+@require_GET
 def campaign_diff(request: HttpRequest) -> HttpResponse:
     both = "left" in request.GET and "right" in request.GET
     form = CampaignDiffForm(request.GET if both else None, initial=request.GET.dict())

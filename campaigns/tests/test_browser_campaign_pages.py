@@ -71,6 +71,8 @@ def test_an_operator_follows_a_running_campaign_and_submits_a_step(
 
         page.click("text=DC2 RC6")
         page.wait_for_selector("[data-testid=submissions-panel][hx-trigger]")
+        # The failed attempt is an older one: its details load when opened.
+        page.click(f"#submission-{failed.pk} [data-testid=submission-more] summary")
         page.click(f"#submission-{failed.pk} [data-testid=submission-failures] summary")
         assert "No matches in the reference catalog" in page.inner_text(f"#submission-{failed.pk}")
         page.screenshot(path=str(screenshot_dir / "campaign-detail-running.png"), full_page=True)
@@ -84,6 +86,8 @@ def test_an_operator_follows_a_running_campaign_and_submits_a_step(
         # The panel's own polling (every 5 s) fetches the partial again, sees the run ended and stops.
         page.wait_for_selector("[data-testid=submissions-panel]:not([hx-trigger])", timeout=15_000)
         assert page.inner_text("[data-testid=campaign-status]") == "Completed"
+        # The opened details of the older attempt survived the panel's swaps.
+        assert "No matches in the reference catalog" in page.inner_text(f"#submission-{failed.pk}")
 
         # Step 2 now passes its pre-flight checks; a double click still gives one submission.
         step2 = page.locator("[data-testid=step]").nth(1)

@@ -97,10 +97,16 @@ def test_the_page_shows_the_definition_steps_and_each_submission_with_its_lineag
     assert f'restarted by <a href="#submission-{restart.pk}">attempt 2</a>' in page
     assert '<span class="badge text-bg-danger" data-testid="submission-status">Failed</span>' in page
     assert '<span class="badge text-bg-primary" data-testid="submission-status">Running</span>' in page
+    # The running attempt is drawn in full; the older one as a line whose details load when opened.
+    assert f'id="submission-{failed.pk}-more"' in page
+    details_url = reverse("campaigns:submission-details", kwargs={"pk": failed.pk})
+    assert f'hx-get="{details_url}"' in page
+    assert "sdfrome001" not in page
+    details = text(client_for(viewer).get(details_url, **HTMX))
     for fact in ("4242", "sdfrome001", "/work/submit/1/submit", "u/operator/rc/step1/submission-1"):
-        assert fact in page
+        assert fact in details
     # The exact configuration that was submitted, and the one the next submission of each step would get.
-    assert "pipelineYaml: DRP.yaml#step1" in page
+    assert "pipelineYaml: DRP.yaml#step1" in details
     assert page.count('data-testid="next-config"') == 2
     assert "outputRun: u/operator/rc/step2/submission-next" in page
 
@@ -125,6 +131,39 @@ def test_the_page_shows_task_counts_first_failures_and_an_error_summary(client_f
     ]
     summary = page.split('data-testid="error-summary"')[1].split("</table>")[0]
     assert "RuntimeError: No matches in the reference catalog" in summary
+
+
+def test_only_the_newest_attempt_of_a_step_is_drawn_in_full(client_for, viewer, campaign):
+    """A step restarted many times keeps the page light: older attempts are one line each."""
+    step = campaign.steps.get(name="step1")
+    previous = None
+    for attempt in range(1, 6):
+        previous = SubmissionFactory(
+            step=step,
+            attempt=attempt,
+            restarts=previous,
+            status=SubmissionStatus.FAILED,
+            bps_config=f"# configuration of attempt {attempt}\n",
+            failures=[FAILURE],
+            task_counts={"calibrate": counts(200, 190 + attempt, 10 - attempt)},
+        )
+
+    page = text(client_for(viewer).get(detail_url(campaign)))
+
+    assert page.count('data-testid="submission"') == 5
+    assert page.count('data-testid="submission-more"') == 4
+    assert page.count('data-testid="task-counts"') == 1
+    assert "# configuration of attempt 5" in page
+    assert "# configuration of attempt 4" not in page
+    older = step.submissions.get(attempt=2)
+    details = text(client_for(viewer).get(reverse("campaigns:submission-details", kwargs={"pk": older.pk})))
+    assert "# configuration of attempt 2" in details
+    assert '<td class="text-end text-success">192</td>' in details
+    assert "First failures (1)" in details
+
+
+def test_the_details_of_a_missing_submission_are_a_404(client_for, viewer):
+    assert client_for(viewer).get(reverse("campaigns:submission-details", kwargs={"pk": 999})).status_code == 404
 
 
 def test_a_viewer_sees_no_action(client_for, viewer, failed):
