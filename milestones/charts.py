@@ -1,5 +1,6 @@
 """The report's charts: a timeline (Gantt) of the milestones by team and a burndown. Report rows in, figure out."""
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -145,20 +146,21 @@ def burndown_series(rows: Sequence[ReportRow], *, as_of: date) -> Burndown:
         return Burndown([as_of], [len(scope)], [len(scope)], [len(scope)], unknown)
     days = sorted({min(known) - timedelta(days=1), *known, as_of})
 
-    def still_open(finish: list[date | None], day: date) -> int:
-        return sum(1 for finished in finish if finished is None or finished > day)
+    def still_open(finish: list[date | None]) -> list[int]:
+        """How many are not finished by each day: those without a date, and those finished later."""
+        finished = sorted(day for day in finish if day is not None)
+        return [len(finish) - bisect_right(finished, day) for day in days]
 
     return Burndown(
         dates=days,
-        baseline=[still_open(planned, day) for day in days],
-        forecast=[still_open(expected, day) for day in days],
-        actual=[still_open(actual, day) if day <= as_of else None for day in days],
+        baseline=still_open(planned),
+        forecast=still_open(expected),
+        actual=[count if day <= as_of else None for day, count in zip(days, still_open(actual), strict=True)],
         completion_unknown=unknown,
     )
 
 
-def burndown_figure(rows: Sequence[ReportRow], *, as_of: date) -> go.Figure:
-    series = burndown_series(rows, as_of=as_of)
+def burndown_figure(series: Burndown, *, as_of: date) -> go.Figure:
     x = [day.isoformat() for day in series.dates]
     figure = go.Figure()
     for name, values, colour, dash in (

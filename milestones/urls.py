@@ -6,6 +6,7 @@ app_name = "milestones"
 
 urlpatterns = [
     path("", views.report, name="report"),
+    path("sections/<slug:key>/", views.report_section, name="report-section"),
     path("report.md", views.report_markdown, name="report-markdown"),
     path("report.csv", views.report_csv, name="report-csv"),
     path("import/", views.milestone_import, name="milestone-import"),

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from console.charts import chart_payload
 from console.errors import Conflict, InvalidInput
@@ -59,6 +59,11 @@ def _report(request: HttpRequest) -> tuple[ReportForm, MilestoneFilter, reports.
     )
 
 
+# A section of the report page shows this many rows; "Show all" loads the rest (the exports have everything).
+SECTION_ROWS_SHOWN = 50
+
+
+@require_GET
 def report(request: HttpRequest) -> HttpResponse:
     report_form, milestone_filter, status_report = _report(request)
     group = report_form.group_by()
@@ -76,10 +81,10 @@ def report(request: HttpRequest) -> HttpResponse:
                 form_errors_message(form) for form in (report_form, milestone_filter.form) if not form.is_valid()
             ),
             "group": group,
-            "sections": [(section, reports.grouped(section.rows, by=group)) for section in status_report.sections],
+            "sections": [_section_part(section, group, limit=SECTION_ROWS_SHOWN) for section in status_report.sections],
             "query": request.GET.urlencode(),
             "gantt": chart_payload(charts.gantt_figure(status_report.rows, as_of=as_of)),
-            "burndown": chart_payload(charts.burndown_figure(status_report.rows, as_of=as_of)),
+            "burndown": chart_payload(charts.burndown_figure(burndown, as_of=as_of)),
             "completion_unknown": burndown.completion_unknown,
             "sync": selectors.jira_sync_state(),
             "pending": list(selectors.proposals_pending()[:20]),
@@ -88,11 +93,40 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def report_section(request: HttpRequest, key: str) -> HttpResponse:
+    """Every row of one section of the report (its "Show all" button), for the same date and filters."""
+    report_form, _, status_report = _report(request)
+    try:
+        section = status_report.section(key)
+    except StopIteration:
+        raise Http404(f"No report section {key!r}.") from None
+    part = _section_part(section, report_form.group_by(), limit=None)
+    return render(
+        request,
+        "milestones/_report_section.html",
+        {**part, "group": report_form.group_by(), "query": request.GET.urlencode()},
+    )
+
+
+def _section_part(section: reports.Section, group: str, *, limit: int | None) -> dict:
+    """A section's rows in their groups as (label, rows shown, rows in the group), cut after ``limit`` rows."""
+    parts, left = [], len(section.rows) if limit is None else limit
+    for label, rows in reports.grouped(section.rows, by=group):
+        if left <= 0:
+            break
+        parts.append((label, rows[:left], len(rows)))
+        left -= len(rows)
+    return {"section": section, "groups": parts, "shown": sum(len(rows) for _, rows, _ in parts)}
+
+
+@require_GET
 def report_markdown(request: HttpRequest) -> HttpResponse:
     _, _, status_report = _report(request)
     return _download(reports.report_markdown(status_report), "text/markdown", status_report.as_of, "md")
 
 
+@require_GET
 def report_csv(request: HttpRequest) -> HttpResponse:
     _, _, status_report = _report(request)
     return _download(reports.report_csv(status_report), "text/csv", status_report.as_of, "csv")
@@ -107,6 +141,7 @@ def _download(text: str, content_type: str, as_of: date, extension: str) -> Http
 # One milestone -----------------------------------------------------------------------------------------
 
 
+@require_GET
 def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
     try:
         milestone = selectors.milestone_detail(jira_key)
@@ -266,6 +301,7 @@ def sync_now(request: HttpRequest) -> HttpResponse:
     return redirect("milestones:sync-list")
 
 
+@require_GET
 def sync_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.jira_syncs(), SYNCS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -278,6 +314,7 @@ def sync_list(request: HttpRequest) -> HttpResponse:
 # The dashboard card ----------------------------------------------------------------------------------
 
 
+@require_GET
 def dashboard_card(request: HttpRequest) -> HttpResponse:
     """The dashboard's milestone lists, loaded by htmx: overdue, due soon, proposals to decide, sync state."""
     today = timezone.localdate()

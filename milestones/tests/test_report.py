@@ -37,8 +37,8 @@ def keys(section: reports.Section) -> set[str]:
 
 def group_labels(response, key: str) -> list[str]:
     """The group headings of one section of the page."""
-    groups = next(groups for section, groups in response.context["sections"] if section.key == key)
-    return [label for label, _ in groups]
+    part = next(part for part in response.context["sections"] if part["section"].key == key)
+    return [label for label, _, _ in part["groups"]]
 
 
 def test_as_of_2021_07_14_exactly_the_open_milestones_due_before_it_are_overdue(seeded):
@@ -88,6 +88,32 @@ def test_the_page_shows_the_report_as_of_the_chosen_date_grouped_by_team(seeded,
     assert 'data-testid="chart-milestone-gantt"' in page
     assert 'data-testid="chart-milestone-burndown"' in page
     assert "vendor/plotly/plotly.min.js" in page
+
+
+def test_a_long_section_shows_its_first_rows_and_loads_the_rest_on_demand(seeded, client_for, viewer, monkeypatch):
+    monkeypatch.setattr("milestones.views.SECTION_ROWS_SHOWN", 4)
+    query = {"as_of": "2021-07-14", "group": "level"}
+    client = client_for(viewer)
+
+    page = client.get(reverse("milestones:report"), query).content.decode()
+
+    done = seed_report().section("done").rows
+    assert len(done) == 9
+    done_section = page.split('data-testid="section-done"')[1].split('<div class="card mb-3"')[0]
+    assert done_section.count('data-testid="row-done-') == 4
+    assert "The first 4 of 9 shown." in done_section
+    section_url = reverse("milestones:report-section", kwargs={"key": "done"})
+    assert f'hx-get="{section_url}?as_of=2021-07-14&amp;group=level"' in done_section
+    # Sections that fit show no button.
+    wont_fix = page.split('data-testid="section-wont_fix"')[1].split('<div class="card mb-3"')[0]
+    assert "section-more" not in wont_fix
+
+    full = client.get(section_url, query, HTTP_HX_REQUEST="true").content.decode()
+    assert {key for key in (row.jira_key for row in done) if f'data-testid="row-done-{key}"' in full} == {
+        row.jira_key for row in done
+    }
+    assert "section-more" not in full
+    assert client.get(reverse("milestones:report-section", kwargs={"key": "nonsense"})).status_code == 404
 
 
 def test_the_page_groups_by_level_and_filters(seeded, client_for, viewer):
