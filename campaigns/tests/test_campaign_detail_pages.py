@@ -215,6 +215,7 @@ def test_a_paused_campaign_offers_resume_and_no_submission(client_for, task_forc
 
     assert 'data-testid="resume-form"' in page and 'data-testid="pause-form"' not in page
     assert 'data-testid="submit-form"' not in page
+    assert page.count("The campaign is paused: resume it to submit.") == 2  # one per step awaiting submission
 
 
 # Pre-flight problems, shown before anything is submitted
