@@ -68,6 +68,8 @@ SUBMISSION_TRANSITIONS: dict[str, set[str]] = {
         SubmissionStatus.CANCELLED,
     },
     SubmissionStatus.RUNNING: {
+        # bps exited with a transient error before it submitted anything: launched again later.
+        SubmissionStatus.PENDING,
         SubmissionStatus.SUCCEEDED,
         SubmissionStatus.FAILED,
         SubmissionStatus.CANCELLED,

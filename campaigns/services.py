@@ -5,8 +5,11 @@ enqueues its dispatch on commit (the outbox); ``submission_dispatch`` claims it
 with a conditional update (``pending -> submitting``), launches or adopts the
 BPS process, and records it ``running``; ``submissions_poll`` follows running
 ones and ``submission_finish`` records the end; ``submissions_sweep`` re-enqueues
-rows left ``pending`` and frees ones stuck in ``submitting``. Restarts are new
-attempts linked to the one they restart. Every transition writes its audit row.
+rows left ``pending`` and frees ones stuck in ``submitting``. A launch that fails
+transiently (``failure_is_transient``) goes back to ``pending`` until its backoff
+has passed (``retry_at``), at most ``SUBMISSION_MAX_TRIES`` launches in all.
+Restarts are new attempts linked to the one they restart. Every transition
+writes its audit row.
 """
 
 import logging
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns import preflight
@@ -40,9 +44,6 @@ logger = logging.getLogger(__name__)
 
 CAMPAIGN_EDITORS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
 CAMPAIGN_FIELDS = Campaign.DEFINITION_FIELDS
-# A submission still `submitting` after this long lost its worker mid-dispatch.
-STUCK_SUBMITTING_AFTER = timedelta(minutes=2)
-PENDING_SWEEP_AFTER = timedelta(seconds=30)
 
 
 def _definition(campaign: Campaign) -> dict:
@@ -158,7 +159,7 @@ def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _dispatch_on_commit(submission: Submission) -> None:
+def _dispatch_on_commit(submission: Submission, *, countdown: float | None = None) -> None:
     """Enqueue the dispatch after commit; if the broker is down the row stays pending for the sweeper."""
     from campaigns.tasks import dispatch_submission_task
 
@@ -166,7 +167,7 @@ def _dispatch_on_commit(submission: Submission) -> None:
 
     def enqueue() -> None:
         try:
-            dispatch_submission_task.delay(submission_id)
+            dispatch_submission_task.apply_async((submission_id,), countdown=countdown)
         except Exception:
             logger.exception("could not enqueue submission %s; the sweeper will", submission_id)
 
@@ -284,13 +285,19 @@ def _submission_move(
     return submission
 
 
+def _due(now: datetime) -> Q:
+    """Pending submissions whose backoff after a transient failure (if any) has passed."""
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=now)
+
+
 def submission_dispatch(*, submission_id: int) -> Submission | None:
     """Launch (or adopt) the BPS process of a pending submission. Safe to run twice: only one claims it."""
-    claimed = Submission.objects.filter(pk=submission_id, status=SubmissionStatus.PENDING).update(
-        status=SubmissionStatus.SUBMITTING, dispatched_at=timezone.now()
+    now = timezone.now()
+    claimed = Submission.objects.filter(_due(now), pk=submission_id, status=SubmissionStatus.PENDING).update(
+        status=SubmissionStatus.SUBMITTING, dispatched_at=now, retry_at=None
     )
     if claimed != 1:
-        return None  # another worker got there first, or it was cancelled
+        return None  # another worker got there first, it was cancelled, or its backoff has not passed
     submission = Submission.objects.select_related("step__campaign", "restarts").get(pk=submission_id)
     Submission.objects.filter(pk=submission_id).update(dispatch_tries=submission.dispatch_tries + 1)
     adapter = adapter_for(submission.step.campaign.workflow_system)
@@ -303,10 +310,7 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission_id)
             if error.transient:
-                _submission_move(
-                    locked, SubmissionStatus.PENDING, actor=None, changes={}, audit_after={"error": str(error)}
-                )
-                raise
+                return _submission_retry_later(locked, error=str(error), now=timezone.now())
             _submission_move(
                 locked,
                 SubmissionStatus.FAILED,
@@ -330,9 +334,14 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
                     "started_at": launch.started_at,
                     "wms_run_id": launch.wms_run_id,
                     "submit_dir": launch.submit_dir or locked.submit_dir,
+                    "error": "",  # the transient error of an earlier try, if any, stays in the audit trail
                 },
                 audit_after={"pid": launch.pid, "host": launch.host, "working_dir": launch.working_dir},
             )
+        if locked.status in (SubmissionStatus.RUNNING, SubmissionStatus.PENDING):
+            # This dispatch was so slow that the sweeper freed the submission for another one, which adopts
+            # (or adopted already) the process launched here.
+            return locked
         # Cancelled while it was being launched: record where it ran, then end the process just started.
         locked.working_dir, locked.pid, locked.host = launch.working_dir, launch.pid, launch.host
         locked.wms_run_id = launch.wms_run_id
@@ -385,6 +394,8 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
     submission = Submission.objects.select_for_update().get(pk=submission_id)
     if submission.status != SubmissionStatus.RUNNING:
         return None  # cancelled meanwhile
+    if state.state == SubmissionStatus.FAILED and state.transient:
+        return _submission_retry_later(submission, error=state.error, now=now)
     _submission_move(
         submission,
         state.state,
@@ -407,6 +418,37 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
     if submission.status == SubmissionStatus.SUCCEEDED:
         _ingest_metrics_on_commit(submission)
     return submission
+
+
+def _retry_delay(retries: int) -> timedelta:
+    """SUBMISSION_RETRY_BACKOFF, twice as long after each retry, at most SUBMISSION_RETRY_MAX_DELAY."""
+    return timedelta(seconds=min(settings.SUBMISSION_RETRY_MAX_DELAY, settings.SUBMISSION_RETRY_BACKOFF * 2**retries))
+
+
+def _submission_retry_later(locked: Submission, *, error: str, now: datetime) -> Submission:
+    """A launch failed transiently: pending again until its backoff has passed, or failed after the last try."""
+    tries = locked.retries + 1
+    if tries >= settings.SUBMISSION_MAX_TRIES:
+        error = f"{error}\nGave up after {tries} tries."
+        _submission_move(
+            locked,
+            SubmissionStatus.FAILED,
+            actor=None,
+            changes={"error": error, "ended_at": now},
+            audit_after={"error": error, "tries": tries},
+        )
+        _campaign_after(locked)
+        return locked
+    delay = _retry_delay(locked.retries)
+    _submission_move(
+        locked,
+        SubmissionStatus.PENDING,
+        actor=None,
+        changes={"error": error, "retries": tries, "retry_at": now + delay, "pid": None},
+        audit_after={"error": error, "tries": tries, "retry_at": (now + delay).isoformat()},
+    )
+    _dispatch_on_commit(locked, countdown=delay.total_seconds())
+    return locked
 
 
 def _ingest_metrics_on_commit(submission: Submission) -> None:
@@ -486,12 +528,14 @@ def _campaign_after_cancel(submission: Submission, actor: AbstractBaseUser) -> N
 
 
 def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-enqueue submissions left pending (broker down at commit) and free ones stuck submitting."""
+    """Re-enqueue submissions left pending (broker down at commit) once their backoff has passed, and free
+    ones stuck submitting (their worker died mid-dispatch: the next dispatch adopts a process it launched)."""
     from campaigns.tasks import dispatch_submission_task
 
     now = now or timezone.now()
     stuck = Submission.objects.filter(
-        status=SubmissionStatus.SUBMITTING, dispatched_at__lt=now - STUCK_SUBMITTING_AFTER
+        status=SubmissionStatus.SUBMITTING,
+        dispatched_at__lt=now - timedelta(seconds=settings.SUBMISSION_STUCK_AFTER),
     )
     freed = 0
     for submission_id in stuck.values_list("pk", flat=True):
@@ -505,7 +549,9 @@ def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 freed += 1
     pending = list(
         Submission.objects.filter(
-            status=SubmissionStatus.PENDING, created_at__lt=now - PENDING_SWEEP_AFTER
+            _due(now),
+            status=SubmissionStatus.PENDING,
+            created_at__lt=now - timedelta(seconds=settings.SUBMISSION_PENDING_SWEEP_AFTER),
         ).values_list("pk", flat=True)
     )
     for submission_id in pending:

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from campaigns.choices import WorkflowSystem
 from campaigns.models import Campaign, Step, Submission
+from console.api.fields import SlugRelatedField
 from releases.models import Release
 
 
@@ -38,6 +39,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "task_counts",
             "failures",
             "error",
+            "retries",
+            "retry_at",
         ]
         read_only_fields = fields
 
@@ -85,7 +88,7 @@ class CampaignCreateSerializer(serializers.Serializer):
     output_prefix = serializers.CharField(max_length=200)
     data_query = serializers.CharField(required=False, allow_blank=True, default="")
     pipeline = serializers.CharField(max_length=500)
-    release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all(), allow_null=True)
+    release = SlugRelatedField(slug_field="version", queryset=Release.objects.all(), allow_null=True)
     workflow_system = serializers.ChoiceField(choices=WorkflowSystem.choices, default=WorkflowSystem.PARSL)
     bps_template = serializers.CharField(required=False, allow_blank=True, default="")
     bps_overrides = serializers.CharField(required=False, allow_blank=True, default="")

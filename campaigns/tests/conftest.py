@@ -32,23 +32,38 @@ def butler_repo(tmp_path) -> Path:
 
 
 @pytest.fixture
-def ready_campaign(operator, butler_repo):
+def make_ready_campaign(operator, tmp_path):
+    """Makes one-step campaigns whose release the policy committee approved for them; each has a Butler
+    repository of its own unless one is given, and ``definition`` overrides the campaign's fields."""
+
+    def make(name: str, *, butler_repo: Path | None = None, **definition):
+        if butler_repo is None:
+            butler_repo = tmp_path / f"repo-{len(list(tmp_path.glob('repo-*')))}"
+            butler_repo.mkdir()
+            (butler_repo / "butler.yaml").write_text("datastore: {}\n")
+        release = SupportedReleaseFactory(version="v23.0.0")
+        fields = {
+            "input_collections": ["demo/raw"],
+            "output_prefix": "u/operator/dp02",
+            "data_query": "visit < 3",
+            "pipeline": "console_stack/pipelines/demo.yaml",
+            "bps_template": TEMPLATE,
+            **definition,
+        }
+        campaign = campaign_create(actor=operator, name=name, butler_repo=str(butler_repo), release=release, **fields)
+        decision = DecisionFactory(kind="pipeline-version", release=release, status="endorsed")
+        ReleaseApproval.objects.create(
+            release=release, campaign=campaign, decision=decision, approved_at=timezone.now()
+        )
+        return campaign
+
+    return make
+
+
+@pytest.fixture
+def ready_campaign(make_ready_campaign, butler_repo):
     """A one-step campaign whose release the policy committee approved for it."""
-    release = SupportedReleaseFactory(version="v23.0.0")
-    campaign = campaign_create(
-        actor=operator,
-        name="DP0.2 mini run",
-        butler_repo=str(butler_repo),
-        input_collections=["demo/raw"],
-        output_prefix="u/operator/dp02",
-        data_query="visit < 3",
-        pipeline="console_stack/pipelines/demo.yaml",
-        release=release,
-        bps_template=TEMPLATE,
-    )
-    decision = DecisionFactory(kind="pipeline-version", release=release, status="endorsed")
-    ReleaseApproval.objects.create(release=release, campaign=campaign, decision=decision, approved_at=timezone.now())
-    return campaign
+    return make_ready_campaign("DP0.2 mini run", butler_repo=butler_repo)
 
 
 @pytest.fixture

@@ -203,7 +203,7 @@ def test_a_submission_left_pending_when_the_broker_was_down_is_swept_into_a_run(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as broker:
-        broker.setattr(tasks.dispatch_submission_task, "delay", broker_down)
+        broker.setattr(tasks.dispatch_submission_task, "apply_async", broker_down)
         submission = submit()
     assert submission.status == "pending"
     assert fake_stack.starts() == []

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,30 @@ class RunState:
     submit_dir: str = ""
     run_collection: str = ""
     error: str = ""
+    # For a run that ended before it submitted anything: whether launching it again may help.
+    transient: bool = False
+
+
+# When `bps` fails before it submitted anything, it is launched again later only on clear evidence that the
+# cause was passing; anything else (a bad configuration, a missing input, a bug) fails the submission at once.
+# The evidence: exit code 75, EX_TEMPFAIL in sysexits.h ("temporary failure, try again later"), or one of
+# these messages in the last lines of its output (a database, Butler server or WMS service briefly away,
+# a host briefly out of processes).
+TRANSIENT_EXIT_CODES = frozenset({75})
+TRANSIENT_MESSAGES = re.compile(
+    r"connection refused|connection reset|timed out|temporary failure in name resolution"
+    r"|resource temporarily unavailable",
+    re.IGNORECASE,
+)
+TRANSIENT_EVIDENCE_LINES = 5
+
+
+def failure_is_transient(exit_code: int | None, output: str) -> bool:
+    """Whether a `bps` that exited with ``exit_code`` after printing ``output`` may succeed if tried again."""
+    if exit_code in TRANSIENT_EXIT_CODES:
+        return True
+    last_lines = "\n".join(output.strip().splitlines()[-TRANSIENT_EVIDENCE_LINES:])
+    return exit_code not in (None, 0) and bool(TRANSIENT_MESSAGES.search(last_lines))
 
 
 class WorkflowAdapter(Protocol):

@@ -3,14 +3,20 @@
 `bps submit` with Parsl blocks until the whole run ends and exits 0 even when
 quanta failed, so the console launches it detached, in its own session (process
 group) and working directory, through a small shell wrapper that writes
-``submission-N.pid`` when it starts and ``submission-N.exit`` (the exit code)
-when it ends. The run is followed from those files, the log's ``Submit dir:``
-line, and the ``console_stack.run_status`` / ``run_report`` entry points.
-A run whose process vanished without writing its exit file (host restart,
-SIGKILL) is ``lost``.
+``submission-N.pid`` when it starts (and ``submission-N.try``, which try of the
+submission it is) and ``submission-N.exit`` (the exit code) when it ends. A try
+is launched once: a dispatch that finds it launched already (delivered twice,
+or its worker killed after launching) adopts it, running or ended. The run is
+followed from those files, the log's ``Submit dir:`` line, and the
+``console_stack.run_status`` / ``run_report`` entry points. A run whose process
+vanished without writing its exit file (host restart, SIGKILL) is ``lost``.
+A `bps` that exited before making its submit directory failed to start:
+transiently or not, as ``failure_is_transient`` judges from its exit code and
+the last lines it printed since it was launched.
 """
 
 import contextlib
+import fcntl
 import os
 import re
 import signal
@@ -26,6 +32,7 @@ from campaigns.workflow.base import (
     Launch,
     RunState,
     StackCommandError,
+    failure_is_transient,
     run_stack_json,
     stack_command,
     stack_environment,
@@ -33,8 +40,10 @@ from campaigns.workflow.base import (
 
 PARSL_SERVICE = "lsst.ctrl.bps.parsl.ParslService"
 SUBMIT_DIR_LINE = re.compile(r"^Submit dir:\s*(\S+)", re.MULTILINE)
-# $0 is the marker path without suffix; "$@" is the bps command.
-WRAPPER = 'echo $$ > "$0.pid"; "$@"; echo $? > "$0.exit"'
+# $0 is the marker path without suffix, $1 the try (the submission's retries so far); then the bps command.
+WRAPPER = 'echo "$1" > "$0.try"; echo $$ > "$0.pid"; shift; "$@"; echo $? > "$0.exit"'
+# Written to the log before each launch: what a launch printed is read from the last one on.
+LAUNCH_LINE = "==> console: launching"
 CANCEL_GRACE_SECONDS = 5
 
 
@@ -68,15 +77,25 @@ class LocalParslAdapter:
 
     def _launch(self, submission, working_dir: Path, command: list[str]) -> Launch:
         marker = working_dir / f"submission-{submission.pk}"
+        with open(marker.with_suffix(".lock"), "w") as lock:
+            # Two dispatches of one submission at once (the sweeper freed a slow one): one launches, one adopts.
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._launch_once(submission, working_dir, command, marker)
+
+    def _launch_once(self, submission, working_dir: Path, command: list[str], marker: Path) -> Launch:
         existing = _read_int(marker.with_suffix(".pid"))
-        if existing and _is_running(existing, working_dir):
-            # A dispatch delivered twice, or a worker killed after launching: adopt, never launch twice.
+        this_try = _read_int(marker.with_suffix(".try")) == submission.retries
+        if existing and (this_try or _is_running(existing, working_dir)):
+            # A dispatch delivered twice, or a worker killed after launching: adopt, never launch twice. A try
+            # that ended meanwhile is adopted too: the poller reads how it ended from its exit file.
             return Launch(str(working_dir), socket.gethostname(), existing, timezone.now())
         marker.with_suffix(".exit").unlink(missing_ok=True)
         with open(marker.with_suffix(".log"), "ab") as log:
+            log.write(f"{LAUNCH_LINE} {' '.join(command)} at {timezone.now().isoformat()}\n".encode())
+            log.flush()
             try:
                 process = subprocess.Popen(  # noqa: S603 - our wrapper and the stack's bps
-                    ["/bin/sh", "-c", WRAPPER, str(marker), *stack_command(*command)],
+                    ["/bin/sh", "-c", WRAPPER, str(marker), str(submission.retries), *stack_command(*command)],
                     cwd=working_dir,
                     env=stack_environment(),
                     stdin=subprocess.DEVNULL,
@@ -111,7 +130,11 @@ class LocalParslAdapter:
         if not submit_dir:
             if exit_code is None:
                 return RunState("lost", error="The bps process vanished before it made a submit directory.")
-            return RunState("failed", error=f"bps exited with {exit_code} before submitting:\n{log_tail}")
+            return RunState(
+                "failed",
+                error=f"bps exited with {exit_code} before submitting:\n{log_tail}",
+                transient=failure_is_transient(exit_code, log_tail),
+            )
         try:
             report = run_stack_json("console_stack.run_report", submission.step.campaign.butler_repo, submit_dir)
         except StackCommandError as error:
@@ -189,10 +212,15 @@ def _submit_dir_from_log(log: Path) -> str:
 
 
 def _tail(path: Path, lines: int = 15) -> str:
+    """The last lines printed since the last launch."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace")
     except FileNotFoundError:
         return ""
+    printed = text.splitlines()
+    launches = [number for number, line in enumerate(printed) if line.startswith(LAUNCH_LINE)]
+    since_launch = printed[launches[-1] + 1 :] if launches else printed
+    return "\n".join(since_launch[-lines:])
 
 
 def _proc_state(pid: int) -> str | None:

@@ -15,7 +15,14 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from campaigns.workflow.base import Launch, RunState, StackCommandError, stack_command, stack_environment
+from campaigns.workflow.base import (
+    Launch,
+    RunState,
+    StackCommandError,
+    failure_is_transient,
+    stack_command,
+    stack_environment,
+)
 
 RUN_ID_LINE = re.compile(r"^Run Id:\s*(\S+)", re.MULTILINE)
 SUBMIT_DIR_LINE = re.compile(r"^Submit dir:\s*(\S+)", re.MULTILINE)
@@ -48,7 +55,10 @@ class ServiceWmsAdapter:
             raise StackCommandError(f"`{' '.join(command[:2])}` timed out.", transient=True) from None
         if result.returncode != 0:
             tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
-            raise StackCommandError(f"`{' '.join(command[:2])}` failed (exit {result.returncode}):\n{tail}")
+            raise StackCommandError(
+                f"`{' '.join(command[:2])}` failed (exit {result.returncode}):\n{tail}",
+                transient=failure_is_transient(result.returncode, tail),
+            )
         return result.stdout
 
     def submit(self, submission) -> Launch:
