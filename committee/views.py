@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from committee import exports, selectors, services
 from committee.choices import CommitteeKind, DecisionKind, DecisionStatus, QuorumRule
@@ -31,6 +31,7 @@ from committee.forms import (
 )
 from committee.models import Committee, Decision, Delegation, Seat, Vote
 from console.errors import DomainError, NotPermitted
+from console.exports import csv_text, markdown_table
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
 
@@ -55,6 +56,7 @@ def _may_endorse(user: AbstractBaseUser) -> bool:
 # Decisions -------------------------------------------------------------------------
 
 
+@require_GET
 def decision_list(request: HttpRequest) -> HttpResponse:
     decision_filter = DecisionFilter(request.GET, queryset=selectors.decision_list())
     page = Paginator(decision_filter.qs, DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -81,6 +83,10 @@ def decision_create(request: HttpRequest) -> HttpResponse:
     if not committees.exists():
         raise NotPermitted("Only a member of a committee or the task force lead may propose decisions.")
     form = DecisionCreateForm(request.POST or None, committees=committees)
+    chosen = request.POST.get("committee", "")
+    if chosen.isdigit() and not committees.filter(pk=chosen).exists() and Committee.objects.filter(pk=chosen).exists():
+        # A committee the form does not offer: refused as the service would refuse it, not as a bad choice.
+        raise NotPermitted("Only a member of that committee or the task force lead may propose its decisions.")
     if request.method == "POST" and form.is_valid():
         try:
             decision = services.decision_create(actor=request.user, **form.cleaned_data)
@@ -95,6 +101,7 @@ def decision_create(request: HttpRequest) -> HttpResponse:
     return render(request, "committee/decision_create.html", {"form": form})
 
 
+@require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _decision_or_404(pk)
     is_policy_decision = decision.committee.kind == CommitteeKind.POLICY
@@ -285,6 +292,7 @@ def _register_row(decision: Decision) -> list[str]:
     ]
 
 
+@require_GET
 def decision_register(request: HttpRequest) -> HttpResponse:
     decision_filter, decisions = _register_decisions(request)
     for decision in decisions:
@@ -303,15 +311,17 @@ def decision_register(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def decision_register_csv(request: HttpRequest) -> HttpResponse:
     _, decisions = _register_decisions(request)
-    text = exports.csv_text(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
+    text = csv_text(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
     return _download(text, "text/csv", "csv")
 
 
+@require_GET
 def decision_register_markdown(request: HttpRequest) -> HttpResponse:
     _, decisions = _register_decisions(request)
-    text = exports.markdown_table(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
+    text = markdown_table(exports.REGISTER_COLUMNS, (_register_row(d) for d in decisions))
     return _download(text, "text/markdown", "md")
 
 
@@ -325,6 +335,7 @@ def _download(text: str, content_type: str, extension: str) -> HttpResponse:
 # Committees and delegations ----------------------------------------------------------
 
 
+@require_GET
 def committee_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     committees = selectors.committees_with_seats()
     if slug is not None:

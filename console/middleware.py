@@ -2,13 +2,16 @@
 
 import logging
 import re
+import tempfile
 import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from console.errors import DomainError, NotPermitted
@@ -103,3 +106,61 @@ class DomainErrorMiddleware:
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
             back = "/"
         return redirect(back)
+
+
+def _in_units(size: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size} bytes"
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request body larger than its URL allows with 413, before reading it.
+
+    Every URL takes ``UPLOAD_MAX_BYTES`` at most, or the setting that ``REQUEST_BODY_LIMITS`` names for its
+    URL (the measurements upload takes a whole run). A declared Content-Length is checked before anything reads the
+    body (Django would answer 400 only once it had read too much). A body sent in chunks, without a length,
+    is read up to the limit, refused as soon as it goes past it, and otherwise handed on as if it had come
+    with its length (Django alone would ignore it).
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            if int(length) > (limit := self._limit_for(request)):
+                return self._too_large(request, limit, f"The request body has {int(length):,} bytes")
+            return self.get_response(request)
+        chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not (chunked and request.META.get("wsgi.input_terminated")):
+            return self.get_response(request)
+        limit = self._limit_for(request)
+        with tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as body:
+            size, source = 0, request.META["wsgi.input"]
+            while chunk := source.read(min(self.CHUNK, limit + 1 - size)):
+                size += body.write(chunk)
+                if size > limit:
+                    return self._too_large(request, limit, "The request body (sent in chunks) is larger")
+            body.seek(0)
+            request.META["CONTENT_LENGTH"] = str(size)
+            request._stream = LimitedStream(body, size)
+            return self.get_response(request)
+
+    def _limit_for(self, request: HttpRequest) -> int:
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            return settings.UPLOAD_MAX_BYTES
+        return getattr(settings, settings.REQUEST_BODY_LIMITS.get(view_name, "UPLOAD_MAX_BYTES"))
+
+    def _too_large(self, request: HttpRequest, limit: int, what: str) -> HttpResponse:
+        reason = f"{what}; this accepts at most {limit:,} bytes ({_in_units(limit)})."
+        logger.warning("refused a request body over the limit", extra={"path": request.path, "limit": limit})
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": reason, "code": "too_large"}, status=413)
+        return TemplateResponse(request, "413.html", {"reason": reason}, status=413).render()

@@ -11,8 +11,6 @@ from releases.models import Release
 
 __all__ = ["form_errors_message"]
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
 
 def _select(**attrs) -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
@@ -54,9 +52,8 @@ class ImportForm(forms.Form):
     )
 
     def clean_table(self) -> str:
+        # Its size is bounded before it is read: a larger request is refused with 413 (UPLOAD_MAX_BYTES).
         upload = self.cleaned_data["table"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file has {upload.size} bytes; at most {MAX_UPLOAD_BYTES} are read.")
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from committee.exports import csv_text, markdown_cell, markdown_table
+from console.exports import csv_text, markdown_cell, markdown_table
 from milestones.choices import OPEN_STATUSES, MilestoneStatus, TrackedField
 
 DUE_SOON_DAYS = 30

@@ -120,7 +120,7 @@ def _parse(number, row, metric_ids, register_unknown, report, now, writer):
         value = float(value)
         if not math.isfinite(value):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.append(RowProblem(number, "value", row.get("value"), "is not a finite number"))
     tags = row.get("tags") if "tags" in row else {k: v for k, v in row.items() if k not in RESERVED_COLUMNS}
     if isinstance(tags, str):
@@ -133,11 +133,17 @@ def _parse(number, row, metric_ids, register_unknown, report, now, writer):
     else:
         converted = ((str(key), _tag(value)) for key, value in tags.items())
         tags = {key: value for key, value in converted if value is not None}
+        if any("\x00" in text for pair in tags.items() for text in pair):
+            # PostgreSQL's JSON cannot hold a NUL character; no tag needs one.
+            problems.append(RowProblem(number, "tags", row.get("tags", tags), "contains a NUL character"))
     measured_at = row.get("measured_at")
     if measured_at in (None, ""):
         measured_at = now
     elif isinstance(measured_at, str):
-        parsed = parse_datetime(measured_at)
+        try:
+            parsed = parse_datetime(measured_at)
+        except ValueError:  # well formed, but no such date (2021-02-30)
+            parsed = None
         if parsed is None:
             problems.append(RowProblem(number, "measured_at", measured_at, "is not a date and time (ISO 8601)"))
         else:

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
@@ -42,6 +42,7 @@ def _is_lead(request: HttpRequest) -> bool:
     return user_has_role(request.user, Role.TASK_FORCE_LEAD)
 
 
+@require_GET
 def release_list(request: HttpRequest) -> HttpResponse:
     release_filter = ReleaseFilter(request.GET, queryset=selectors.release_list())
     create_form = None
@@ -72,6 +73,7 @@ def release_create(request: HttpRequest) -> HttpResponse:
     return redirect(release)
 
 
+@require_GET
 def release_detail(request: HttpRequest, version: str) -> HttpResponse:
     try:
         release = selectors.release_detail(version)
@@ -143,6 +145,7 @@ def release_support_window(request: HttpRequest, version: str) -> HttpResponse:
     return redirect(release)
 
 
+@require_GET
 def backport_list(request: HttpRequest) -> HttpResponse:
     backport_filter = BackportRequestFilter(request.GET, queryset=selectors.backport_queue())
     page = Paginator(backport_filter.qs, BACKPORTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -179,6 +182,7 @@ def backport_create(request: HttpRequest) -> HttpResponse:
     return redirect(backport)
 
 
+@require_GET
 def backport_detail(request: HttpRequest, rfc_id: str) -> HttpResponse:
     try:
         backport = selectors.backport_detail(rfc_id)

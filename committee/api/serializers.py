@@ -4,6 +4,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign
 from committee.choices import DecisionKind, VoteChoice
 from committee.models import Committee, Decision, Delegation, Seat, Vote
+from console.api.fields import SlugRelatedField
 from releases.models import BackportRequest, Release
 
 
@@ -34,7 +35,7 @@ class CommitteeSerializer(serializers.ModelSerializer):
 
 class DelegationCreateSerializer(serializers.Serializer):
     seat = serializers.PrimaryKeyRelatedField(queryset=Seat.objects.all())
-    delegate = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+    delegate = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 
@@ -102,18 +103,18 @@ class DecisionDetailSerializer(DecisionSerializer):
 
 
 class DecisionCreateSerializer(serializers.Serializer):
-    committee = serializers.SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
+    committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
     title = serializers.CharField(max_length=200)
     proposal = serializers.CharField()
     deadline = serializers.DateTimeField()
-    release = serializers.SlugRelatedField(
+    release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
     )
-    backport_request = serializers.SlugRelatedField(
+    backport_request = SlugRelatedField(
         slug_field="rfc_id", queryset=BackportRequest.objects.all(), required=False, allow_null=True, default=None
     )
-    campaigns = serializers.SlugRelatedField(
+    campaigns = SlugRelatedField(
         slug_field="name", queryset=Campaign.objects.all(), many=True, required=False, default=list
     )
 

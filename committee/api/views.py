@@ -28,6 +28,7 @@ class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = CommitteeSerializer
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         return selectors.committees_with_seats()

@@ -61,11 +61,14 @@ def parse_milestone_table(text: str) -> list[MilestoneRow]:
     row is good.
     """
     text = text.removeprefix("\ufeff")  # spreadsheets write a byte-order mark before CSV
+    if "\x00" in text:
+        raise InvalidInput("The file contains NUL characters: it is not a CSV or tab-separated table.")
     dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
     reader = csv.reader(io.StringIO(text), dialect=dialect)
-    header = next(reader, None)
+    lines = _lines_of(reader)
+    header = next(lines, None)
     while header is not None and not any(cell.strip() for cell in header):
-        header = next(reader, None)
+        header = next(lines, None)
     if header is None:
         raise InvalidInput("The file is empty.")
     positions = {name.strip().lower(): index for index, name in enumerate(header)}
@@ -75,7 +78,7 @@ def parse_milestone_table(text: str) -> list[MilestoneRow]:
     columns = {column: field for column, field in TABLE_COLUMNS.items() if column in positions}
 
     rows, problems, seen = [], [], {}
-    for cells in reader:
+    for cells in lines:
         line_number = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue
@@ -95,6 +98,14 @@ def parse_milestone_table(text: str) -> list[MilestoneRow]:
     if problems:
         raise InvalidInput("The milestone table has bad rows; nothing was imported.\n" + "\n".join(problems))
     return rows
+
+
+def _lines_of(reader):
+    """The reader's rows; a line the csv module cannot read (a field past its size limit) refuses the file."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise InvalidInput(f"The milestone table cannot be read at line {reader.line_num}: {error}.") from None
 
 
 def _row_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -180,3 +180,71 @@ def test_the_page_lists_the_bad_rows_and_imports_nothing(client_for, task_force_
 
 def test_the_import_page_is_refused_to_others(client_for, viewer):
     assert client_for(viewer).get(reverse("milestones:milestone-import")).status_code == 403
+
+
+# Bad uploads on the page: too large, not a table, a bad row anywhere ---------------------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082"
+)
+
+
+def import_on_the_page(client, content: bytes, *, dry_run: bool = False):
+    data = {"table": SimpleUploadedFile("milestones.tsv", content)} | ({"dry_run": "on"} if dry_run else {})
+    return client.post(reverse("milestones:milestone-import"), data)
+
+
+def test_a_table_over_the_upload_limit_is_refused_with_413_naming_the_limit(client_for, task_force_lead, settings):
+    settings.UPLOAD_MAX_BYTES = 2048
+    table = HEADER + "".join(f"M{n}\tPREOPS-{n}\t\t2021-03-31\t3\tTo Do\tMiddleware\n" for n in range(100))
+    events = AuditEvent.objects.count()
+
+    response = import_on_the_page(client_for(task_force_lead), table.encode())
+
+    assert response.status_code == 413
+    assert "this accepts at most 2,048 bytes" in response.content.decode()
+    assert not Milestone.objects.exists()
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (PNG, "The file is not UTF-8 text."),
+        (b"milestone\tjira_id\n\x00\x01\x02\tPREOPS-1\n", "The file contains NUL characters"),
+        (b'{"milestones": []}', "Missing column(s): milestone, jira_id, due_date, status."),
+        ((HEADER + "x" * 200_000 + "\tPREOPS-1\t\t2021-03-31\t3\tTo Do\tT\n").encode(), "cannot be read at line 2"),
+        (b"", "The submitted file is empty."),
+    ],
+)
+def test_a_file_that_is_not_a_milestone_table_is_refused_naming_the_problem(
+    client_for, task_force_lead, settings, content, message
+):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+
+    response = import_on_the_page(client_for(task_force_lead), content)
+
+    assert response.status_code == 200
+    problems = response.context["problems"]
+    assert any(message in problem for problem in problems), problems
+    assert not Milestone.objects.exists()
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_a_bad_row_anywhere_on_the_page_imports_nothing(client_for, task_force_lead, where):
+    milestone_import(actor=None, text=HEADER + GOOD)
+    good = [f"M{n}\tPREOPS-{n}\t\t2021-03-31\t3\tTo Do\tMiddleware\n" for n in range(200, 250)]
+    index = {"first": 0, "middle": 25, "last": 49}[where]
+    good[index] = good[index].replace("2021-03-31", "31/03/2021")
+    events = AuditEvent.objects.count()
+
+    response = import_on_the_page(client_for(task_force_lead), (HEADER + "".join(good)).encode())
+
+    assert response.status_code == 200
+    assert response.context["problems"] == [
+        "The milestone table has bad rows; nothing was imported.",
+        f"line {index + 2}: due_date '31/03/2021' is not a date like 2021-06-30",
+    ]
+    assert list(Milestone.objects.values_list("jira_key", flat=True)) == ["PREOPS-154"]
+    assert AuditEvent.objects.count() == events

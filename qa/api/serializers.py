@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from console.api.fields import SlugRelatedField
 from qa.choices import SpecLevel, SpecOperator, SpecStatistic
 from qa.models import Metric, Specification
 from releases.models import Release
@@ -12,11 +13,11 @@ class MetricSerializer(serializers.ModelSerializer):
 
 
 class SpecificationSerializer(serializers.ModelSerializer):
-    metric = serializers.SlugRelatedField(slug_field="name", queryset=Metric.objects.all())
-    min_release = serializers.SlugRelatedField(
+    metric = SlugRelatedField(slug_field="name", queryset=Metric.objects.all())
+    min_release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
     )
-    max_release = serializers.SlugRelatedField(
+    max_release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
     )
     level = serializers.ChoiceField(choices=SpecLevel.choices)

@@ -1,6 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from campaigns.models import Step, Submission
 from committee.models import Decision
 from console.api.payload import validated_payload
+from console.errors import InvalidInput
 from qa import selectors, services
 from qa.api.serializers import (
     IngestResultSerializer,
@@ -52,7 +53,18 @@ def _submission(pk: int) -> Submission:
     try:
         return Submission.objects.select_related("step__campaign__release").get(pk=pk)
     except Submission.DoesNotExist:
-        raise ValidationError({"submission": [f"No submission {pk}."]}) from None
+        raise NotFound(f"No submission {pk}.") from None
+
+
+_JSON_TYPES = {dict: "object", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def _what_was_sent(request: Request) -> str:
+    if request.content_type.startswith("multipart/"):
+        return "a form without a `file` field"
+    if not request.data:
+        return "an empty body"
+    return f"a JSON {_JSON_TYPES.get(type(request.data), type(request.data).__name__)}"
 
 
 class SubmissionMeasurementsView(APIView):
@@ -78,7 +90,10 @@ class SubmissionMeasurementsView(APIView):
         elif isinstance(request.data, list):
             rows, source = request.data, "api"
         else:
-            raise ValidationError({"detail": ["Send a JSON list of measurements, or a CSV or Parquet file as `file`."]})
+            raise InvalidInput(
+                "Send a JSON list of measurements (objects with metric and value), or a CSV or Parquet file as "
+                f"`file`; this request sent {_what_was_sent(request)}."
+            )
         report = services.measurements_upload(
             actor=request.user, submission=submission, rows=rows, register_unknown=register, source=source
         )
@@ -122,7 +137,7 @@ def _step(pk: int) -> Step:
     try:
         return Step.objects.select_related("campaign").get(pk=pk)
     except Step.DoesNotExist:
-        raise ValidationError({"step": [f"No step {pk}."]}) from None
+        raise NotFound(f"No step {pk}.") from None
 
 
 class StepAcceptView(APIView):

@@ -129,3 +129,169 @@ def test_a_file_of_another_format_gets_a_clear_message(client_for, operator):
 
     assert response.status_code == 400
     assert "upload a .csv or .parquet file" in response.json()["detail"]
+
+
+# Bad uploads: too large, of the wrong format, or with a bad row anywhere -----------------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082"
+)
+
+
+def measurements_url(run) -> str:
+    return reverse("api:submission-measurements", kwargs={"pk": run.pk})
+
+
+def upload(name: str, content: bytes) -> io.BytesIO:
+    file = io.BytesIO(content)
+    file.name = name
+    return file
+
+
+def csv_bytes(batch: list[dict]) -> bytes:
+    frame = pd.DataFrame([{"metric": row["metric"], "value": row["value"], **row["tags"]} for row in batch])
+    return frame.to_csv(index=False).encode()
+
+
+def test_an_upload_over_the_measurement_limit_is_refused_with_413_naming_the_limit(client_for, operator, settings):
+    settings.MEASUREMENT_UPLOAD_MAX_BYTES = 4096
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    content = csv_bytes(rows(400))
+    assert len(content) > 4096
+
+    response = client_for(operator).post(measurements_url(run), {"file": upload("metrics.csv", content)})
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "this accepts at most 4,096 bytes" in response.json()["detail"]
+    assert not Measurement.objects.exists()
+
+
+def test_the_measurement_upload_takes_more_than_other_requests(client_for, operator, settings):
+    settings.UPLOAD_MAX_BYTES = 1024
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    content = csv_bytes(rows(400))
+
+    response = client_for(operator).post(measurements_url(run), {"file": upload("metrics.csv", content)})
+
+    assert len(content) > 1024
+    assert response.status_code == 201, response.content
+    assert Measurement.objects.count() == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("metrics.csv", PNG, "metrics.csv is not a CSV file: it is not UTF-8 text (byte 0x89 at position 0)."),
+        ("metrics.parquet", PNG, "metrics.parquet is not a Parquet file that can be read: Parquet magic bytes"),
+        ("metrics.parquet", b"metric,value\ndemo.detector_mean,1\n", "metrics.parquet is not a Parquet file"),
+        ("metrics.csv", b"metric;value\ndemo.detector_mean;1\n", "metrics.csv has no metric or value column"),
+        ("metrics.csv", b"metric,amount\ndemo.detector_mean,1\n", "has no value column (its columns: metric, amount)"),
+        ("metrics.csv", b"", "metrics.csv cannot be read as CSV: No columns to parse from file"),
+        (
+            "metrics.csv",
+            b'metric,value\n"demo.detector_mean,1\n',
+            "metrics.csv cannot be read as CSV: Error tokenizing",
+        ),
+        ("metrics.png", PNG, "metrics.png: upload a .csv or .parquet file"),
+    ],
+)
+def test_a_file_that_is_not_what_it_says_is_refused_naming_the_problem(client_for, operator, name, content, message):
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+
+    response = client_for(operator).post(measurements_url(run), {"file": upload(name, content)})
+
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "sent"),
+    [
+        ({"metric": "demo.detector_mean", "value": 1.0}, "a JSON object"),
+        ("demo.detector_mean", "a JSON string"),
+        (12.5, "a JSON number"),
+    ],
+)
+def test_json_that_is_not_a_list_of_rows_is_refused_naming_what_was_sent(client_for, operator, body, sent):
+    run = succeeded_run()
+
+    response = client_for(operator).post(measurements_url(run), json.dumps(body), content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "Send a JSON list of measurements (objects with metric and value), or a CSV or Parquet file as `file`; "
+        f"this request sent {sent}."
+    )
+
+
+def test_a_list_of_things_that_are_not_rows_names_each_row(client_for, operator):
+    response = client_for(operator).post(
+        measurements_url(succeeded_run()), [1, ["demo.detector_mean", 1.0]], content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "row 1: row='int': is not an object with metric and value" in response.json()["detail"]
+    assert "row 2: row='list': is not an object with metric and value" in response.json()["detail"]
+
+
+BAD_VALUES = {
+    "value": ("value", "n/a", "row {n}: value='n/a': is not a finite number"),
+    "measured_at": ("measured_at", "2021-02-30T10:00:00", "row {n}: measured_at='2021-02-30T10:00:00': is not a date"),
+}
+
+
+def sent_as(kind: str, batch: list[dict]) -> dict:
+    """The keyword arguments of the test client's post for the batch sent as JSON, CSV or Parquet."""
+    if kind == "json":
+        return {"data": batch, "content_type": "application/json"}
+    flat = pd.DataFrame([{key: value for key, value in row.items() if key != "tags"} | row["tags"] for row in batch])
+    content = io.BytesIO()
+    flat.to_csv(content, index=False) if kind == "csv" else flat.astype(str).to_parquet(content)
+    return {"data": {"file": upload(f"metrics.{kind}", content.getvalue())}}
+
+
+@pytest.mark.parametrize("kind", ["json", "csv", "parquet"])
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_a_bad_row_anywhere_rejects_the_batch_and_writes_nothing(client_for, operator, kind, where, bad):
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    measurements_ingest(submission=run, rows=rows(3))
+    batch = [row | {"measured_at": "2021-06-01T10:00:00"} for row in rows(300)]
+    index = {"first": 0, "middle": 150, "last": 299}[where]
+    field, value, message = BAD_VALUES[bad]
+    batch[index][field] = value
+
+    response = client_for(operator).post(measurements_url(run), **sent_as(kind, batch))
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("1 of 300 rows are bad; nothing was written.")
+    assert message.format(n=index + 1) in response.json()["detail"]
+    assert Measurement.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"value": 10**400}, "row 2: value=1000"),
+        ({"tags": {"band": "r\x00"}}, "row 2: tags={'band': 'r\\x00'}: contains a NUL character"),
+        ({"tags": {"\x00": "r"}}, "row 2: tags={'\\x00': 'r'}: contains a NUL character"),
+    ],
+)
+def test_values_no_database_column_can_hold_are_bad_rows(client_for, operator, row, message):
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    batch = rows(3)
+    batch[1] |= row
+
+    response = client_for(operator).post(measurements_url(run), batch, content_type="application/json")
+
+    assert response.status_code == 400
+    assert message in response.json()["detail"]
+    assert not Measurement.objects.exists()

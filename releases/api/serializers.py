@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from console.api.fields import SlugRelatedField
 from releases.models import BackportRequest, Release, ReleaseApproval
 
 
@@ -41,7 +42,7 @@ class ReleaseDetailSerializer(ReleaseSerializer):
 
 class ReleaseCreateSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=32)
-    base_release = serializers.SlugRelatedField(
+    base_release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -82,8 +83,8 @@ class BackportRequestCreateSerializer(serializers.Serializer):
     ticket = serializers.CharField(max_length=16)
     title = serializers.CharField(max_length=200)
     rationale = serializers.CharField()
-    target_release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all())
+    target_release = SlugRelatedField(slug_field="version", queryset=Release.objects.all())
 
 
 class BackportShipSerializer(serializers.Serializer):
-    patch_release = serializers.SlugRelatedField(slug_field="version", queryset=Release.objects.all())
+    patch_release = SlugRelatedField(slug_field="version", queryset=Release.objects.all())
