@@ -26,6 +26,14 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the submission rate limits count there, per user id."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks enqueued by the code under test run at once, in the test (the worker tests start a real worker)."""
     from console.celery import app

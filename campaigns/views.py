@@ -35,6 +35,7 @@ from campaigns.forms import (
 )
 from campaigns.models import Campaign, Step, Submission
 from console.errors import Conflict, DomainError, NotPermitted
+from console.ratelimit import limit_submissions
 from console.roles import user_has_role
 from console.selectors import audit_events_for
 
@@ -217,6 +218,7 @@ def submission_details(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@limit_submissions
 def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     form = SubmitForm(request.POST)
@@ -239,6 +241,7 @@ def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@limit_submissions
 def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
     campaign = submission.step.campaign
@@ -260,6 +263,7 @@ def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@limit_submissions
 def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
     submission = services.submission_cancel(actor=request.user, submission=submission)

@@ -4,16 +4,25 @@ Behind the science platform's authenticating proxy the user's name arrives in
 ``X-Auth-Request-User`` (and the e-mail in ``X-Auth-Request-Email``). The header
 is believed only from the proxy addresses listed in ``AUTH_TRUSTED_PROXIES``;
 anyone else sending it is refused, since they could claim any identity.
+
+In WSGI both ``X-Auth-Request-User`` and ``X-Auth-Request_User`` would arrive as
+``HTTP_X_AUTH_REQUEST_USER``, and a client could slip the second past a proxy
+that sets only the first. gunicorn drops header names with an underscore
+(``gunicorn.conf.py`` says so explicitly), as Django's runserver does; a server
+that merges the two instead hands over "name1,name2", which is no user name,
+and the console refuses any value that is not exactly one user name.
 """
 
 import ipaddress
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 
 from console.roles import Role
 from console.services import user_create
@@ -30,6 +39,13 @@ def is_trusted_proxy(remote_addr: str) -> bool:
     except ValueError:
         return False
     return any(address in network for network in settings.AUTH_TRUSTED_PROXIES)
+
+
+def is_one_username(value: str) -> bool:
+    """A user name as Django's accounts allow it: no comma, so not two headers merged into one."""
+    if len(value) > User._meta.get_field("username").max_length:
+        return False
+    return re.match(UnicodeUsernameValidator.regex, value) is not None
 
 
 class ProxyHeaderBackend(RemoteUserBackend):
@@ -71,6 +87,10 @@ class ProxyHeaderAuthMiddleware(RemoteUserMiddleware):
                 extra={"remote_addr": request.META.get("REMOTE_ADDR", "")},
             )
             return HttpResponseForbidden("Identity headers are accepted only from the authenticating proxy.")
+        claimed = request.META.get(self.header, "")
+        if claimed and not is_one_username(claimed):
+            logger.warning("refused an identity header that is not one user name", extra={"claimed": claimed[:200]})
+            return HttpResponseBadRequest("The identity header must name exactly one user.")
         self.process_request(request)
         self._keep_email_current(request)
         return self.get_response(request)

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.DomainErrorMiddleware",
     "console.middleware.RequestLogMiddleware",
+    # Last, so that the 413 it answers is logged and has every header; before anything reads the body.
+    "console.middleware.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "console.urls"
@@ -232,6 +234,19 @@ DEMO_BUTLER_REPO = Path(env_str("DEMO_BUTLER_REPO") or DATA_DIR / "demo-repo")
 STACK_COMMAND_TIMEOUT = env_int("STACK_COMMAND_TIMEOUT", 300, minimum=1)
 # Submissions polled per batch (one query per batch).
 SUBMISSION_POLL_BATCH = env_int("SUBMISSION_POLL_BATCH", 200, minimum=1)
+# How often beat polls the running submissions and sweeps the others (seconds).
+SUBMISSION_POLL_INTERVAL = env_int("SUBMISSION_POLL_INTERVAL", 10, minimum=1)
+SUBMISSION_SWEEP_INTERVAL = env_int("SUBMISSION_SWEEP_INTERVAL", 30, minimum=1)
+# The sweeper re-enqueues a submission still pending this long after it was asked for (the broker was down
+# at commit), and frees one still submitting this long after it was claimed (its worker died mid-dispatch).
+SUBMISSION_PENDING_SWEEP_AFTER = env_int("SUBMISSION_PENDING_SWEEP_AFTER", 30, minimum=1)
+SUBMISSION_STUCK_AFTER = env_int("SUBMISSION_STUCK_AFTER", 120, minimum=1)
+# A launch that failed transiently (campaigns/workflow/base.py: failure_is_transient) is tried again after
+# SUBMISSION_RETRY_BACKOFF seconds, twice as long each time, at most SUBMISSION_RETRY_MAX_DELAY; after
+# SUBMISSION_MAX_TRIES launches the submission fails with the last error.
+SUBMISSION_RETRY_BACKOFF = env_int("SUBMISSION_RETRY_BACKOFF", 10, minimum=1)
+SUBMISSION_RETRY_MAX_DELAY = env_int("SUBMISSION_RETRY_MAX_DELAY", 300, minimum=1)
+SUBMISSION_MAX_TRIES = env_int("SUBMISSION_MAX_TRIES", 5, minimum=1)
 
 # E-mail: printed on the console unless an SMTP server is configured.
 EMAIL_BACKEND = (
@@ -245,6 +260,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "campaign-console@localhost")
 # How the console's pages are reached from outside, for links in e-mails.
 CONSOLE_BASE_URL = (env_str("CONSOLE_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
+# Request bodies larger than these are refused with 413 before they are read: UPLOAD_MAX_BYTES for every
+# form, page upload (a milestone table) and API request; the measurements upload API takes whole runs.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+MEASUREMENT_UPLOAD_MAX_BYTES = env_int("MEASUREMENT_UPLOAD_MAX_BYTES", 512 * 1024 * 1024, minimum=1024)
+# URL name -> the setting of its own limit.
+REQUEST_BODY_LIMITS = {"api:submission-measurements": "MEASUREMENT_UPLOAD_MAX_BYTES"}
+
 # API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -255,7 +277,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "console.api.pagination.ConsolePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "console.api.schema.ConsoleAutoSchema",
     "EXCEPTION_HANDLER": "console.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
@@ -287,6 +309,31 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem"):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a real broker (Redis) in production mode")
+
+# The cache holds what every web process must share, e.g. the submission rate limits' counters: Redis in
+# production (by default the broker's server), each process's own memory in development.
+_REDIS_SCHEMES = ("redis://", "rediss://")
+CACHE_URL = env_str("CACHE_URL") or (CELERY_BROKER_URL if PRODUCTION else "locmem://")
+if CACHE_URL.startswith(_REDIS_SCHEMES):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "console",
+            # A cache that is down fails fast (the rate limits then let requests through).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+elif CACHE_URL == "locmem://" and not PRODUCTION:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r}: use redis://host:6379/N"
+        + (" (production needs a cache shared by its web processes)" if PRODUCTION else " or locmem://")
+    )
+# Submission requests (submit, restart, cancel; pages and API together) a user may make per window (seconds).
+SUBMISSION_RATE_LIMIT = env_int("SUBMISSION_RATE_LIMIT", 10, minimum=1)
+SUBMISSION_RATE_WINDOW = env_int("SUBMISSION_RATE_WINDOW", 60, minimum=1)
 if CELERY_BROKER_URL.startswith("filesystem"):
     _BROKER_DIR = DATA_DIR / "broker"
     (_BROKER_DIR / "queue").mkdir(parents=True, exist_ok=True)
@@ -300,7 +347,14 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A broker that is down must fail a publish in well under the 2 s a request may take (the submission
+    # stays pending for the sweeper): connect within 1 s, give up on a silent socket after 5 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# Two more tries, 0.2 s apart, before a publish raises (Celery's default waits up to 3 s in all).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# A deployment sharing its broker with another gives the console a queue of its own (the tests do too).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE") or "celery"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -327,15 +381,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # A cycle not run before the next is due is dropped (at least 5 s late: the embedded broker is polled
+    # every second, and a short interval must not expire every message on its way).
     "poll-submissions": {
         "task": "campaigns.tasks.poll_submissions",
-        "schedule": 10.0,
-        "options": {"expires": 9},
+        "schedule": float(SUBMISSION_POLL_INTERVAL),
+        "options": {"expires": max(SUBMISSION_POLL_INTERVAL * 0.9, 5.0)},
     },
     "sweep-pending-submissions": {
         "task": "campaigns.tasks.sweep_pending_submissions",
-        "schedule": 30.0,
-        "options": {"expires": 25},
+        "schedule": float(SUBMISSION_SWEEP_INTERVAL),
+        "options": {"expires": max(SUBMISSION_SWEEP_INTERVAL * 0.9, 5.0)},
     },
     "send-vote-reminders": {
         "task": "committee.tasks.send_vote_reminders",

@@ -34,3 +34,5 @@ urlpatterns = [
     # DRF views answer 401 themselves; the docs are a page, so they send to the login page instead.
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
+
+handler404 = "console.errors.not_found"

@@ -20,6 +20,7 @@ from milestones.selectors import milestone_summary
 from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
 
 
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The task force lead's screen: what waits for a decision, what slips, what changed."""
     today = timezone.localdate()
@@ -41,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def service_status(request: HttpRequest) -> HttpResponse:
     """The dashboard's service card, loaded by htmx so that a slow broker never delays the page."""
     return render(
@@ -54,6 +56,7 @@ def service_status(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     event_filter = AuditEventFilter(request.GET, queryset=selectors.audit_events())
     page = Paginator(event_filter.qs, 50).get_page(request.GET.get("page"))
@@ -66,10 +69,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def people_list(request: HttpRequest) -> HttpResponse:
     return render(request, "console/people_list.html", {"people": selectors.users_with_roles(), "all_roles": Role})
 
 
+@require_GET
 def person_detail(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(selectors.users_with_roles(), username=username)
     held = {group.name for group in person.role_groups}
@@ -107,6 +112,7 @@ def _change_role(request: HttpRequest, username: str, change, verb: str) -> Http
     return redirect("console:person-detail", username=person.username)
 
 
+@require_GET
 def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,

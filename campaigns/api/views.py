@@ -19,6 +19,7 @@ from campaigns.api.serializers import (
 from campaigns.bps_config import ConfigError
 from campaigns.models import Campaign, Submission
 from console.api.payload import validated_payload
+from console.ratelimit import SubmissionRateThrottle
 
 
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -63,7 +64,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={202: SubmissionSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[SubmissionRateThrottle])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit a step: answered at once with the pending submission; the run starts in the background."""
         data = validated_payload(SubmitSerializer, request)
@@ -85,7 +86,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=PreflightSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def preflight(self, request: Request, pk: str) -> Response:
         """Each step's pre-flight problems and its BPS configuration as it would be submitted."""
         campaign = self.get_object()
@@ -103,7 +104,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parameters=[OpenApiParameter("other", int, required=True, description="the campaign to compare with")],
         responses=DiffRowSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def diff(self, request: Request, pk: str) -> Response:
         """The two campaigns' definitions side by side."""
         try:
@@ -123,7 +124,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Submission.objects.select_related("step", "requested_by").order_by("-created_at", "-id")
 
     @extend_schema(request=RestartSerializer, responses={202: SubmissionSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[SubmissionRateThrottle])
     def restart(self, request: Request, pk: str) -> Response:
         """A new attempt re-running what failed; both attempts stay linked."""
         data = validated_payload(RestartSerializer, request)
@@ -134,7 +135,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
 
     @extend_schema(request=None, responses=SubmissionSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[SubmissionRateThrottle])
     def cancel(self, request: Request, pk: str) -> Response:
         submission = services.submission_cancel(actor=request.user, submission=self.get_object())
         return Response(SubmissionSerializer(self.get_queryset().get(pk=submission.pk)).data)
