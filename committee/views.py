@@ -84,7 +84,7 @@ def decision_create(request: HttpRequest) -> HttpResponse:
         raise NotPermitted("Only a member of a committee or the task force lead may propose decisions.")
     form = DecisionCreateForm(request.POST or None, committees=committees)
     chosen = request.POST.get("committee", "")
-    if chosen.isdigit() and not committees.filter(pk=chosen).exists() and Committee.objects.filter(pk=chosen).exists():
+    if chosen.isdigit() and Committee.objects.filter(pk=chosen).exclude(pk__in=committees.values("pk")).exists():
         # A committee the form does not offer: refused as the service would refuse it, not as a bad choice.
         raise NotPermitted("Only a member of that committee or the task force lead may propose its decisions.")
     if request.method == "POST" and form.is_valid():
