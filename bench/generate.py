@@ -9,7 +9,8 @@ in Python with their keys set (``bench.history``) and copied table by table in
 one transaction; the measurements stream into ``qa_measurement`` from numpy
 (``bench.measurements``) with its secondary indexes and foreign keys dropped
 for the load and rebuilt after it (the same definitions, read from the
-catalogue). Then VACUUM ANALYZE, as autovacuum would have left a production
+catalogue). The runs' statistics are then stored by the console's own code, as
+ingest would have left them (``qa.run_statistics``). Then VACUUM ANALYZE, as autovacuum would have left a production
 database. Each part's time is printed; the scale, the counts and the times are
 kept in the ``bench_meta`` table for ``bench.run``.
 """
@@ -20,7 +21,10 @@ from contextlib import contextmanager
 
 from bench import db
 
-GENERATOR_VERSION = 1
+# Raised whenever what is generated changes, so that ``bench.run --reuse`` makes the database afresh.
+GENERATOR_VERSION = 2
+# The seed of the measurements' values: the same data from one version of the generator to the next.
+MEASUREMENT_SEED = 1
 
 
 class Timings:
@@ -81,13 +85,16 @@ def generate(database: db.Database, scale: float) -> dict:
         with timings.part(f"COPY qa_measurement ({plan.measurements:,}, streamed)"):
             columns = "submission_id, metric_id, value, tags, measured_at"
             with cursor.cursor.copy(f"COPY qa_measurement ({columns}) FROM STDIN") as copy:
-                for chunk in measurements.stream(history.runs, budgets, metrics, seed=GENERATOR_VERSION):
+                for chunk in measurements.stream(history.runs, budgets, metrics, seed=MEASUREMENT_SEED):
                     copy.write(chunk)
         counts["qa_measurement"] = plan.measurements
         with timings.part("qa_measurement: rebuild indexes and keys"):
             cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
             for statement in kept:
                 cursor.execute(statement)
+    with timings.part("run statistics, stored as ingest stores them"):
+        measured = [run.submission_id for run, n in zip(history.runs, budgets, strict=True) if n]
+        _store_run_statistics(connection, measured)
     with timings.part("VACUUM ANALYZE"), connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
     largest_run = max(zip(budgets, (run.submission_id for run in history.runs), strict=True))
@@ -106,6 +113,22 @@ def generate(database: db.Database, scale: float) -> dict:
         db.write_meta(cursor.cursor, meta)
     db.log(f"bench.generate: done in {timings.total:.1f} s")
     return meta
+
+
+def _store_run_statistics(connection, submission_ids: list[int]) -> None:
+    """Each run's measurement count and statistics (of every measurement and of the slices specifications
+    name), by the console's own ``qa.run_statistics``: what ingest leaves after each run's upload."""
+    from django.db import transaction
+
+    from qa.run_statistics import statistics_refresh_all
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE campaigns_submission s SET measurement_count = c.n "
+            "FROM (SELECT submission_id, count(*) AS n FROM qa_measurement GROUP BY submission_id) c "
+            "WHERE c.submission_id = s.id"
+        )
+        statistics_refresh_all(submission_ids)
 
 
 def copy_instances(connection, model, instances) -> None:

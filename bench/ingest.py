@@ -131,6 +131,8 @@ def _warm_up(csv_path: Path, warm_up_path: Path, target: Submission) -> None:
         warm_up.writelines(line for _number, line in zip(range(WARM_UP_ROWS + 1), lines, strict=False))
     call_command("ingest_metrics", str(warm_up_path), submission=target.pk, stdout=io.StringIO())
     Measurement.objects.filter(submission=target).delete()
+    target.statistics.all().delete()
+    Submission.objects.filter(pk=target.pk).update(measurement_count=0)
     warm_up_path.unlink()
 
 

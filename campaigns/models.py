@@ -136,6 +136,9 @@ class Submission(models.Model):
     dispatch_tries = models.PositiveSmallIntegerField(default=0)
     retries = models.PositiveSmallIntegerField(default=0, help_text="launches tried again after a transient failure")
     retry_at = models.DateTimeField(null=True, blank=True, help_text="not launched again before this time")
+    measurement_count = models.PositiveBigIntegerField(
+        default=0, help_text="QA measurements ingested for the run (qa.ingest adds to it)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -268,12 +268,16 @@ def _submission_move(
     require_transition(SUBMISSION_TRANSITIONS, f"Submission {submission.pk}", submission.status, to)
     before = submission.status
     submission.status = to
+    changed = {"status"}
     for name, value in changes.items():
         if name == "task_counts":
             submission.set_task_counts(value)
+            changed |= {"task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed"}
         else:
             setattr(submission, name, value)
-    submission.save()
+            changed.add(name)
+    # Only what moved: the row holds columns others write meanwhile (ingest's measurement count).
+    submission.save(update_fields=sorted(changed))
     audit_record(
         actor=actor,
         action=f"submission.{to}",

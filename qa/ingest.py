@@ -4,7 +4,8 @@ Rows come from the API (a JSON list), files (CSV, Parquet: ``qa.readers``) or th
 of a run's task metadata. Every row is checked; the first bad rows are reported by number, field,
 value and reason, and then nothing is written. Good rows stream into the table as they are checked
 (PostgreSQL ``COPY``; batched inserts elsewhere) inside one transaction, so memory does not grow
-with the size of the input and a bad row anywhere rolls everything back.
+with the size of the input and a bad row anywhere rolls everything back. In the same transaction
+the run's measurement count grows and its statistics are computed again (``qa.run_statistics``).
 """
 
 import json
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -24,6 +26,7 @@ from campaigns.models import Submission
 from console.errors import InvalidInput
 from console.services import audit_record
 from qa.models import Measurement, Metric
+from qa.run_statistics import statistics_refresh_all
 
 METRIC_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_\-]+)+$")
 RESERVED_COLUMNS = {"metric", "value", "measured_at", "tags"}
@@ -89,6 +92,8 @@ def measurements_ingest(
             raise BadRows(problems, bad_rows, report.rows)
         if report.rows == 0:
             raise InvalidInput("There are no rows to ingest.")
+        Submission.objects.filter(pk=submission.pk).update(measurement_count=F("measurement_count") + report.rows)
+        statistics_refresh_all([submission.pk])
         audit_record(
             actor=actor,
             action="qa.measurements-ingested",

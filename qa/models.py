@@ -75,6 +75,50 @@ class Measurement(models.Model):
         return f"{self.metric_id}={self.value} {self.tags}"
 
 
+class RunStatistics(models.Model):
+    """The statistics of one run's measurements, stored: all of them, or one tag slice (``band=r``).
+
+    Valid while ``measurements`` equals the run's ``measurement_count``: ingest adds to that count,
+    which makes every statistics of the run computed before stale (``qa.run_statistics``).
+    """
+
+    submission = models.ForeignKey("campaigns.Submission", on_delete=models.CASCADE, related_name="statistics")
+    tag_key = models.CharField(max_length=50, blank=True, help_text="empty: every measurement of the run")
+    tag_value = models.CharField(max_length=100, blank=True)
+    measurements = models.PositiveBigIntegerField(help_text="the run's measurement count they were computed from")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "tag_key", "tag_value"], name="run_statistics_slice_unique")
+        ]
+
+    def __str__(self) -> str:
+        where = f" [{self.tag_key}={self.tag_value}]" if self.tag_key else ""
+        return f"Statistics of run #{self.submission_id}{where}"
+
+
+class MetricStatistics(models.Model):
+    """One metric's statistics in a run (or a tag slice of it): what every QA page and the gate read."""
+
+    id = models.BigAutoField(primary_key=True)
+    run_statistics = models.ForeignKey(RunStatistics, on_delete=models.CASCADE, related_name="metrics")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveBigIntegerField()
+    mean = models.FloatField()
+    min = models.FloatField()
+    p05 = models.FloatField()
+    median = models.FloatField()
+    p95 = models.FloatField()
+    max = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run_statistics", "metric"], name="metric_statistics_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} in {self.run_statistics_id}: median {self.median}"
+
+
 class Waiver(models.Model):
     """Permission to accept a step whose run fails blocking specifications: who, why, by which decision."""
 

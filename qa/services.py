@@ -18,7 +18,7 @@ from committee.choices import DecisionStatus
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
-from qa import selectors
+from qa import run_statistics, selectors
 from qa.ingest import IngestReport, measurements_ingest
 from qa.models import Measurement, Specification, Waiver
 from qa.specs import SpecResult, applies_to_release, judge
@@ -66,7 +66,7 @@ def _stack_measurements(repo: str, run: str) -> Iterator[dict]:
 
 def submission_qa(submission: Submission) -> list[SpecResult]:
     """Every specification that applies to the run, judged on the run's statistics."""
-    statistics = selectors.metric_statistics([submission.pk])
+    statistics = run_statistics.metric_statistics([submission.pk])
     by_metric = {row["metric_id"]: row for row in statistics.to_dict("records")}
     release = submission.step.campaign.release
     specs = [
@@ -76,7 +76,7 @@ def submission_qa(submission: Submission) -> list[SpecResult]:
     ]
     sliced: dict[tuple[str, str], dict] = {}
     for key in {(spec.tag_key, spec.tag_value) for spec in specs if spec.tag_key}:
-        frame = selectors.metric_statistics([submission.pk], tag=key)
+        frame = run_statistics.metric_statistics([submission.pk], tag=key)
         sliced[key] = {row["metric_id"]: row for row in frame.to_dict("records")}
     return [
         judge(spec, (sliced[(spec.tag_key, spec.tag_value)] if spec.tag_key else by_metric).get(spec.metric_id))

@@ -44,7 +44,7 @@ from committee.choices import DecisionStatus
 from committee.models import Decision
 from console.errors import DomainError, NotPermitted
 from console.roles import require_role, user_has_role
-from qa import charts, selectors, services
+from qa import charts, run_statistics, selectors, services
 from qa.choices import SpecLevel
 from qa.exports import csv_response
 from qa.forms import (
@@ -93,9 +93,11 @@ def _run_or_404(pk: int) -> Submission:
         raise Http404(f"No run #{pk}.") from None
 
 
-def _statistics(submission_ids: list[int], *, tag: tuple[str, str] | None = None) -> dict[tuple[int, int], dict]:
-    """``(submission_id, metric_id) -> statistics`` of the runs (one query)."""
-    frame = selectors.metric_statistics(submission_ids, tag=tag)
+def _statistics(
+    submission_ids: list[int], *, tag: tuple[str, str] | None = None, metric_ids: list[int] | None = None
+) -> dict[tuple[int, int], dict]:
+    """``(submission_id, metric_id) -> statistics`` of the runs, as stored (``qa.run_statistics``)."""
+    frame = run_statistics.metric_statistics(submission_ids, tag=tag, metric_ids=metric_ids)
     return {(int(row["submission_id"]), int(row["metric_id"])): row for row in frame.to_dict("records")}
 
 
@@ -667,7 +669,7 @@ def _trend(metric: Metric, campaign: Campaign | None, by: str) -> tuple[list[dic
     if campaign is not None:
         runs = runs.filter(step__campaign=campaign)
     runs = list(runs.order_by(*NEWEST_FIRST)[:TREND_MAX_RUNS])
-    statistics = _statistics([run.pk for run in runs])
+    statistics = _statistics([run.pk for run in runs], metric_ids=[metric.pk])
     points = []
     for run in runs:
         stats = statistics.get((run.pk, metric.pk))

@@ -10,7 +10,7 @@ from campaigns.models import Step, Submission
 from committee.models import Decision
 from console.api.payload import validated_payload
 from console.errors import InvalidInput
-from qa import selectors, services
+from qa import run_statistics, services
 from qa.api.serializers import (
     IngestResultSerializer,
     MeasurementRowSerializer,
@@ -104,7 +104,7 @@ class SubmissionMeasurementsView(APIView):
     @extend_schema(responses=MetricStatisticsSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         submission = _submission(pk)
-        frame = selectors.metric_statistics([submission.pk])
+        frame = run_statistics.metric_statistics([submission.pk])
         metrics = Metric.objects.in_bulk(list(frame["metric_id"]))
         rows = [
             {"metric": metrics[row["metric_id"]].name, "unit": metrics[row["metric_id"]].unit, **row}

@@ -1,6 +1,9 @@
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 
 import factory
+from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Submission
@@ -28,9 +31,20 @@ class SpecificationFactory(factory.django.DjangoModelFactory):
     threshold = 10.0
 
 
+def store_measurements(rows: Iterable[Measurement]) -> None:
+    """Measurements written straight to the table, quicker than ingest, with the runs' counts kept as ingest does.
+
+    The count makes the runs' stored statistics stale, so that they are computed again when read.
+    """
+    rows = list(rows)
+    Measurement.objects.bulk_create(rows, batch_size=2000)
+    for submission_id, n in Counter(row.submission_id for row in rows).items():
+        Submission.objects.filter(pk=submission_id).update(measurement_count=F("measurement_count") + n)
+
+
 def measure(submission: Submission, metric: Metric, values, **tags) -> None:
     """Measurements of one metric for a run, with the same tags."""
-    Measurement.objects.bulk_create(
+    store_measurements(
         Measurement(submission=submission, metric=metric, value=value, tags=tags, measured_at=timezone.now())
         for value in values
     )
@@ -47,8 +61,6 @@ def succeeded_run(campaign=None, **fields) -> Submission:
         step=step,
         idempotency_key=uuid.uuid4().hex,
         requested_by=UserFactory(),
-        status="succeeded",
-        ended_at=timezone.now(),
         run_collection=f"u/test/{campaign.name}/{step.name}",
-        **fields,
+        **{"status": "succeeded", "ended_at": timezone.now(), **fields},
     )

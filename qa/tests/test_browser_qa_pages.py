@@ -11,7 +11,7 @@ from committee.tests.factories import DecisionFactory
 from console.tests.browser import chromium_page
 from console.tests.factories import UserFactory
 from qa.models import Measurement
-from qa.tests.factories import MetricFactory, SpecificationFactory, succeeded_run
+from qa.tests.factories import MetricFactory, SpecificationFactory, store_measurements, succeeded_run
 from releases.tests.factories import SupportedReleaseFactory
 
 METRICS = (
@@ -46,7 +46,7 @@ def run_with_measurements(campaign, shift: float, seed: int, ended_days_ago: int
                         measured_at=timezone.now(),
                     )
                 )
-    Measurement.objects.bulk_create(rows)
+    store_measurements(rows)
     return run
 
 
