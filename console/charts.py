@@ -20,19 +20,24 @@ LAYOUT = {
 }
 
 
-def chart_payload(figure: go.Figure) -> str:
+def chart_payload(figure: go.Figure | dict) -> str:
     """The figure as compact JSON for the page (no plotly.js bundled: the console serves its own).
 
+    ``figure`` is a plotly figure, or plotly's JSON of one as a dict (``data``, ``layout``) where a
+    chart has so many points that plotly's validation would cost more than the page may take.
     The console's layout is merged into the figure's JSON rather than through ``update_layout``:
     plotly copies and validates the whole template there, some 14 ms a chart (bench/RESULTS.md).
     """
-    payload = json.loads(pio.to_json(figure, validate=False, engine="json"))
+    if isinstance(figure, dict):
+        payload = {"data": figure.get("data", []), "layout": dict(figure.get("layout", {}))}
+    else:
+        payload = json.loads(pio.to_json(figure, validate=False, engine="json"))
     layout = payload.setdefault("layout", {})
     for key, value in LAYOUT.items():
         if key == "template":
             layout[key] = _template_json(value)
         else:
-            layout[key] = {**layout.get(key, {}), **value}
+            layout[key] = {**value, **layout.get(key, {})}  # what the figure sets wins over the defaults
     return json.dumps(payload, separators=(",", ":"))
 
 

@@ -144,6 +144,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that a Celery worker started by a test sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-console.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL compiles a query whose estimated cost passes jit_above_cost; for the console's
+    # short queries that costs more than it saves (60 ms of compiling for a 50 ms query of the
+    # dashboard's regressions card: bench/RESULTS.md). Off for the console's sessions.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,7 +15,7 @@ Then, relative to that date:
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -24,6 +24,7 @@ from console.exports import csv_text, markdown_cell, markdown_table
 from milestones.choices import OPEN_STATUSES, MilestoneStatus, TrackedField
 
 DUE_SOON_DAYS = 30
+TRACKED_FIELDS = tuple(TrackedField.values)  # once: the enum makes the list anew on every access
 DUE_LATER_DAYS = 90
 
 
@@ -56,7 +57,6 @@ class ReportRow:
     baseline_due_date: date | None
     forecast_date: date | None
     completed_date: date | None
-    url: str = ""
     slips: list[Slip] = field(default_factory=list)
     days_to_due: int | None = None  # from the report's date; set by status_report
 
@@ -97,27 +97,26 @@ def _value(name: str, text: str | None) -> Any:
     return text
 
 
-def _day(moment: datetime) -> date:
-    return timezone.localdate(moment)
+def report_row(milestone: Any, changes: Sequence[Any], *, as_of: date) -> ReportRow:
+    """The milestone (an object with the model's fields: an instance or a named row) as it stood at the
+    end of ``as_of``.
 
-
-def report_row(milestone: Any, changes: Sequence[Any], *, as_of: date, url: str = "") -> ReportRow:
-    """The milestone (an object with the model's fields) as it stood at the end of ``as_of``.
-
-    ``changes`` are its ``MilestoneChange`` rows, oldest first.
+    ``changes`` are its ``MilestoneChange`` rows (instances or named rows), oldest first.
     """
-    values = {name: getattr(milestone, name) for name in TrackedField.values}
-    for change in reversed(changes):
-        if _day(change.changed_at) <= as_of:
+    zone = timezone.get_current_timezone()
+    days = [change.changed_at.astimezone(zone).date() for change in changes]  # the day each was recorded, locally
+    values = {name: getattr(milestone, name) for name in TRACKED_FIELDS}
+    for change, day in zip(reversed(changes), reversed(days), strict=True):
+        if day <= as_of:
             break
         values[change.field] = _value(change.field, change.old_value)
     slips = []
-    for change in changes:
-        if change.field != TrackedField.DUE_DATE or _day(change.changed_at) > as_of:
+    for change, day in zip(changes, days, strict=True):
+        if change.field != TrackedField.DUE_DATE or day > as_of:
             continue
         old, new = _value(change.field, change.old_value), _value(change.field, change.new_value)
         if old is not None and new is not None and new > old:
-            slips.append(Slip(_day(change.changed_at), old, new, change.origin, change.note))
+            slips.append(Slip(day, old, new, change.origin, change.note))
     completed = milestone.completed_date if values["status"] == MilestoneStatus.DONE else None
     return ReportRow(
         jira_key=milestone.jira_key,
@@ -130,7 +129,6 @@ def report_row(milestone: Any, changes: Sequence[Any], *, as_of: date, url: str 
         baseline_due_date=milestone.baseline_due_date,
         forecast_date=values["forecast_date"],
         completed_date=completed,
-        url=url,
         slips=slips,
     )
 

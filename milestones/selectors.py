@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus
+from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus, TrackedField
 from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
 from milestones.reports import DUE_SOON_DAYS, ReportRow, report_row
 
@@ -48,12 +48,32 @@ def with_history(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
     )
 
 
+# What the report reads of milestones and of their changes (``milestones.reports.report_row``).
+REPORT_FIELDS = (
+    "id",
+    "jira_key",
+    "project_id",
+    "title",
+    "team",
+    *TrackedField.values,
+    "baseline_due_date",
+    "completed_date",
+)
+REPORT_CHANGE_FIELDS = ("milestone_id", "field", "old_value", "new_value", "changed_at", "origin", "note")
+
+
 def milestone_report_rows(milestones: QuerySet[Milestone], *, as_of: date) -> list[ReportRow]:
-    """The milestones as they stood at the end of ``as_of``, for ``milestones.reports`` (two queries)."""
-    return [
-        report_row(milestone, milestone.history, as_of=as_of, url=milestone.get_absolute_url())
-        for milestone in with_history(milestones)
-    ]
+    """The milestones as they stood at the end of ``as_of``, for ``milestones.reports`` (two queries).
+
+    Read as named rows, not model instances: for a thousand milestones and their history,
+    making the instances took half the report's time (bench/RESULTS.md).
+    """
+    found = list(milestones.values_list(*REPORT_FIELDS, named=True))
+    history: dict[int, list] = {}
+    changes = MilestoneChange.objects.filter(milestone__in=milestones.values("pk")).order_by("changed_at", "id")
+    for change in changes.values_list(*REPORT_CHANGE_FIELDS, named=True):
+        history.setdefault(change.milestone_id, []).append(change)
+    return [report_row(milestone, history.get(milestone.id, []), as_of=as_of) for milestone in found]
 
 
 def milestone_detail(jira_key: str) -> Milestone:

@@ -97,3 +97,14 @@ def test_the_development_secret_key_is_generated_once_and_kept(tmp_path):
     assert len(first.stdout.strip()) >= 50
     assert first.stdout == second.stdout
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_jit_compilation():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (CI runs it)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
