@@ -1,7 +1,9 @@
 """Figures of the QA pages, built from statistics the selectors computed: no queries here, no raw values.
 
 Every function takes aggregates (bin counts, quantiles per group, one row per run)
-and returns the JSON payload of ``console.charts.chart_payload``; what a chart
+and returns the JSON payload of ``console.charts.chart_payload``, the figure written
+as plotly's JSON directly (plotly's validating objects cost some 5 ms a chart, and the
+run's page draws seven: bench/RESULTS.md); what a chart
 weighs depends on the number of bins, groups or runs, never on the number of
 measurements. Box plots are drawn from quantiles (plotly's precomputed ``q1``,
 ``median``, ``q3`` and fences): the box spans the 5th to the 95th percentile and
@@ -11,8 +13,6 @@ the whiskers reach the minimum and maximum.
 import math
 from collections.abc import Sequence
 from itertools import pairwise
-
-import plotly.graph_objects as go
 
 from console.charts import chart_payload
 
@@ -32,83 +32,83 @@ def _axis_title(name: str, unit: str) -> str:
     return f"{name} [{unit}]" if unit else name
 
 
+def _title(text: str) -> dict:
+    return {"text": text, "font": {"size": 13}}
+
+
 def histogram(name: str, unit: str, edges: Sequence[float], counts: Sequence[int], *, height: int = 260) -> str:
     """Counts per bin (``len(edges) == len(counts) + 1``) as touching bars."""
-    centres = [_number((low + high) / 2) for low, high in pairwise(edges)]
-    widths = [_number(high - low) for low, high in pairwise(edges)]
-    figure = go.Figure(
-        go.Bar(
-            x=centres,
-            y=[int(count) for count in counts],
-            width=widths,
-            marker={"color": NEUTRAL_COLOUR, "line": {"width": 0}},
-            hovertemplate="%{x}: %{y}<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        title={"text": name, "font": {"size": 13}},
-        height=height,
-        bargap=0,
-        xaxis_title=_axis_title("value", unit),
-        yaxis_title="measurements",
-        margin={"t": 36, "b": 40},
-    )
-    return chart_payload(figure)
+    bar = {
+        "type": "bar",
+        "x": [_number((low + high) / 2) for low, high in pairwise(edges)],
+        "y": [int(count) for count in counts],
+        "width": [_number(high - low) for low, high in pairwise(edges)],
+        "marker": {"color": NEUTRAL_COLOUR, "line": {"width": 0}},
+        "hovertemplate": "%{x}: %{y}<extra></extra>",
+    }
+    layout = {
+        "title": _title(name),
+        "height": height,
+        "bargap": 0,
+        "xaxis": {"title": {"text": _axis_title("value", unit)}},
+        "yaxis": {"title": {"text": "measurements"}},
+        "margin": {"t": 36, "b": 40},
+    }
+    return chart_payload({"data": [bar], "layout": layout})
 
 
-def _box(categories: Sequence[str], rows: Sequence[dict], name: str, **trace) -> go.Box:
-    return go.Box(
-        x=list(categories),
-        q1=[_number(row["p05"]) for row in rows],
-        median=[_number(row["median"]) for row in rows],
-        q3=[_number(row["p95"]) for row in rows],
-        lowerfence=[_number(row["min"]) for row in rows],
-        upperfence=[_number(row["max"]) for row in rows],
-        mean=[_number(row["mean"]) for row in rows],
-        name=name,
-        boxpoints=False,
+def _box(categories: Sequence[str], rows: Sequence[dict], name: str, **trace) -> dict:
+    return {
+        "type": "box",
+        "x": list(categories),
+        "q1": [_number(row["p05"]) for row in rows],
+        "median": [_number(row["median"]) for row in rows],
+        "q3": [_number(row["p95"]) for row in rows],
+        "lowerfence": [_number(row["min"]) for row in rows],
+        "upperfence": [_number(row["max"]) for row in rows],
+        "mean": [_number(row["mean"]) for row in rows],
+        "name": name,
+        "boxpoints": False,
         **trace,
-    )
+    }
 
 
 def quantile_boxes(
     title: str, categories: Sequence[str], rows: Sequence[dict], *, unit: str = "", axis: str = ""
 ) -> str:
     """One box per category from its statistics (rows with min, p05, median, p95, max, mean)."""
-    figure = go.Figure(_box(categories, rows, title, marker={"color": NEUTRAL_COLOUR}))
-    figure.update_layout(
-        title={"text": f"{title}<br><sup>{BOX_NOTE}</sup>", "font": {"size": 13}},
-        height=320,
-        showlegend=False,
-        xaxis={"title": axis, "type": "category"},
-        yaxis_title=_axis_title("value", unit),
-        margin={"t": 56},
-    )
-    return chart_payload(figure)
+    layout = {
+        "title": _title(f"{title}<br><sup>{BOX_NOTE}</sup>"),
+        "height": 320,
+        "showlegend": False,
+        "xaxis": {"title": {"text": axis}, "type": "category"},
+        "yaxis": {"title": {"text": _axis_title("value", unit)}},
+        "margin": {"t": 56},
+    }
+    return chart_payload({"data": [_box(categories, rows, title, marker={"color": NEUTRAL_COLOUR})], "layout": layout})
 
 
 def heatmap(
     title: str, x_key: str, y_key: str, x_values: Sequence[str], y_values: Sequence[str], z, *, unit: str = ""
 ) -> str:
     """Medians on a grid of two tags (``z[row][column]``, None where the pair has no measurement)."""
-    figure = go.Figure(
-        go.Heatmap(
-            x=list(x_values),
-            y=list(y_values),
-            z=[[_number(value) for value in row] for row in z],
-            colorscale="Viridis",
-            colorbar={"title": {"text": f"median [{unit}]" if unit else "median"}},
-            hovertemplate=f"{x_key} %{{x}}, {y_key} %{{y}}: %{{z}}<extra></extra>",
-            hoverongaps=False,
-        )
-    )
-    figure.update_layout(
-        title={"text": title, "font": {"size": 13}},
-        height=max(320, min(900, 60 + 18 * len(y_values))),
-        xaxis={"title": x_key, "type": "category"},
-        yaxis={"title": y_key, "type": "category"},
-    )
-    return chart_payload(figure)
+    cells = {
+        "type": "heatmap",
+        "x": list(x_values),
+        "y": list(y_values),
+        "z": [[_number(value) for value in row] for row in z],
+        "colorscale": "Viridis",
+        "colorbar": {"title": {"text": f"median [{unit}]" if unit else "median"}},
+        "hovertemplate": f"{x_key} %{{x}}, {y_key} %{{y}}: %{{z}}<extra></extra>",
+        "hoverongaps": False,
+    }
+    layout = {
+        "title": _title(title),
+        "height": max(320, min(900, 60 + 18 * len(y_values))),
+        "xaxis": {"title": {"text": x_key}, "type": "category"},
+        "yaxis": {"title": {"text": y_key}, "type": "category"},
+    }
+    return chart_payload({"data": [cells], "layout": layout})
 
 
 def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: Sequence[str] | None = None) -> str:
@@ -125,10 +125,10 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
     labels = [run["label"] for run in runs]
     if by == "time":
         traces = [
-            go.Scatter(x=xs, y=highs, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False),
-            go.Scatter(
-                x=xs,
-                y=lows,
+            _line(xs, highs, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False),
+            _line(
+                xs,
+                lows,
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
@@ -136,9 +136,9 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
                 name="5th-95th percentile",
                 hoverinfo="skip",
             ),
-            go.Scatter(
-                x=xs,
-                y=medians,
+            _line(
+                xs,
+                medians,
                 mode="lines+markers",
                 name="median",
                 text=labels,
@@ -146,12 +146,12 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
                 hovertemplate="%{text}<br>median %{y}<extra></extra>",
             ),
         ]
-        xaxis = {"title": "run end time (UTC)", "type": "date"}
+        xaxis = {"title": {"text": "run end time (UTC)"}, "type": "date"}
     else:
         traces = [
-            go.Scatter(
-                x=xs,
-                y=medians,
+            _line(
+                xs,
+                medians,
                 mode="markers",
                 name="median (bar: 5th-95th percentile)",
                 text=labels,
@@ -170,16 +170,29 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
                 hovertemplate="%{text}<br>median %{y}<extra></extra>",
             )
         ]
-        xaxis = {"title": "release", "type": "category", "categoryorder": "array", "categoryarray": list(order or [])}
-    figure = go.Figure(traces)
-    figure.update_layout(
-        title={"text": title, "font": {"size": 13}},
-        height=360,
-        xaxis=xaxis,
-        yaxis_title=_axis_title("value", unit),
-        legend={"orientation": "h", "y": -0.25},
-    )
-    return chart_payload(figure)
+        xaxis = {
+            "title": {"text": "release"},
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(order or []),
+        }
+    layout = {
+        "title": _title(title),
+        "height": 360,
+        "xaxis": xaxis,
+        "yaxis": {"title": {"text": _axis_title("value", unit)}},
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return chart_payload({"data": traces, "layout": layout})
+
+
+def _line(x: Sequence, y: Sequence, **trace) -> dict:
+    return {"type": "scatter", "x": [_json_value(value) for value in x], "y": list(y), **trace}
+
+
+def _json_value(value):
+    """Dates and times as plotly writes them (ISO 8601); anything else as it is."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _change_colour(row: dict) -> str:
@@ -191,19 +204,18 @@ def _change_colour(row: dict) -> str:
 def relative_changes(rows: Sequence[dict]) -> str:
     """Relative change of each metric's median from run A to run B: worse in red, better in green when flagged."""
     shown = [row for row in rows if row["median_rel"] is not None]
-    figure = go.Figure(
-        go.Bar(
-            x=[_number(100 * row["median_rel"]) for row in shown],
-            y=[row["name"] for row in shown],
-            orientation="h",
-            marker={"color": [_change_colour(row) for row in shown]},
-            hovertemplate="%{y}: %{x:.2f} %<extra></extra>",
-        )
-    )
-    figure.update_layout(
-        title={"text": "Change of the median, B against A (%)", "font": {"size": 13}},
-        height=max(240, 40 + 22 * len(shown)),
-        xaxis={"title": "%", "zeroline": True},
-        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
-    )
-    return chart_payload(figure)
+    bar = {
+        "type": "bar",
+        "x": [_number(100 * row["median_rel"]) for row in shown],
+        "y": [row["name"] for row in shown],
+        "orientation": "h",
+        "marker": {"color": [_change_colour(row) for row in shown]},
+        "hovertemplate": "%{y}: %{x:.2f} %<extra></extra>",
+    }
+    layout = {
+        "title": _title("Change of the median, B against A (%)"),
+        "height": max(240, 40 + 22 * len(shown)),
+        "xaxis": {"title": {"text": "%"}, "zeroline": True},
+        "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+    }
+    return chart_payload({"data": [bar], "layout": layout})

@@ -457,20 +457,21 @@ def compare_rows(
     """
     passed_a = {result.spec.pk: result for result in results.get(a_id, [])}
     passed_b = {result.spec.pk: result for result in results.get(b_id, [])}
+    judged_on_both: dict[int, list[tuple[SpecResult, SpecResult]]] = {}  # metric -> (A's, B's), by spec
+    for spec_id in sorted(set(passed_a) & set(passed_b)):
+        before, after = passed_a[spec_id], passed_b[spec_id]
+        judged_on_both.setdefault(before.spec.metric_id, []).append((before, after))
     rows = []
     for metric in sorted(metrics.values(), key=lambda metric: metric.name):
         a, b = statistics.get((a_id, metric.pk)), statistics.get((b_id, metric.pk))
         if a is None and b is None:
             continue
         changes = {stat: _change(a and a[stat], b and b[stat]) for stat in ("median", "p05", "p95")}
-        spec_changes = []
-        for spec_id in sorted(set(passed_a) | set(passed_b)):
-            before, after = passed_a.get(spec_id), passed_b.get(spec_id)
-            spec = (before or after).spec
-            if spec.metric_id != metric.pk or before is None or after is None:
-                continue
-            if before.passed is not None and after.passed is not None and before.passed != after.passed:
-                spec_changes.append(SpecChange(spec, before.passed, after.passed))
+        spec_changes = [
+            SpecChange(before.spec, before.passed, after.passed)
+            for before, after in judged_on_both.get(metric.pk, [])
+            if before.passed is not None and after.passed is not None and before.passed != after.passed
+        ]
         relative = changes["median"]["rel"]
         beyond = relative is not None and abs(relative) > tolerance
         worse_median = relative is not None and relative != 0 and ((relative < 0) == metric.higher_is_better)
