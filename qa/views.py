@@ -587,12 +587,15 @@ def _compare_form(request: HttpRequest) -> CompareForm:
             continue
     listed = {run.pk for run in runs}
     runs += list(_runs().filter(pk__in=[pk for pk in asked if pk not in listed]))
-    data = None
-    if "a" in request.GET or "b" in request.GET:
-        data = request.GET.copy()
-        if not data.get("tolerance"):
-            data["tolerance"] = f"{DEFAULT_TOLERANCE_PERCENT:g}"
-    return CompareForm(data, runs=runs, initial={"tolerance": DEFAULT_TOLERANCE_PERCENT})
+    initial = {"tolerance": DEFAULT_TOLERANCE_PERCENT}
+    if not ("a" in request.GET and "b" in request.GET):
+        # One run chosen ("compare…" from a run): it is filled in, the other is asked for, nothing is refused yet.
+        initial |= {key: request.GET[key] for key in ("a", "b") if request.GET.get(key)}
+        return CompareForm(None, runs=runs, initial=initial)
+    data = request.GET.copy()
+    if not data.get("tolerance"):
+        data["tolerance"] = f"{DEFAULT_TOLERANCE_PERCENT:g}"
+    return CompareForm(data, runs=runs, initial=initial)
 
 
 def _comparison(form: CompareForm) -> tuple[Submission, Submission, float, list[dict]] | None:

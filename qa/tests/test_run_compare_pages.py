@@ -122,6 +122,14 @@ def test_without_two_runs_the_page_is_the_form(client_for, viewer, two_runs):
     assert "Run B: Select a valid choice" in errors and "Tolerance (%)" in errors
 
 
+def test_one_run_chosen_from_its_page_is_filled_in_and_nothing_is_refused_yet(client_for, viewer, two_runs):
+    response = client_for(viewer).get(COMPARE_URL, {"b": two_runs[1].pk})
+
+    assert response.status_code == 200 and "rows" not in response.context
+    assert response.context["form_errors"] == ""
+    assert f'<option value="{two_runs[1].pk}" selected>' in response.content.decode()
+
+
 def test_the_csv_export_neutralises_formulas_and_keeps_negative_numbers(client_for, viewer, two_runs):
     a, b = two_runs
     hostile = MetricFactory(name="demo.hostile", unit="@SUM(A1:A9)")
