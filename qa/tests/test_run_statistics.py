@@ -1,7 +1,10 @@
 """Stored run statistics: computed at ingest, equal to the measurements' own, never read stale."""
 
+import io
+
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -130,3 +133,25 @@ def test_a_run_moved_through_an_instance_read_before_an_ingest_keeps_its_measure
 
     read_before.refresh_from_db()
     assert (read_before.status, read_before.quanta_expected, read_before.measurement_count) == ("succeeded", 1, 3)
+
+
+def test_the_command_stores_the_statistics_of_runs_measured_before_they_were_stored():
+    run, other = succeeded_run(), succeeded_run()
+    metric = MetricFactory(name="demo.measure.std")
+    SpecificationFactory(metric=metric, tag_key="band", tag_value="r")
+    measure(run, metric, [1.0, 2.0, 4.0], band="r")
+    measure(other, metric, [5.0], band="g")
+    output = io.StringIO()
+
+    call_command("refresh_run_statistics", "--all", stdout=output)
+
+    assert "Stored the statistics of 2 runs (every measurement; slices: band=r)." in output.getvalue()
+    stored_slices = set(RunStatistics.objects.values_list("submission_id", "tag_key", "measurements"))
+    assert stored_slices == {(run.pk, "", 3), (run.pk, "band", 3), (other.pk, "", 1), (other.pk, "band", 1)}
+    assert MetricStatistics.objects.get(run_statistics__submission=run, run_statistics__tag_key="").median == 2.0
+    assert not MetricStatistics.objects.filter(run_statistics__submission=other, run_statistics__tag_key="band")
+
+
+def test_the_command_names_a_run_that_does_not_exist():
+    with pytest.raises(CommandError, match="No submission 999999."):
+        call_command("refresh_run_statistics", "--submission", "999999")

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Exists, OuterRef
+
+from campaigns.models import Submission
+from qa.models import Measurement
+from qa.run_statistics import slices_named_by_specifications, statistics_refresh
+
+BATCH = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute and store the statistics of runs (of all their measurements and of each slice a specification "
+        "names), as ingest does: after an upgrade that added them, or to have them ready before the pages ask."
+    )
+
+    def add_arguments(self, parser):
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--submission", type=int, action="append", help="a run's submission id (repeatable)")
+        which.add_argument("--all", action="store_true", dest="every_run", help="every run that has measurements")
+
+    def handle(self, *args, submission: list[int] | None, every_run: bool, **options):
+        if every_run:
+            measured = Exists(Measurement.objects.filter(submission=OuterRef("pk")))
+            ids = list(Submission.objects.filter(measured).order_by("pk").values_list("pk", flat=True))
+        else:
+            ids = sorted(set(submission))
+            unknown = sorted(set(ids) - set(Submission.objects.filter(pk__in=ids).values_list("pk", flat=True)))
+            if unknown:
+                raise CommandError(f"No submission {', '.join(map(str, unknown))}.")
+        tags = [None, *slices_named_by_specifications()]
+        for start in range(0, len(ids), BATCH):  # one transaction per batch: a long backfill holds no lock long
+            statistics_refresh(ids[start : start + BATCH], tags=tags)
+        slices = ", ".join(f"{key}={value}" for key, value in tags[1:]) or "none named by specifications"
+        self.stdout.write(f"Stored the statistics of {len(ids)} runs (every measurement; slices: {slices}).")
