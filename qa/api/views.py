@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from committee.models import Decision
 from console.api.payload import validated_payload
 from console.errors import InvalidInput
 from qa import run_statistics, services
+from qa.api.parsers import JSONRows, JSONValue, StreamingJSONParser
 from qa.api.serializers import (
     IngestResultSerializer,
     MeasurementRowSerializer,
@@ -56,21 +57,18 @@ def _submission(pk: int) -> Submission:
         raise NotFound(f"No submission {pk}.") from None
 
 
-_JSON_TYPES = {dict: "object", str: "string", int: "number", float: "number", bool: "boolean"}
-
-
 def _what_was_sent(request: Request) -> str:
     if request.content_type.startswith("multipart/"):
         return "a form without a `file` field"
-    if not request.data:
-        return "an empty body"
-    return f"a JSON {_JSON_TYPES.get(type(request.data), type(request.data).__name__)}"
+    if isinstance(request.data, JSONValue):
+        return f"a JSON {request.data.kind}"
+    return "an empty body"
 
 
 class SubmissionMeasurementsView(APIView):
     """A run's measurements: upload them in bulk, or read their statistics per metric."""
 
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [StreamingJSONParser, MultiPartParser]
 
     @extend_schema(
         parameters=[OpenApiParameter("register_unknown", bool, description="register metrics not known yet")],
@@ -87,7 +85,7 @@ class SubmissionMeasurementsView(APIView):
         if "file" in request.FILES:
             upload = request.FILES["file"]
             rows, source = rows_from_file(upload, upload.name), f"upload:{upload.name}"
-        elif isinstance(request.data, list):
+        elif isinstance(request.data, JSONRows):
             rows, source = request.data, "api"
         else:
             raise InvalidInput(

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from qa.api.parsers import StreamingJSONParser
 from qa.ingest import BadRows, measurements_ingest
 from qa.models import Measurement, Metric
 from qa.tests.factories import MetricFactory, succeeded_run
@@ -279,7 +280,8 @@ def test_a_bad_row_anywhere_rejects_the_batch_and_writes_nothing(client_for, ope
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"value": 10**400}, "row 2: value=1000"),
+        ({"value": 10**400}, "row 2 could not be read as JSON (parse error: integer overflow"),
+        ({"value": 1e308 * 10}, "row 2 could not be read as JSON (lexical error: invalid char"),  # Infinity
         ({"tags": {"band": "r\x00"}}, "row 2: tags={'band': 'r\\x00'}: contains a NUL character"),
         ({"tags": {"\x00": "r"}}, "row 2: tags={'\\x00': 'r'}: contains a NUL character"),
     ],
@@ -294,4 +296,37 @@ def test_values_no_database_column_can_hold_are_bad_rows(client_for, operator, r
 
     assert response.status_code == 400
     assert message in response.json()["detail"]
+    assert not Measurement.objects.exists()
+
+
+class CountingStream(io.BytesIO):
+    """A request body that counts how much of it was read."""
+
+    def read(self, size=-1):
+        chunk = super().read(size)
+        self.bytes_read = getattr(self, "bytes_read", 0) + len(chunk)
+        return chunk
+
+
+def test_a_json_list_is_read_row_by_row_as_the_body_streams_in():
+    body = json.dumps(rows(20_000)).encode()
+    stream = CountingStream(body)
+
+    parsed = StreamingJSONParser().parse(stream)
+    first = next(iter(parsed))
+
+    assert first == rows(1)[0]
+    assert stream.bytes_read < len(body) / 4  # the rest of the list is still unread
+
+
+def test_json_broken_after_some_rows_names_the_row_and_writes_nothing(client_for, operator):
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    body = json.dumps(rows(500))[:-200]  # cut inside row 498 or so: the upload was interrupted
+
+    response = client_for(operator).post(measurements_url(run), body, content_type="application/json")
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert detail.startswith("row 49") and "could not be read as JSON" in detail and "nothing was written" in detail
     assert not Measurement.objects.exists()
