@@ -6,8 +6,9 @@ with a conditional update (``pending -> submitting``), launches or adopts the
 BPS process, and records it ``running``; ``submissions_poll`` follows running
 ones and ``submission_finish`` records the end; ``submissions_sweep`` re-enqueues
 rows left ``pending`` and frees ones stuck in ``submitting``. A launch that fails
-transiently (``failure_is_transient``) goes back to ``pending`` until its backoff
-has passed (``retry_at``), at most ``SUBMISSION_MAX_TRIES`` launches in all.
+transiently (``failure_is_transient``), or a dispatch that fails in a way nobody
+foresaw, goes back to ``pending`` until its backoff has passed (``retry_at``), at
+most ``SUBMISSION_MAX_TRIES`` launches in all.
 Restarts are new attempts linked to the one they restart. Every transition
 writes its audit row.
 """
@@ -310,17 +311,27 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
             launch = adapter.restart(submission, submission.restarts)
         else:
             launch = adapter.submit(submission)
-    except StackCommandError as error:
+    except Exception as error:
+        if isinstance(error, StackCommandError):
+            transient, message = error.transient, str(error)
+        else:
+            # A bug or a failure nobody foresaw: tried again with the backoff of a transient failure, so that
+            # it ends failed after SUBMISSION_MAX_TRIES instead of being freed and dispatched again for good.
+            logger.exception("the dispatch of submission %s failed unexpectedly", submission_id)
+            transient = True
+            message = f"The dispatch failed unexpectedly ({type(error).__name__}: {error}); the worker's log has more."
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission_id)
-            if error.transient:
-                return _submission_retry_later(locked, error=str(error), now=timezone.now())
+            if locked.status != SubmissionStatus.SUBMITTING:
+                return locked  # cancelled meanwhile, or freed by the sweeper for another dispatch
+            if transient:
+                return _submission_retry_later(locked, error=message, now=timezone.now())
             _submission_move(
                 locked,
                 SubmissionStatus.FAILED,
                 actor=None,
-                changes={"error": str(error), "ended_at": timezone.now()},
-                audit_after={"error": str(error)},
+                changes={"error": message, "ended_at": timezone.now()},
+                audit_after={"error": message},
             )
             _campaign_after(locked)
         return locked

@@ -359,3 +359,35 @@ def test_an_output_run_that_exists_already_fails_the_submission_before_bps_start
     assert submission.status == "failed"
     assert submission.error.startswith(f"The output run collection {submission.run_collection} exists already")
     assert fake_stack.starts() == []
+
+
+@pytest.mark.django_db
+def test_a_dispatch_that_crashes_unexpectedly_is_tried_again_and_then_fails_with_the_error(
+    operator, step, fake_stack, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from campaigns.workflow.local import LocalParslAdapter
+
+    settings.SUBMISSION_MAX_TRIES = 2
+    with django_capture_on_commit_callbacks(execute=False):
+        submission = submission_request(actor=operator, step=step, idempotency_key="k")
+
+    def crash(self, launching):
+        raise KeyError("bps_config")
+
+    monkeypatch.setattr(LocalParslAdapter, "submit", crash)
+    with django_capture_on_commit_callbacks(execute=False):
+        submission_dispatch(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert (submission.status, submission.retries) == ("pending", 1)
+    assert submission.retry_at > timezone.now()
+    assert submission.error.startswith("The dispatch failed unexpectedly (KeyError: 'bps_config')")
+
+    Submission.objects.filter(pk=submission.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=False):
+        submission_dispatch(submission_id=submission.pk)
+
+    submission.refresh_from_db()
+    assert submission.status == "failed"
+    assert submission.error.endswith("Gave up after 2 tries.")
+    assert submission.pid is None
