@@ -24,8 +24,8 @@ from console.exports import csv_text, markdown_cell, markdown_table
 from milestones.choices import OPEN_STATUSES, MilestoneStatus, TrackedField
 
 DUE_SOON_DAYS = 30
-TRACKED_FIELDS = tuple(TrackedField.values)  # once: the enum makes the list anew on every access
 DUE_LATER_DAYS = 90
+TRACKED_FIELDS = tuple(TrackedField.values)  # once: the enum makes the list anew on every access
 
 
 @dataclass(frozen=True)

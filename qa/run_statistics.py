@@ -11,7 +11,7 @@ the run's ``measurement_count`` is the one they were computed from. Ingest adds 
 count and computes the run's statistics again in the same transaction (every measurement,
 and every slice a specification names); a slice missing or stale when read (a
 specification added since, statistics computed while another ingest was committing) is
-computed then. Reads check validity in the database, so a stale row is never judged.
+computed then. Reads check validity in the database first and compute again what is stale.
 """
 
 from collections.abc import Iterable
