@@ -4,6 +4,7 @@ breakdowns and resource usage drawn from quantiles; the same queries and size fo
 import csv
 import io
 import json
+import re
 from html import unescape
 
 import numpy as np
@@ -251,3 +252,14 @@ def test_the_csv_export_is_the_metric_table_with_formulas_neutralised(client_for
     assert rows[1][:3] == ["demo.measure.std", '\'=HYPERLINK("http://evil")', "3"]
     assert rows[1][6] == "-2.0"  # numbers stay numbers, negative ones included
     assert rows[1][9:] == ["", "pass (blocking)", ""]
+
+
+def test_the_list_of_runs_says_how_many_measurements_each_has(client_for, viewer):
+    measured, empty = succeeded_run(), succeeded_run()
+    populate(measured, 240)
+
+    page_html = client_for(viewer).get(reverse("qa:run-list")).content.decode()
+
+    counts = [int(cell) for cell in re.findall(r'data-testid="run-measurements">(\d+)<', page_html)]
+    assert sorted(counts) == [0, 240]
+    assert f"QA of #{measured.pk}" in page_html and f"QA of #{empty.pk}" in page_html
