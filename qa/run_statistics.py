@@ -11,14 +11,16 @@ the run's ``measurement_count`` is the one they were computed from. Ingest adds 
 count and computes the run's statistics again in the same transaction (every measurement,
 and every slice a specification names); a slice missing or stale when read (a
 specification added since, statistics computed while another ingest was committing) is
-computed then. Reads check validity in the database first and compute again what is stale.
+computed then. Every writer of measurements keeps the count (ingest, the benchmark's
+generator, the migration that added it), so a run whose count is 0 has none: reading it
+writes nothing. Reads check validity in the database first and compute again what is stale.
 """
 
 from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Submission
@@ -42,15 +44,15 @@ def metric_statistics(
     if not ids:
         return pd.DataFrame(columns=COLUMNS)
     tag_key, tag_value = tag or ("", "")
-    valid = set(
-        RunStatistics.objects.filter(
-            submission_id__in=ids,
-            tag_key=tag_key,
-            tag_value=tag_value,
-            measurements=F("submission__measurement_count"),
-        ).values_list("submission_id", flat=True)
+    valid = RunStatistics.objects.filter(
+        submission=OuterRef("pk"), tag_key=tag_key, tag_value=tag_value, measurements=OuterRef("measurement_count")
     )
-    missing = [pk for pk in ids if pk not in valid]
+    # A run without measurements has no statistics to compute or store: a page's read stays a read.
+    missing = list(
+        Submission.objects.filter(pk__in=ids, measurement_count__gt=0)
+        .exclude(Exists(valid))
+        .values_list("pk", flat=True)
+    )
     if missing:
         statistics_refresh(missing, tags=[tag])
     rows = MetricStatistics.objects.filter(

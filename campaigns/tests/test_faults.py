@@ -334,6 +334,9 @@ def test_two_dispatches_launching_one_submission_at_once_start_one_bps(operator,
         thread.start()
     for thread in dispatches:
         thread.join(30)
+    # The wrapper has started; on a loaded machine the stand-in bps may log its start a moment later.
+    wait_until(lambda: launches(fake_stack), timeout=30, what="the stand-in bps to log its start")
+    time.sleep(1)  # room for a second start, were there one
     end_runs_in(Path(settings.CAMPAIGN_RUNS_DIR))
 
     assert len(launched) == 4 and len(set(launched)) == 1, launched

@@ -86,6 +86,16 @@ def test_statistics_read_once_stored_take_two_queries_whatever_the_size_of_the_r
     assert sorted(frame["count"]) == [10, 10_000]
 
 
+def test_reading_the_statistics_of_a_run_without_measurements_writes_nothing():
+    run = succeeded_run()
+
+    with CaptureQueriesContext(connection) as captured:
+        assert metric_statistics([run.pk]).empty
+
+    assert len(captured) == 2
+    assert not RunStatistics.objects.exists()
+
+
 def test_a_slice_named_by_a_specification_added_later_is_computed_when_first_read_and_then_stored():
     run = succeeded_run()
     MetricFactory(name="demo.measure.std")
