@@ -141,18 +141,32 @@ class Walk:
         page.screenshot(path=str(self.folder / f"{len(self.visited):02d}-{name}.png"), full_page=True)
 
     def settle(self, quiet_seconds: float = 0.15) -> None:
-        """Wait for the page to load and for its requests (htmx fragments) to end."""
+        """Wait for the page to load and for its requests (htmx fragments) to end.
+
+        A fragment's request counts as ended when htmx says so (its element loses the ``htmx-request``
+        class once the answer is swapped in): in full test runs Chromium now and then never reported the
+        end of a fragment's request that the server had answered and htmx had drawn, and the walk waited
+        for it in vain. Other requests (documents, scripts, styles) are followed as the browser reports them.
+        """
         self.page.wait_for_load_state("load")
         deadline, quiet_since = time.monotonic() + 30, None
         while time.monotonic() < deadline:
-            if self.in_flight:
+            if self.busy():
                 quiet_since = None
             elif quiet_since is None:
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since >= quiet_seconds:
                 return
             self.page.wait_for_timeout(25)
-        raise AssertionError(f"{self.page.url} still loads {[r.url for r in self.in_flight]} after 30 s")
+        raise AssertionError(f"{self.page.url} still loads {self.busy()} after 30 s")
+
+    def busy(self) -> list[str]:
+        """What the page still loads: htmx requests not answered yet, and other requests in flight."""
+        fragments = self.page.eval_on_selector_all(
+            ".htmx-request", "elements => elements.map(e => e.getAttribute('hx-get') || e.getAttribute('hx-post'))"
+        )
+        others = [request.url for request in self.in_flight if request.resource_type not in ("xhr", "fetch")]
+        return [f"htmx {url}" for url in fragments] + others
 
     def links(self, selector: str, *, other_pages_only: bool = True) -> list[str]:
         """The page's links under ``selector`` to pages of the console, in page order."""
