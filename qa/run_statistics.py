@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Submission
@@ -44,15 +44,7 @@ def metric_statistics(
     if not ids:
         return pd.DataFrame(columns=COLUMNS)
     tag_key, tag_value = tag or ("", "")
-    valid = RunStatistics.objects.filter(
-        submission=OuterRef("pk"), tag_key=tag_key, tag_value=tag_value, measurements=OuterRef("measurement_count")
-    )
-    # A run without measurements has no statistics to compute or store: a page's read stays a read.
-    missing = list(
-        Submission.objects.filter(pk__in=ids, measurement_count__gt=0)
-        .exclude(Exists(valid))
-        .values_list("pk", flat=True)
-    )
+    missing = list(runs_needing_statistics(tag).filter(pk__in=ids).values_list("pk", flat=True))
     if missing:
         statistics_refresh(missing, tags=[tag])
     rows = MetricStatistics.objects.filter(
@@ -61,6 +53,24 @@ def metric_statistics(
     if metric_ids is not None:
         rows = rows.filter(metric_id__in=list(metric_ids))
     return pd.DataFrame(rows.values_list("run_statistics__submission_id", "metric_id", *STATISTICS), columns=COLUMNS)
+
+
+def runs_needing_statistics(tag: Tag | None = None) -> QuerySet[Submission]:
+    """Runs with measurements whose statistics (of the tag slice) are missing or stale.
+
+    A run without measurements has no statistics to compute or store: a page's read stays a read.
+    """
+    tag_key, tag_value = tag or ("", "")
+    valid = RunStatistics.objects.filter(
+        submission=OuterRef("pk"), tag_key=tag_key, tag_value=tag_value, measurements=OuterRef("measurement_count")
+    )
+    return Submission.objects.filter(measurement_count__gt=0).exclude(Exists(valid)).order_by("pk")
+
+
+def statistics_refresh_in_batches(submission_ids: list[int], *, tags: list[Tag | None], batch: int = 50) -> None:
+    """``statistics_refresh`` a batch of runs at a time: one transaction each, so a long backfill holds no lock long."""
+    for start in range(0, len(submission_ids), batch):
+        statistics_refresh(submission_ids[start : start + batch], tags=tags)
 
 
 def slices_named_by_specifications() -> list[Tag]:

@@ -181,7 +181,22 @@ def specification_create(*, actor: AbstractBaseUser, **fields) -> Specification:
         raise InvalidInput("A tag restriction needs both the tag and its value (e.g. band and r).")
     spec = Specification.objects.create(**fields)
     audit_record(actor=actor, action="qa.specification-created", obj=spec, after={"spec": str(spec)})
+    if spec.tag_key:
+        _store_slice_statistics_on_commit(spec.tag_key, spec.tag_value)
     return spec
+
+
+def _store_slice_statistics_on_commit(tag_key: str, tag_value: str) -> None:
+    """The runs' statistics of the slice, computed in the background (a page would compute them otherwise)."""
+    from qa.tasks import store_slice_statistics_task
+
+    def enqueue() -> None:
+        try:
+            store_slice_statistics_task.delay(tag_key, tag_value)
+        except Exception:
+            logger.exception("could not enqueue the statistics of the slice %s=%s", tag_key, tag_value)
+
+    transaction.on_commit(enqueue)
 
 
 UPLOADERS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from campaigns.workflow import StackCommandError
+from qa.run_statistics import runs_needing_statistics, statistics_refresh_in_batches
 from qa.services import submission_metrics_ingest
 
 
@@ -14,3 +15,12 @@ def ingest_submission_metrics_task(self, submission_id: int) -> None:
         if not error.transient:
             raise
         raise self.retry(countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task(name="qa.tasks.store_slice_statistics")
+def store_slice_statistics_task(tag_key: str, tag_value: str) -> int:
+    """The statistics of a tag slice a new specification names, for every run with measurements that lacks them,
+    so that no page pays for computing them. Runs whose statistics are stored already are left as they are."""
+    ids = list(runs_needing_statistics((tag_key, tag_value)).values_list("pk", flat=True))
+    statistics_refresh_in_batches(ids, tags=[(tag_key, tag_value)])
+    return len(ids)

@@ -165,3 +165,31 @@ def test_the_command_stores_the_statistics_of_runs_measured_before_they_were_sto
 def test_the_command_names_a_run_that_does_not_exist():
     with pytest.raises(CommandError, match="No submission 999999."):
         call_command("refresh_run_statistics", "--submission", "999999")
+
+
+def test_a_specification_naming_a_new_slice_has_its_statistics_computed_in_the_background(
+    django_capture_on_commit_callbacks,
+):
+    from console.tests.factories import UserFactory
+    from qa.services import specification_create
+
+    measured, empty = succeeded_run(), succeeded_run()
+    metric = MetricFactory(name="demo.measure.std")
+    measurements_ingest(submission=measured, rows=rows([1, 2, 3], "r") + rows([9], "i"))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        specification_create(
+            actor=UserFactory(roles=["task-force-lead"]),
+            metric=metric,
+            level="design",
+            operator="<=",
+            threshold=5.0,
+            tag_key="band",
+            tag_value="r",
+        )
+
+    assert len(callbacks) == 1  # the task, enqueued once the specification is committed (run here: eager)
+    stored_slice = RunStatistics.objects.get(tag_key="band", tag_value="r")
+    assert (stored_slice.submission_id, stored_slice.measurements) == (measured.pk, 4)
+    assert MetricStatistics.objects.get(run_statistics=stored_slice).median == 2.0
+    assert not RunStatistics.objects.filter(submission=empty).exists()

@@ -3,9 +3,7 @@ from django.db.models import Exists, OuterRef
 
 from campaigns.models import Submission
 from qa.models import Measurement
-from qa.run_statistics import slices_named_by_specifications, statistics_refresh
-
-BATCH = 50
+from qa.run_statistics import slices_named_by_specifications, statistics_refresh_in_batches
 
 
 class Command(BaseCommand):
@@ -29,7 +27,6 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No submission {', '.join(map(str, unknown))}.")
         tags = [None, *slices_named_by_specifications()]
-        for start in range(0, len(ids), BATCH):  # one transaction per batch: a long backfill holds no lock long
-            statistics_refresh(ids[start : start + BATCH], tags=tags)
+        statistics_refresh_in_batches(ids, tags=tags)
         slices = ", ".join(f"{key}={value}" for key, value in tags[1:]) or "none named by specifications"
         self.stdout.write(f"Stored the statistics of {len(ids)} runs (every measurement; slices: {slices}).")
