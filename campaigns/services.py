@@ -35,6 +35,7 @@ from campaigns.choices import (
 )
 from campaigns.models import Campaign, Step, Submission
 from campaigns.workflow import RunState, StackCommandError, adapter_for
+from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
@@ -164,15 +165,8 @@ def _dispatch_on_commit(submission: Submission, *, countdown: float | None = Non
     """Enqueue the dispatch after commit; if the broker is down the row stays pending for the sweeper."""
     from campaigns.tasks import dispatch_submission_task
 
-    submission_id = submission.pk
-
-    def enqueue() -> None:
-        try:
-            dispatch_submission_task.apply_async((submission_id,), countdown=countdown)
-        except Exception:
-            logger.exception("could not enqueue submission %s; the sweeper will", submission_id)
-
-    transaction.on_commit(enqueue)
+    what = f"submission {submission.pk}; the sweeper will"
+    enqueue_on_commit(dispatch_submission_task, submission.pk, what=what, countdown=countdown)
 
 
 def submission_request(*, actor: AbstractBaseUser, step: Step, idempotency_key: str) -> Submission:
@@ -470,15 +464,9 @@ def _ingest_metrics_on_commit(submission: Submission) -> None:
     """A succeeded run's QA measurements are read from its task metadata in the background."""
     from qa.tasks import ingest_submission_metrics_task
 
-    submission_id = submission.pk
-
-    def enqueue() -> None:
-        try:
-            ingest_submission_metrics_task.delay(submission_id)
-        except Exception:
-            logger.exception("could not enqueue the QA ingest of submission %s", submission_id)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit(
+        ingest_submission_metrics_task, submission.pk, what=f"the QA ingest of submission {submission.pk}"
+    )
 
 
 def _campaign_after(submission: Submission) -> None:

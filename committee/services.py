@@ -8,7 +8,6 @@ Every transition locks the decision row, checks ``DECISION_TRANSITIONS``,
 writes its audit row, and applies its effects in the same transaction.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,6 +28,7 @@ from committee.choices import (
     VoteChoice,
 )
 from committee.models import Committee, Decision, DecisionNotification, Delegation, Seat, Vote
+from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput, NotPermitted
 from console.roles import Role, require_role, user_has_role
 from console.services import audit_record
@@ -42,7 +42,6 @@ from releases.services import (
 )
 
 VOTE_DUE_WITHIN = timedelta(days=2)
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -431,15 +430,8 @@ def _notify_on_commit(decision: Decision, kind: str) -> None:
     """Enqueue the e-mail once the change is committed; a broker outage loses the e-mail, never the change."""
     from committee.tasks import send_decision_notification_task
 
-    decision_id = decision.pk
-
-    def enqueue() -> None:
-        try:
-            send_decision_notification_task.delay(decision_id, kind)
-        except Exception:
-            logger.exception("could not enqueue the %s notification of decision %s", kind, decision_id)
-
-    transaction.on_commit(enqueue)
+    what = f"the {kind} notification of decision {decision.pk}"
+    enqueue_on_commit(send_decision_notification_task, decision.pk, kind, what=what)
 
 
 def _seat_voters(seat: Seat, day: date) -> list[User]:

@@ -17,6 +17,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def enqueue_on_commit(task, *args, what: str, countdown: float | None = None) -> None:
+    """Enqueue ``task(*args)`` once the current transaction commits (at once outside one).
+
+    A broker that cannot be reached is logged, naming ``what`` was not enqueued, and the change
+    stands: whatever waits on the task has its own way to catch up (the sweeper, a retry, a page).
+    """
+    from django.db import transaction
+
+    def enqueue() -> None:
+        try:
+            task.apply_async(args, countdown=countdown)
+        except Exception:
+            logging.getLogger(task.__module__).exception("could not enqueue %s", what)
+
+    transaction.on_commit(enqueue)
+
+
 @signals.setup_logging.connect
 def use_django_logging(**kwargs) -> None:
     from django.conf import settings

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus, TrackedField
+from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus
 from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
-from milestones.reports import DUE_SOON_DAYS, ReportRow, report_row
+from milestones.reports import DUE_SOON_DAYS, TRACKED_FIELDS, ReportRow, report_row
 
 
 def milestone_summary(*, today: date) -> dict:
@@ -55,7 +55,7 @@ REPORT_FIELDS = (
     "project_id",
     "title",
     "team",
-    *TrackedField.values,
+    *TRACKED_FIELDS,
     "baseline_due_date",
     "completed_date",
 )

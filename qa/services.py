@@ -1,7 +1,6 @@
 """Writes of QA: ingesting a run's measurements, the QA gate of a step, waivers, specifications."""
 
 import json
-import logging
 import subprocess
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ from campaigns.choices import CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.choices import DecisionStatus
+from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
@@ -23,7 +23,6 @@ from qa.ingest import IngestReport, measurements_ingest
 from qa.models import Measurement, Specification, Waiver
 from qa.specs import SpecResult, applies_to_release, judge
 
-logger = logging.getLogger(__name__)
 GATE_KEEPERS = (Role.TASK_FORCE_LEAD,)
 SPEC_EDITORS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER)
 
@@ -190,13 +189,8 @@ def _store_slice_statistics_on_commit(tag_key: str, tag_value: str) -> None:
     """The runs' statistics of the slice, computed in the background (a page would compute them otherwise)."""
     from qa.tasks import store_slice_statistics_task
 
-    def enqueue() -> None:
-        try:
-            store_slice_statistics_task.delay(tag_key, tag_value)
-        except Exception:
-            logger.exception("could not enqueue the statistics of the slice %s=%s", tag_key, tag_value)
-
-    transaction.on_commit(enqueue)
+    what = f"the statistics of the slice {tag_key}={tag_value}"
+    enqueue_on_commit(store_slice_statistics_task, tag_key, tag_value, what=what)
 
 
 UPLOADERS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)

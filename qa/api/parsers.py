@@ -52,9 +52,6 @@ class JSONValue:
 
     kind: str
 
-    def __bool__(self) -> bool:
-        return True
-
 
 class StreamingJSONParser(BaseParser):
     media_type = "application/json"

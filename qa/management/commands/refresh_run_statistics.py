@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Exists, OuterRef
 
 from campaigns.models import Submission
-from qa.models import Measurement
 from qa.run_statistics import slices_named_by_specifications, statistics_refresh_in_batches
 
 
@@ -19,8 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, submission: list[int] | None, every_run: bool, **options):
         if every_run:
-            measured = Exists(Measurement.objects.filter(submission=OuterRef("pk")))
-            ids = list(Submission.objects.filter(measured).order_by("pk").values_list("pk", flat=True))
+            measured = Submission.objects.filter(measurement_count__gt=0).order_by("pk")
+            ids = list(measured.values_list("pk", flat=True))
         else:
             ids = sorted(set(submission))
             unknown = sorted(set(ids) - set(Submission.objects.filter(pk__in=ids).values_list("pk", flat=True)))
