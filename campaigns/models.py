@@ -149,7 +149,9 @@ class Submission(models.Model):
                 name="submission_one_active_per_step",
             ),
         ]
-        indexes = [models.Index(fields=["status", "last_polled_at"], name="submission_poll_idx")]
+        # The poll reads the running submissions in batches by id (status, id > last, ORDER BY id): each batch is
+        # a range of this index. No index holds the fields a poll writes, so its updates can stay on their page.
+        indexes = [models.Index(fields=["status", "id"], name="submission_poll_idx")]
 
     def __str__(self) -> str:
         return f"{self.step} attempt {self.attempt}"

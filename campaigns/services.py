@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -363,16 +363,18 @@ def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
     """One poll cycle: read every running submission's state; progress is written one query per batch."""
     batch_size = batch_size or settings.SUBMISSION_POLL_BATCH
     seen = {"polled": 0, "finished": 0, "errors": 0}
-    last_id = 0
-    while True:
+    # The ids first (a range of submission_poll_idx), then each batch, its steps and their campaigns by their
+    # keys: every batch costs the same however many submissions run, whatever the planner believes about how
+    # many do (a join of the three made it walk every step for each batch when its statistics were stale).
+    running_ids = list(
+        Submission.objects.filter(status=SubmissionStatus.RUNNING).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(running_ids), batch_size):
         batch = list(
-            Submission.objects.select_related("step__campaign")
-            .filter(status=SubmissionStatus.RUNNING, pk__gt=last_id)
-            .order_by("pk")[:batch_size]
+            Submission.objects.prefetch_related("step__campaign")
+            .filter(pk__in=running_ids[start : start + batch_size], status=SubmissionStatus.RUNNING)
+            .order_by("pk")
         )
-        if not batch:
-            return seen
-        last_id = batch[-1].pk
         now = timezone.now()
         progressed = []
         for submission in batch:
@@ -391,10 +393,38 @@ def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
             else:
                 submission_finish(submission_id=submission.pk, state=state, now=now)
                 seen["finished"] += 1
-        Submission.objects.bulk_update(
-            progressed,
-            ["task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at"],
-        )
+        _submissions_progress_write(progressed)
+    return seen
+
+
+POLLED_FIELDS = ("task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at")
+
+
+def _submissions_progress_write(submissions: list[Submission]) -> None:
+    """The polled progress of a batch of running submissions in one UPDATE ... FROM (VALUES ...).
+
+    Django's bulk_update builds a CASE expression of one WHEN per row for each field, which cost the poll
+    three times its reading and parsing. A submission that stopped running since the batch was read is left
+    as it is. VALUES names its columns column1, column2, ... in PostgreSQL and SQLite alike.
+    """
+    if not submissions:
+        return
+    fields = [Submission._meta.get_field(name) for name in POLLED_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(Submission._meta.db_table)
+    assignments = ", ".join(f"{quote(field.column)} = v.column{n}" for n, field in enumerate(fields, start=2))
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    params = []
+    for submission in submissions:
+        params.append(submission.pk)
+        params.extend(field.get_db_prep_save(getattr(submission, field.attname), connection) for field in fields)
+    values = ", ".join([row] * len(submissions))
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v"  # noqa: S608 - names from the model, values are parameters
+        f" WHERE {table}.{quote('id')} = v.column1 AND {table}.{quote('status')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, SubmissionStatus.RUNNING])
 
 
 @transaction.atomic

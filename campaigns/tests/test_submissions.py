@@ -391,3 +391,50 @@ def test_a_dispatch_that_crashes_unexpectedly_is_tried_again_and_then_fails_with
     assert submission.status == "failed"
     assert submission.error.endswith("Gave up after 2 tries.")
     assert submission.pid is None
+
+
+class ProgressAdapter:
+    """A stand-in workflow system whose runs report, per submission, as many succeeded quanta as its id; when
+    it polls ``cancel_after`` it cancels the next submission of the batch, as an operator may meanwhile."""
+
+    def __init__(self, cancel_after: Submission):
+        self.cancel_after = cancel_after
+
+    def poll(self, submission):
+        from campaigns.workflow.base import RunState
+
+        if submission.pk == self.cancel_after.pk:
+            Submission.objects.filter(pk=submission.pk + 1).update(status="cancelled")
+        counts = {"detector": {"expected": 1000, "succeeded": submission.pk, "failed": submission.pk % 3}}
+        return RunState("running", task_counts=counts, submit_dir=f"/runs/{submission.pk}/submit")
+
+
+@pytest.mark.django_db
+def test_the_poll_writes_each_running_submissions_own_progress_batch_by_batch(monkeypatch):
+    from campaigns.tests.factories import SubmissionFactory
+
+    running = [SubmissionFactory(status="running") for _ in range(5)]
+    cancelled_meanwhile = running[3]  # read in the second batch with running[2], cancelled once that is polled
+    assert cancelled_meanwhile.pk == running[2].pk + 1
+    monkeypatch.setattr("campaigns.services.adapter_for", lambda system: ProgressAdapter(cancel_after=running[2]))
+    before = timezone.now()
+
+    assert submissions_poll(batch_size=2) == {"polled": 5, "finished": 0, "errors": 0}
+
+    for submission in running:
+        submission.refresh_from_db()
+        if submission is cancelled_meanwhile:
+            assert (submission.status, submission.task_counts, submission.quanta_succeeded) == ("cancelled", {}, 0)
+            assert submission.last_polled_at is None
+            continue
+        assert submission.task_counts == {
+            "detector": {"expected": 1000, "succeeded": submission.pk, "failed": submission.pk % 3}
+        }
+        assert (submission.quanta_expected, submission.quanta_succeeded, submission.quanta_failed) == (
+            1000,
+            submission.pk,
+            submission.pk % 3,
+        )
+        assert submission.submit_dir == f"/runs/{submission.pk}/submit"
+        assert submission.last_polled_at >= before
+        assert submission.status == "running"
