@@ -60,6 +60,41 @@ def test_tags_can_come_as_columns_and_numbers_become_strings():
     assert Measurement.objects.get().tags == {"band": "r", "visit": "1001"}
 
 
+def test_tags_and_values_are_stored_exactly_whatever_characters_they_hold():
+    """PostgreSQL's COPY text format gives backslashes, tabs and newlines a meaning: none may leak."""
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    awkward = {
+        "path": "C:\\data\\raw\\n1",
+        "quote": 'say "hi"',
+        "tab": "a\tb",
+        "lines": "one\ntwo\r\n",
+        "escape": "\\u0000 is not NUL",
+        "band": "ʁ∂ 🙂",
+        "empty": "",
+    }
+    rows = [
+        {
+            "metric": "demo.detector_mean",
+            "value": 1e-300,
+            "tags": awkward,
+            "measured_at": "2026-11-02T03:04:05.123456Z",
+        },
+        {
+            "metric": "demo.detector_mean",
+            "value": -123456789.125,
+            "tags": {},
+            "measured_at": "2026-11-02T03:04:05+02:00",
+        },
+    ]
+
+    measurements_ingest(submission=run, rows=rows)
+
+    stored = list(Measurement.objects.order_by("pk").values_list("value", "tags", "measured_at"))
+    assert [(value, tags) for value, tags, _ in stored] == [(1e-300, awkward), (-123456789.125, {})]
+    assert [at.isoformat() for _, _, at in stored] == ["2026-11-02T03:04:05.123456+00:00", "2026-11-02T01:04:05+00:00"]
+
+
 def test_the_api_takes_a_json_list_and_answers_with_the_bad_rows(client_for, operator):
     run = succeeded_run()
     MetricFactory(name="demo.detector_mean")
