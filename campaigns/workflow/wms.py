@@ -4,13 +4,16 @@ With these plugins `bps submit` returns quickly with a run id, and the state of
 the run comes from `bps report --id <run id>`. No HTCondor or PanDA service can
 run on the console's test machines, so the parser below is tested against
 output of ctrl_bps's own report formatter, recorded in
-``campaigns/tests/recorded/`` (see the README there).
+``campaigns/tests/recorded/`` (see the README there), and the launch against the
+stand-in `bps` of ``campaigns/tests/fake_stack`` printing a run id as theirs do.
 """
 
+import fcntl
 import re
 import socket
 import subprocess
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
@@ -38,28 +41,34 @@ class ServiceWmsAdapter:
     def __init__(self, workflow_system: str):
         self.workflow_system = workflow_system
 
-    def _run(self, command: list[str], cwd: Path) -> str:
+    def _run(self, command: list[str], cwd: Path, *, into: IO[str] | None = None, keep_open: int | None = None) -> str:
+        """The output of a `bps` command. With ``into`` it goes to that file (errors too), where it is kept
+        whatever happens to this process; ``keep_open`` is a descriptor the command inherits."""
+        streams = {"stdout": into, "stderr": subprocess.STDOUT} if into else {"capture_output": True}
         try:
             result = subprocess.run(  # noqa: S603 - the stack's bps with our own arguments
                 stack_command(*command),
                 cwd=cwd,
                 env=stack_environment(),
-                capture_output=True,
+                stdin=subprocess.DEVNULL,
                 text=True,
+                pass_fds=() if keep_open is None else (keep_open,),
                 timeout=settings.STACK_COMMAND_TIMEOUT,
                 check=False,
+                **streams,
             )
         except FileNotFoundError as error:
             raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
         except subprocess.TimeoutExpired:
             raise StackCommandError(f"`{' '.join(command[:2])}` timed out.", transient=True) from None
+        output = Path(into.name).read_text() if into else result.stdout
         if result.returncode != 0:
-            tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
+            tail = "\n".join(((output if into else result.stderr) or output).strip().splitlines()[-8:])
             raise StackCommandError(
                 f"`{' '.join(command[:2])}` failed (exit {result.returncode}):\n{tail}",
                 transient=failure_is_transient(result.returncode, tail),
             )
-        return result.stdout
+        return output
 
     def submit(self, submission) -> Launch:
         working_dir = (
@@ -69,16 +78,34 @@ class ServiceWmsAdapter:
         )
         working_dir.mkdir(parents=True, exist_ok=True)
         config = working_dir / f"submission-{submission.pk}.yaml"
-        config.write_text(submission.bps_config)
-        output = self._run(["bps", "submit", config.name], working_dir)
-        return _launch_from(output, working_dir)
+        return self._launch(submission, working_dir, ["bps", "submit", config.name], config=config)
 
     def restart(self, submission, previous) -> Launch:
         if not previous.wms_run_id:
             return self.submit(submission)
         working_dir = Path(previous.working_dir)
-        output = self._run(["bps", "restart", "--id", previous.wms_run_id], working_dir)
-        return _launch_from(output, working_dir)
+        return self._launch(submission, working_dir, ["bps", "restart", "--id", previous.wms_run_id])
+
+    def _launch(self, submission, working_dir: Path, command: list[str], *, config: Path | None = None) -> Launch:
+        """`bps submit` (or `restart`) at most once per submission: a dispatch delivered twice, or tried again
+        after its worker died, adopts the run whose id the first one's output, kept in the working directory,
+        names.
+
+        The lock file is held for as long as `bps` runs, by `bps` itself too (it inherits the descriptor): a
+        second dispatch waits for the first one's `bps` even if the worker that started it was killed, and then
+        reads the run id from its output instead of submitting the workflow to the service a second time.
+        """
+        marker = working_dir / f"submission-{submission.pk}"
+        with open(marker.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            output_file = marker.with_suffix(".out")
+            earlier = output_file.read_text() if output_file.exists() else ""
+            if RUN_ID_LINE.search(earlier):
+                return _launch_from(earlier, working_dir)
+            if config is not None:
+                config.write_text(submission.bps_config)
+            with open(output_file, "w") as output:
+                return _launch_from(self._run(command, working_dir, into=output, keep_open=lock.fileno()), working_dir)
 
     def poll(self, submission) -> RunState:
         output = self._run(["bps", "report", "--id", submission.wms_run_id], Path(submission.working_dir))
