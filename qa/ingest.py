@@ -145,7 +145,8 @@ def _parse(number, row, metric_ids, register_unknown, report, now, writer):
     if type(tags) is dict and ("\x00" in "".join(tags) or "\x00" in "".join(tags.values())):
         problems.append(RowProblem(number, "tags", row.get("tags", tags), "contains a NUL character"))
     measured_at = row.get("measured_at")
-    if measured_at in (None, ""):
+    # Missing: None or "" (JSON), an empty cell (NaN from CSV, NaT from Parquet: neither equals itself).
+    if measured_at is None or measured_at == "" or measured_at != measured_at:
         measured_at = now
     elif isinstance(measured_at, str):
         try:
@@ -223,8 +224,9 @@ class CopyWriter:
             self._stack = ExitStack()
             cursor = self._stack.enter_context(connection.cursor())
             self._copy = self._stack.enter_context(cursor.cursor.copy(self.COLUMNS))
-        self._copy.write("".join(self._lines))
+        text = "".join(self._lines)
         self._lines.clear()
+        self._copy.write(text)
 
     def pause(self) -> None:
         if self._lines:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from qa.api.parsers import StreamingJSONParser
 from qa.ingest import BadRows, measurements_ingest
@@ -126,6 +127,26 @@ def test_the_api_takes_csv_and_parquet_files(client_for, operator, kind):
 
     assert response.status_code == 201, response.content
     assert sorted(Measurement.objects.values_list("tags__band", flat=True)) == ["g", "i", "r", "z"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_a_file_s_empty_measured_at_cell_means_now_as_a_missing_one_does(client_for, operator, kind):
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    measured = pd.to_datetime(["2026-11-02T03:04:05Z", None])
+    frame = pd.DataFrame({"metric": ["demo.detector_mean"] * 2, "value": [1.0, 2.0], "measured_at": measured})
+    data = io.BytesIO()
+    frame.to_csv(data, index=False) if kind == "csv" else frame.to_parquet(data)
+    data.seek(0)
+    data.name = f"metrics.{kind}"
+    before = timezone.now()
+
+    response = client_for(operator).post(reverse("api:submission-measurements", kwargs={"pk": run.pk}), {"file": data})
+
+    assert response.status_code == 201, response.content
+    given, empty = Measurement.objects.order_by("value").values_list("measured_at", flat=True)
+    assert given.isoformat() == "2026-11-02T03:04:05+00:00"
+    assert before <= empty <= timezone.now()
 
 
 def test_a_viewer_cannot_upload(client_for, viewer):
