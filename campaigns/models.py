@@ -149,8 +149,8 @@ class Submission(models.Model):
                 name="submission_one_active_per_step",
             ),
         ]
-        # The poll reads the running submissions in batches by id (status, id > last, ORDER BY id): each batch is
-        # a range of this index. No index holds the fields a poll writes, so its updates can stay on their page.
+        # A poll cycle reads the ids of the running submissions from this index (a range, in id order), then
+        # each batch by id. No index holds the fields a poll writes, so its updates can stay on their page.
         indexes = [models.Index(fields=["status", "id"], name="submission_poll_idx")]
 
     def __str__(self) -> str:

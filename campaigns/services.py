@@ -405,23 +405,32 @@ def _submissions_progress_write(submissions: list[Submission]) -> None:
 
     Django's bulk_update builds a CASE expression of one WHEN per row for each field, which cost the poll
     three times its reading and parsing. A submission that stopped running since the batch was read is left
-    as it is. VALUES names its columns column1, column2, ... in PostgreSQL and SQLite alike.
+    as it is, and so is one a later poll cycle (overlapping this one) wrote already. VALUES names its columns
+    column1, column2, ... in PostgreSQL and SQLite alike; PostgreSQL is told their types (a column of NULLs
+    would be text), SQLite needs none.
     """
     if not submissions:
         return
     fields = [Submission._meta.get_field(name) for name in POLLED_FIELDS]
     quote = connection.ops.quote_name
     table = quote(Submission._meta.db_table)
-    assignments = ", ".join(f"{quote(field.column)} = v.column{n}" for n, field in enumerate(fields, start=2))
+    typed = connection.vendor == "postgresql"
+    value = {
+        field.name: f"v.column{n}" + (f"::{field.cast_db_type(connection)}" if typed else "")
+        for n, field in enumerate(fields, start=2)
+    }
+    assignments = ", ".join(f"{quote(field.column)} = {value[field.name]}" for field in fields)
     row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
     params = []
     for submission in submissions:
         params.append(submission.pk)
         params.extend(field.get_db_prep_save(getattr(submission, field.attname), connection) for field in fields)
     values = ", ".join([row] * len(submissions))
+    polled_at = f"{table}.{quote('last_polled_at')}"
     sql = (
         f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v"  # noqa: S608 - names from the model, values are parameters
         f" WHERE {table}.{quote('id')} = v.column1 AND {table}.{quote('status')} = %s"
+        f" AND ({polled_at} IS NULL OR {polled_at} < {value['last_polled_at']})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, SubmissionStatus.RUNNING])

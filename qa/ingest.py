@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import F
@@ -141,12 +142,15 @@ def _parse(number, row, metric_ids, register_unknown, report, now, writer):
             tags = _tag_texts(tags.items())
     else:  # a table's other columns are the tags
         tags = _tag_texts(item for item in row.items() if item[0] not in RESERVED_COLUMNS)
-    # PostgreSQL's JSON cannot hold a NUL character; no tag needs one.
-    if type(tags) is dict and ("\x00" in "".join(tags) or "\x00" in "".join(tags.values())):
-        problems.append(RowProblem(number, "tags", row.get("tags", tags), "contains a NUL character"))
+    if type(tags) is dict:
+        texts = "".join(tags) + "".join(tags.values())
+        # PostgreSQL's JSON holds neither a NUL character nor half of a UTF-16 pair ("\ud800"); no tag needs one.
+        if "\x00" in texts:
+            problems.append(RowProblem(number, "tags", row.get("tags", tags), "contains a NUL character"))
+        elif not texts.isascii() and not _is_unicode_text(texts):
+            problems.append(RowProblem(number, "tags", row.get("tags", tags), "contains a lone surrogate (not text)"))
     measured_at = row.get("measured_at")
-    # Missing: None or "" (JSON), an empty cell (NaN from CSV, NaT from Parquet: neither equals itself).
-    if measured_at is None or measured_at == "" or measured_at != measured_at:
+    if _is_missing(measured_at):
         measured_at = now
     elif isinstance(measured_at, str):
         try:
@@ -180,16 +184,33 @@ def _defaults_for(name: str) -> dict:
 
 
 def _tag_texts(items: Iterable[tuple]) -> dict[str, str]:
-    """Tags as text, the missing ones (None, NaN: an empty cell) left out; a whole float is written as an
+    """Tags as text, the missing ones (None, an empty cell) left out; a whole float is written as an
     integer (a column with an empty cell is read as floats: visit 903342.0 is "903342")."""
     texts = {}
     for key, value in items:
-        if type(value) is not str:
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+        if type(value) is int:
+            value = str(value)
+        elif type(value) is not str:
+            if _is_missing(value):
                 continue
             value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
         texts[key if type(key) is str else str(key)] = value
     return texts
+
+
+def _is_missing(value) -> bool:
+    """None, "" or an empty cell of a file: NaN (CSV), NaT or pandas' NA (Parquet, nullable columns)."""
+    if value is None or type(value) is str:
+        return value is None or value == ""
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def _is_unicode_text(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class CopyWriter:

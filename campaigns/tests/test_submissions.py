@@ -416,6 +416,9 @@ def test_the_poll_writes_each_running_submissions_own_progress_batch_by_batch(mo
     running = [SubmissionFactory(status="running") for _ in range(5)]
     cancelled_meanwhile = running[3]  # read in the second batch with running[2], cancelled once that is polled
     assert cancelled_meanwhile.pk == running[2].pk + 1
+    written_later = running[4]  # by a poll cycle that overlapped this one and read its progress later
+    later = timezone.now() + timedelta(seconds=5)
+    Submission.objects.filter(pk=written_later.pk).update(last_polled_at=later, quanta_succeeded=7)
     monkeypatch.setattr("campaigns.services.adapter_for", lambda system: ProgressAdapter(cancel_after=running[2]))
     before = timezone.now()
 
@@ -426,6 +429,9 @@ def test_the_poll_writes_each_running_submissions_own_progress_batch_by_batch(mo
         if submission is cancelled_meanwhile:
             assert (submission.status, submission.task_counts, submission.quanta_succeeded) == ("cancelled", {}, 0)
             assert submission.last_polled_at is None
+            continue
+        if submission is written_later:
+            assert (submission.last_polled_at, submission.quanta_succeeded) == (later, 7)
             continue
         assert submission.task_counts == {
             "detector": {"expected": 1000, "succeeded": submission.pk, "failed": submission.pk % 3}

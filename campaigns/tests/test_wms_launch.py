@@ -120,3 +120,38 @@ def test_a_campaign_on_htcondor_runs_under_the_id_its_bps_submit_printed(
     assert (submission.status, submission.wms_run_id, submission.pid) == ("running", "9582.0", None)
     assert submission.submit_dir.endswith("/submit/run")
     assert len(fake_stack.starts()) == 1
+
+
+def test_a_bps_submit_slower_than_the_timeout_is_left_to_finish_and_then_adopted(
+    wms, submission, fake_stack, monkeypatch, settings
+):
+    settings.STACK_COMMAND_TIMEOUT = 1
+    monkeypatch.setenv("FAKE_BPS_SECONDS", "3")  # the service may have taken the workflow: never kill it
+
+    with pytest.raises(StackCommandError, match=r"still running after 1 s; it is left to finish") as slow:
+        wms.submit(submission)
+    (output,) = Path(settings.CAMPAIGN_RUNS_DIR).glob(f"*/*/submission-{submission.pk}.out")
+    wait_for(lambda: "Run Id:" in output.read_text())
+    launch = wms.submit(submission)
+
+    assert slow.value.transient
+    assert launch.wms_run_id == "9582.0"
+    assert len(fake_stack.starts()) == 1
+
+
+def test_waiting_for_an_earlier_bps_submit_is_bounded_too(wms, submission, fake_stack, monkeypatch, tmp_path, settings):
+    hold = tmp_path / "hold"
+    hold.touch()
+    monkeypatch.setenv("FAKE_BPS_HOLD", str(hold))
+    first, _ = submit_in_thread(wms, submission)
+    wait_for(lambda: len(fake_stack.starts()) == 1)
+    settings.STACK_COMMAND_TIMEOUT = 1
+
+    with pytest.raises(StackCommandError, match=r"still running \(waited 1 s for it\)") as waited:
+        wms.submit(submission)
+    hold.unlink()
+    first.join(timeout=30)
+
+    assert waited.value.transient
+    assert wms.submit(submission).wms_run_id == "9582.0"
+    assert len(fake_stack.starts()) == 1

@@ -12,6 +12,7 @@ import fcntl
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import IO
 
@@ -41,34 +42,24 @@ class ServiceWmsAdapter:
     def __init__(self, workflow_system: str):
         self.workflow_system = workflow_system
 
-    def _run(self, command: list[str], cwd: Path, *, into: IO[str] | None = None, keep_open: int | None = None) -> str:
-        """The output of a `bps` command. With ``into`` it goes to that file (errors too), where it is kept
-        whatever happens to this process; ``keep_open`` is a descriptor the command inherits."""
-        streams = {"stdout": into, "stderr": subprocess.STDOUT} if into else {"capture_output": True}
+    def _run(self, command: list[str], cwd: Path) -> str:
         try:
             result = subprocess.run(  # noqa: S603 - the stack's bps with our own arguments
                 stack_command(*command),
                 cwd=cwd,
                 env=stack_environment(),
-                stdin=subprocess.DEVNULL,
+                capture_output=True,
                 text=True,
-                pass_fds=() if keep_open is None else (keep_open,),
                 timeout=settings.STACK_COMMAND_TIMEOUT,
                 check=False,
-                **streams,
             )
         except FileNotFoundError as error:
             raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
         except subprocess.TimeoutExpired:
             raise StackCommandError(f"`{' '.join(command[:2])}` timed out.", transient=True) from None
-        output = Path(into.name).read_text() if into else result.stdout
         if result.returncode != 0:
-            tail = "\n".join(((output if into else result.stderr) or output).strip().splitlines()[-8:])
-            raise StackCommandError(
-                f"`{' '.join(command[:2])}` failed (exit {result.returncode}):\n{tail}",
-                transient=failure_is_transient(result.returncode, tail),
-            )
-        return output
+            raise _failed(command, result.returncode, result.stderr or result.stdout)
+        return result.stdout
 
     def submit(self, submission) -> Launch:
         working_dir = (
@@ -93,11 +84,13 @@ class ServiceWmsAdapter:
 
         The lock file is held for as long as `bps` runs, by `bps` itself too (it inherits the descriptor): a
         second dispatch waits for the first one's `bps` even if the worker that started it was killed, and then
-        reads the run id from its output instead of submitting the workflow to the service a second time.
+        reads the run id from its output instead of submitting the workflow to the service a second time. For
+        the same reason a `bps` slower than STACK_COMMAND_TIMEOUT is not killed (the service may have taken
+        the workflow already): it is left to finish, and the next try adopts what it submitted.
         """
         marker = working_dir / f"submission-{submission.pk}"
         with open(marker.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _lock_within(lock, settings.STACK_COMMAND_TIMEOUT, waiting_for=command)
             output_file = marker.with_suffix(".out")
             earlier = output_file.read_text() if output_file.exists() else ""
             if RUN_ID_LINE.search(earlier):
@@ -105,7 +98,32 @@ class ServiceWmsAdapter:
             if config is not None:
                 config.write_text(submission.bps_config)
             with open(output_file, "w") as output:
-                return _launch_from(self._run(command, working_dir, into=output, keep_open=lock.fileno()), working_dir)
+                try:
+                    process = subprocess.Popen(  # noqa: S603 - the stack's bps with our own arguments
+                        stack_command(*command),
+                        cwd=working_dir,
+                        env=stack_environment(),
+                        stdin=subprocess.DEVNULL,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        pass_fds=(lock.fileno(),),
+                        start_new_session=True,
+                    )
+                except FileNotFoundError as error:
+                    raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
+            try:
+                returncode = process.wait(timeout=settings.STACK_COMMAND_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise StackCommandError(
+                    f"`{' '.join(command[:2])}` (pid {process.pid}) is still running after "
+                    f"{settings.STACK_COMMAND_TIMEOUT} s; it is left to finish, and the next try adopts the run "
+                    "it submits.",
+                    transient=True,
+                ) from None
+            printed = output_file.read_text()
+            if returncode != 0:
+                raise _failed(command, returncode, printed)
+            return _launch_from(printed, working_dir)
 
     def poll(self, submission) -> RunState:
         output = self._run(["bps", "report", "--id", submission.wms_run_id], Path(submission.working_dir))
@@ -113,6 +131,31 @@ class ServiceWmsAdapter:
 
     def cancel(self, submission) -> None:
         self._run(["bps", "cancel", "--id", submission.wms_run_id], Path(submission.working_dir))
+
+
+def _lock_within(lock: IO[str], seconds: float, *, waiting_for: list[str]) -> None:
+    """The lock, or a transient error once ``seconds`` have passed without it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise StackCommandError(
+                    f"An earlier `{' '.join(waiting_for[:2])}` of this submission is still running (waited "
+                    f"{seconds:g} s for it); the next try adopts the run it submits.",
+                    transient=True,
+                ) from None
+            time.sleep(0.2)
+
+
+def _failed(command: list[str], returncode: int, output: str) -> StackCommandError:
+    tail = "\n".join(output.strip().splitlines()[-8:])
+    return StackCommandError(
+        f"`{' '.join(command[:2])}` failed (exit {returncode}):\n{tail}",
+        transient=failure_is_transient(returncode, tail),
+    )
 
 
 def _launch_from(output: str, working_dir: Path) -> Launch:

@@ -129,12 +129,26 @@ def test_the_api_takes_csv_and_parquet_files(client_for, operator, kind):
     assert sorted(Measurement.objects.values_list("tags__band", flat=True)) == ["g", "i", "r", "z"]
 
 
-@pytest.mark.parametrize("kind", ["csv", "parquet"])
-def test_a_file_s_empty_measured_at_cell_means_now_as_a_missing_one_does(client_for, operator, kind):
+@pytest.mark.parametrize(
+    ("kind", "dates"),
+    [
+        ("csv", pd.to_datetime(["2026-11-02T03:04:05Z", None])),
+        ("parquet", pd.to_datetime(["2026-11-02T03:04:05Z", None])),  # an empty cell is NaT
+        ("parquet", pd.array(["2026-11-02T03:04:05Z", None], dtype="string")),  # pandas' NA
+    ],
+)
+def test_a_file_s_empty_cells_are_missing_values(client_for, operator, kind, dates):
+    """An empty measured_at cell means now, as a missing value does in JSON; an empty tag cell is no tag."""
     run = succeeded_run()
     MetricFactory(name="demo.detector_mean")
-    measured = pd.to_datetime(["2026-11-02T03:04:05Z", None])
-    frame = pd.DataFrame({"metric": ["demo.detector_mean"] * 2, "value": [1.0, 2.0], "measured_at": measured})
+    frame = pd.DataFrame(
+        {
+            "metric": ["demo.detector_mean"] * 2,
+            "value": [1.0, 2.0],
+            "measured_at": dates,
+            "visit": pd.array([903342, None], dtype="Int64"),
+        }
+    )
     data = io.BytesIO()
     frame.to_csv(data, index=False) if kind == "csv" else frame.to_parquet(data)
     data.seek(0)
@@ -144,9 +158,10 @@ def test_a_file_s_empty_measured_at_cell_means_now_as_a_missing_one_does(client_
     response = client_for(operator).post(reverse("api:submission-measurements", kwargs={"pk": run.pk}), {"file": data})
 
     assert response.status_code == 201, response.content
-    given, empty = Measurement.objects.order_by("value").values_list("measured_at", flat=True)
-    assert given.isoformat() == "2026-11-02T03:04:05+00:00"
+    (given, given_tags), (empty, empty_tags) = Measurement.objects.order_by("value").values_list("measured_at", "tags")
+    assert (given.isoformat(), given_tags) == ("2026-11-02T03:04:05+00:00", {"visit": "903342"})
     assert before <= empty <= timezone.now()
+    assert empty_tags == {}
 
 
 def test_a_viewer_cannot_upload(client_for, viewer):
@@ -352,6 +367,20 @@ def test_values_no_database_column_can_hold_are_bad_rows(client_for, operator, r
 
     assert response.status_code == 400
     assert message in response.json()["detail"]
+    assert not Measurement.objects.exists()
+
+
+def test_a_tag_that_is_not_unicode_text_is_a_bad_row():
+    """Python's json.loads (the stack-side reader's output) accepts half of a UTF-16 pair; PostgreSQL does not.
+    (The API's streaming parser and the file readers never produce one.)"""
+    run = succeeded_run()
+    MetricFactory(name="demo.detector_mean")
+    batch = rows(3)
+    batch[1]["tags"] = json.loads('{"band": "r\\ud800"}')
+
+    with pytest.raises(BadRows, match=r"row 2: tags=\{'band': 'r\\ud800'\}: contains a lone surrogate"):
+        measurements_ingest(submission=run, rows=batch)
+
     assert not Measurement.objects.exists()
 
 
