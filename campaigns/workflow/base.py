@@ -95,6 +95,22 @@ def stack_environment() -> dict[str, str]:
     }
 
 
+def submission_working_dir(submission) -> Path:
+    """Where a submission's `bps` runs and keeps its files (made if missing)."""
+    working_dir = (
+        Path(settings.CAMPAIGN_RUNS_DIR)
+        / f"campaign-{submission.step.campaign_id}"
+        / f"{submission.step.name}-submission-{submission.pk}"
+    )
+    working_dir.mkdir(parents=True, exist_ok=True)
+    return working_dir
+
+
+def stack_missing(error: FileNotFoundError) -> StackCommandError:
+    """The error of a stack command that could not be started: its environment is not there."""
+    return StackCommandError(f"The stack environment is missing ({error.filename}); run `make stack`.")
+
+
 def stack_command(*args: str) -> list[str]:
     """A command run in the stack's environment, behind the configured prefix."""
     return [*settings.STACK_COMMAND_PREFIX, *args]
@@ -114,7 +130,7 @@ def run_stack_json(*args: str, cwd: Path | None = None, timeout: float | None = 
             check=False,
         )
     except FileNotFoundError as error:
-        raise StackCommandError(f"The stack environment is missing ({error.filename}); run `make stack`.") from None
+        raise stack_missing(error) from None
     except subprocess.TimeoutExpired:
         raise StackCommandError(f"{' '.join(args[:1])} took longer than its time limit.", transient=True) from None
     if result.returncode != 0:

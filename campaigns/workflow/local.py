@@ -36,6 +36,8 @@ from campaigns.workflow.base import (
     run_stack_json,
     stack_command,
     stack_environment,
+    stack_missing,
+    submission_working_dir,
 )
 
 PARSL_SERVICE = "lsst.ctrl.bps.parsl.ParslService"
@@ -49,13 +51,8 @@ CANCEL_GRACE_SECONDS = 5
 
 class LocalParslAdapter:
     def submit(self, submission) -> Launch:
-        working_dir = (
-            Path(settings.CAMPAIGN_RUNS_DIR)
-            / f"campaign-{submission.step.campaign_id}"
-            / (f"{submission.step.name}-submission-{submission.pk}")
-        )
+        working_dir = submission_working_dir(submission)
         config = working_dir / f"submission-{submission.pk}.yaml"
-        working_dir.mkdir(parents=True, exist_ok=True)
         marker = working_dir / f"submission-{submission.pk}.pid"
         if not marker.exists() and output_run_exists(submission.step.campaign.butler_repo, submission.run_collection):
             raise StackCommandError(
@@ -185,7 +182,7 @@ def output_run_exists(repo: str, run: str) -> bool:
             check=False,
         )
     except FileNotFoundError as error:
-        raise StackCommandError(f"The stack environment is missing ({error.filename}); run `make stack`.") from None
+        raise stack_missing(error) from None
     except subprocess.TimeoutExpired:
         raise StackCommandError("butler query-collections timed out.", transient=True) from None
     if result.returncode == 0:

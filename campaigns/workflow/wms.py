@@ -26,6 +26,8 @@ from campaigns.workflow.base import (
     failure_is_transient,
     stack_command,
     stack_environment,
+    stack_missing,
+    submission_working_dir,
 )
 
 RUN_ID_LINE = re.compile(r"^Run Id:\s*(\S+)", re.MULTILINE)
@@ -54,7 +56,7 @@ class ServiceWmsAdapter:
                 check=False,
             )
         except FileNotFoundError as error:
-            raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
+            raise stack_missing(error) from None
         except subprocess.TimeoutExpired:
             raise StackCommandError(f"`{' '.join(command[:2])}` timed out.", transient=True) from None
         if result.returncode != 0:
@@ -62,12 +64,7 @@ class ServiceWmsAdapter:
         return result.stdout
 
     def submit(self, submission) -> Launch:
-        working_dir = (
-            Path(settings.CAMPAIGN_RUNS_DIR)
-            / f"campaign-{submission.step.campaign_id}"
-            / (f"{submission.step.name}-submission-{submission.pk}")
-        )
-        working_dir.mkdir(parents=True, exist_ok=True)
+        working_dir = submission_working_dir(submission)
         config = working_dir / f"submission-{submission.pk}.yaml"
         return self._launch(submission, working_dir, ["bps", "submit", config.name], config=config)
 
@@ -110,7 +107,7 @@ class ServiceWmsAdapter:
                         start_new_session=True,
                     )
                 except FileNotFoundError as error:
-                    raise StackCommandError(f"The stack environment is missing ({error.filename}).") from None
+                    raise stack_missing(error) from None
             try:
                 returncode = process.wait(timeout=settings.STACK_COMMAND_TIMEOUT)
             except subprocess.TimeoutExpired:
