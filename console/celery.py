@@ -9,8 +9,12 @@ import logging.config
 import os
 
 from celery import Celery, signals
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+# The embedded default broker (filesystem://) through the console's transport, which lets a stopping
+# worker out of its wait for messages at once (console/broker.py).
+TRANSPORT_ALIASES["filesystem"] = "console.broker:FilesystemTransport"
 
 app = Celery("console")
 app.config_from_object("django.conf:settings", namespace="CELERY")
