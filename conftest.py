@@ -25,9 +25,27 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped, but CONSOLE_TEST_SERVICES=required forbids skipping: {reason}"
 
 
+# The fixtures that give a test the database (pytest-django's), besides the django_db mark.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty cache: the submission rate limits count there, per user id."""
+def empty_cache(request):
+    """Each test with a database starts with an empty cache: the rate limits count there, per user id and address.
+
+    The embedded default keeps the cache in a table of the database (console/cache.py), so a test without a
+    database has no cache to empty; one with it gets it first (pytest-django's own helper, which tells a
+    transactional test from one in a transaction as ``db`` and ``transactional_db`` do).
+    """
+    if not (request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames)):
+        return
+    request.getfixturevalue("_django_db_helper")
     from django.core.cache import cache
 
     cache.clear()

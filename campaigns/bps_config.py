@@ -8,6 +8,8 @@ import copy
 
 import yaml
 
+from console import bounded
+
 # Keys a BPS configuration must have for `bps submit` to build a quantum graph. BPS looks for a
 # key in the `payload` section before the top level, so the payload's keys are set there.
 REQUIRED_KEYS = ("pipelineYaml", "wmsServiceClass", "payload.butlerConfig", "payload.inCollection", "payload.outputRun")
@@ -24,10 +26,11 @@ class ConfigError(ValueError):
 
 
 def parse_yaml_mapping(text: str, what: str) -> dict:
+    """The mapping a YAML text holds; bounded in depth and in what its aliases expand to (console.bounded)."""
     if not text.strip():
         return {}
     try:
-        value = yaml.safe_load(text)
+        value = bounded.yaml_safe_load(text)
     except yaml.YAMLError as error:
         raise ConfigError(f"The {what} is not valid YAML: {error}") from None
     if not isinstance(value, dict):

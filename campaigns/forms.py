@@ -80,7 +80,7 @@ class _ReleaseChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
 
     def label_from_instance(self, release: Release) -> str:
-        return f"{release.version} ({release.get_status_display().lower()})"
+        return f"{release} ({release.get_status_display().lower()})"
 
 
 class CampaignCreateForm(forms.Form):

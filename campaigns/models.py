@@ -1,4 +1,28 @@
-"""Campaigns, their steps, and the submissions of steps to the workflow system."""
+"""Campaigns, their steps, and the submissions of steps to the workflow system.
+
+Row locks: the one order
+------------------------
+A transaction that locks more than one row locks them parent first, in this order and never another:
+
+    campaign -> step -> submission
+
+with ``lock_rows`` (which skips the ones it is not given). A service that starts from a child (cancelling a
+submission, recording how its run ended) reads the child's parent ids without a lock (they never change), then
+locks the parent and the child, then checks the child's state. Two services that meet on a campaign therefore
+queue on the campaign's row, and neither can hold a row the other waits for while it waits (a deadlock: one of
+the two requests failed with 500).
+
+The locks are ``FOR NO KEY UPDATE``: they keep other writers of the row out, but not the foreign-key checks of
+rows that refer to it (inserting a submission takes ``FOR KEY SHARE`` on its step, accepting a step on its
+run), so those implicit locks never wait for an explicit one, and only the explicit ones need ordering.
+
+The services of committee, releases and milestones follow the same rule, parent first, with
+``select_for_update(no_key=True)``: committee decision -> release -> backport request (a decision's effects),
+milestone -> evidence proposal; no service locks rows of two of these groups. qa/services.py locks campaigns
+and steps through ``lock_rows``.
+"""
+
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -139,6 +163,12 @@ class Submission(models.Model):
     measurement_count = models.PositiveBigIntegerField(
         default=0, help_text="QA measurements ingested for the run (qa.ingest adds to it)"
     )
+    launch_token = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="random, set when the launch is first claimed: names its working directory and marks its "
+        "files, so that nothing launched for another database is taken for it",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -178,3 +208,37 @@ class Submission(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.quanta_succeeded / self.quanta_expected) if self.quanta_expected else 0
+
+
+class LockedRows(NamedTuple):
+    campaign: Campaign | None
+    step: Step | None
+    submission: Submission | None
+
+
+def lock_rows(
+    *, campaign_id: int | None = None, step_id: int | None = None, submission_id: int | None = None
+) -> LockedRows:
+    """Lock a campaign, a step and a submission (those given) in the one order of this module's docstring.
+
+    Only the rows given are locked. A submission comes with its step and that step's campaign (read, and the
+    locked instances when they were given), a step with the campaign locked with it.
+    """
+    campaign = step = submission = None
+    if campaign_id is not None:
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
+    if step_id is not None:
+        step = Step.objects.select_for_update(no_key=True).get(pk=step_id)
+        if campaign is not None and step.campaign_id == campaign.pk:
+            step.campaign = campaign
+    if submission_id is not None:
+        submission = (
+            Submission.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("step__campaign")
+            .get(pk=submission_id)
+        )
+        if step is not None and submission.step_id == step.pk:
+            submission.step = step
+        elif campaign is not None and submission.step.campaign_id == campaign.pk:
+            submission.step.campaign = campaign
+    return LockedRows(campaign, step, submission)

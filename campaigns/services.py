@@ -10,16 +10,18 @@ transiently (``failure_is_transient``), or a dispatch that fails in a way nobody
 foresaw, goes back to ``pending`` until its backoff has passed (``retry_at``), at
 most ``SUBMISSION_MAX_TRIES`` launches in all.
 Restarts are new attempts linked to the one they restart. Every transition
-writes its audit row.
+writes its audit row. Rows are locked in the one order of campaigns/models.py
+(campaign -> step -> submission), through ``lock_rows``.
 """
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from campaigns import preflight
@@ -33,7 +35,7 @@ from campaigns.choices import (
     SubmissionStatus,
     WorkflowSystem,
 )
-from campaigns.models import Campaign, Step, Submission
+from campaigns.models import Campaign, Step, Submission, lock_rows
 from campaigns.workflow import RunState, StackCommandError, adapter_for
 from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput
@@ -145,7 +147,7 @@ def _campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | Non
 def campaign_pause(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
     """No new submissions until resumed; runs in progress go on."""
     require_role(actor, *CAMPAIGN_EDITORS, action="pause campaigns")
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
     require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, CampaignStatus.PAUSED)
     _campaign_move(campaign, CampaignStatus.PAUSED, actor=actor)
     return campaign
@@ -154,7 +156,7 @@ def campaign_pause(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
 @transaction.atomic
 def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
     require_role(actor, *CAMPAIGN_EDITORS, action="resume campaigns")
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
     if campaign.status != CampaignStatus.PAUSED:
         raise Conflict(f"{campaign} is {campaign.status}, not paused.")
     _campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
@@ -169,35 +171,63 @@ def _dispatch_on_commit(submission: Submission, *, countdown: float | None = Non
     enqueue_on_commit(dispatch_submission_task, submission.pk, what=what, countdown=countdown)
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = Submission._meta.get_field("idempotency_key").max_length
+
+
 def submission_request(*, actor: AbstractBaseUser, step: Step, idempotency_key: str) -> Submission:
-    """Ask for one submission of a step. The same key always gives the same submission, once."""
+    """Ask for one submission of a step. The same key always gives the same submission, once; a key that
+    another request used (for another step, or a restart) is refused, naming the submission it gave."""
     require_role(actor, *CAMPAIGN_EDITORS, action="submit campaigns")
-    if not idempotency_key or len(idempotency_key) > 100:
-        raise InvalidInput("An idempotency key of 1 to 100 characters is required.")
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(f"An idempotency key of 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters is required.")
     existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return _same_request(existing, step)
+        return _same_request(existing, step=step, restarts=None)
     try:
         return _submission_create(actor=actor, step=step, idempotency_key=idempotency_key)
     except IntegrityError:
         # Another request with the same key, or for the same step, committed first.
         existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_request(existing, step)
-        raise Conflict(f"The step {step.name} has a submission in progress already.") from None
+            return _same_request(existing, step=step, restarts=None)
+        raise _in_progress(step) from None
 
 
-def _same_request(existing: Submission, step: Step) -> Submission:
-    if existing.step_id != step.pk:
-        raise Conflict("That idempotency key was used for another step.")
-    return existing
+def _same_request(existing: Submission, *, step: Step, restarts: Submission | None) -> Submission:
+    """The submission an idempotency key gave, when it is asked for again by the same request: a submission of
+    the same step, or the restart of the same attempt. A key reused for anything else is a conflict."""
+    if existing.step_id == step.pk and existing.restarts_id == (restarts.pk if restarts else None):
+        return existing
+    asked = f"a restart of submission {restarts.pk}" if restarts else f"a new submission of the step {step.name}"
+    raise Conflict(
+        f"That idempotency key belongs to submission {existing.pk}, not to {asked}; a new request needs a new key."
+    )
+
+
+def _in_progress(step: Step) -> Conflict:
+    active = Submission.objects.filter(step=step, status__in=ACTIVE_SUBMISSION_STATUSES).first()
+    which = f" (submission {active.pk})" if active else ""
+    return Conflict(f"The step {step.name} has a submission in progress already{which}.")
+
+
+def _require_restartable(submission: Submission) -> None:
+    """Only a failed, lost or cancelled attempt restarts, and only once (checked with the attempt locked)."""
+    if submission.status not in RESTARTABLE_SUBMISSION_STATUSES:
+        raise Conflict(
+            f"Submission {submission.pk} is {submission.status}; only a failed, lost or cancelled one restarts."
+        )
+    restart = submission.restarted_by.first()
+    if restart is not None:
+        raise Conflict(f"Submission {submission.pk} was restarted already, by submission {restart.pk}.")
 
 
 @transaction.atomic
 def _submission_create(
     *, actor: AbstractBaseUser, step: Step, idempotency_key: str, restarts: Submission | None = None
 ) -> Submission:
-    campaign = Campaign.objects.select_for_update().get(pk=step.campaign_id)
+    campaign, _, restarts = lock_rows(campaign_id=step.campaign_id, submission_id=restarts.pk if restarts else None)
+    if restarts is not None:
+        _require_restartable(restarts)
     if campaign.status in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED):
         raise Conflict(f"{campaign} is {campaign.status}; it takes no submissions.")
     problems = preflight.preflight_problems(campaign, step)
@@ -236,25 +266,26 @@ def _submission_create(
 
 
 def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idempotency_key: str = "") -> Submission:
-    """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked."""
+    """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked.
+
+    The same restart asked again (the same key, or none twice: a double click, a retried call) gives the same
+    attempt. A key that another request used is refused, naming the submission it gave; so is an attempt that
+    cannot restart (pending, running or succeeded, or restarted already).
+    """
     require_role(actor, *CAMPAIGN_EDITORS, action="restart submissions")
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(f"An idempotency key has at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters.")
     key = idempotency_key or f"restart-of-{submission.pk}"
     existing = Submission.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        return existing  # the same restart asked twice (a double click, a retried call)
-    if submission.status not in RESTARTABLE_SUBMISSION_STATUSES:
-        raise Conflict(
-            f"Submission {submission.pk} is {submission.status}; only a failed, lost or cancelled one restarts."
-        )
-    if submission.restarted_by.exists():
-        raise Conflict(f"Submission {submission.pk} was restarted already.")
+        return _same_request(existing, step=submission.step, restarts=submission)
     try:
         return _submission_create(actor=actor, step=submission.step, idempotency_key=key, restarts=submission)
     except IntegrityError:
         existing = Submission.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise Conflict(f"The step {submission.step.name} has a submission in progress already.") from None
-        return existing
+        if existing is not None:
+            return _same_request(existing, step=submission.step, restarts=submission)
+        raise _in_progress(submission.step) from None
 
 
 def _submission_move(
@@ -293,7 +324,12 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
     """Launch (or adopt) the BPS process of a pending submission. Safe to run twice: only one claims it."""
     now = timezone.now()
     claimed = Submission.objects.filter(_due(now), pk=submission_id, status=SubmissionStatus.PENDING).update(
-        status=SubmissionStatus.SUBMITTING, dispatched_at=now, retry_at=None
+        status=SubmissionStatus.SUBMITTING,
+        dispatched_at=now,
+        retry_at=None,
+        # The first claim draws the launch's token; a later one (a retry, a dispatch after the sweeper freed a
+        # stuck one) keeps it, and with it the directory where that launch may have begun.
+        launch_token=Case(When(launch_token="", then=Value(secrets.token_hex(8))), default=F("launch_token")),
     )
     if claimed != 1:
         return None  # another worker got there first, it was cancelled, or its backoff has not passed
@@ -315,11 +351,11 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
             transient = True
             message = f"The dispatch failed unexpectedly ({type(error).__name__}: {error}); the worker's log has more."
         with transaction.atomic():
-            locked = Submission.objects.select_for_update().get(pk=submission_id)
+            campaign, _, locked = lock_rows(campaign_id=submission.step.campaign_id, submission_id=submission_id)
             if locked.status != SubmissionStatus.SUBMITTING:
                 return locked  # cancelled meanwhile, or freed by the sweeper for another dispatch
             if transient:
-                return _submission_retry_later(locked, error=message, now=timezone.now())
+                return _submission_retry_later(campaign, locked, error=message, now=timezone.now())
             _submission_move(
                 locked,
                 SubmissionStatus.FAILED,
@@ -327,10 +363,10 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
                 changes={"error": message, "ended_at": timezone.now()},
                 audit_after={"error": message},
             )
-            _campaign_after(locked)
+            _campaign_after(campaign, locked)
         return locked
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
+        locked = lock_rows(submission_id=submission_id).submission
         if locked.status == SubmissionStatus.SUBMITTING:
             return _submission_move(
                 locked,
@@ -439,11 +475,12 @@ def _submissions_progress_write(submissions: list[Submission]) -> None:
 @transaction.atomic
 def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> Submission | None:
     """Record the end of a run as the poller found it."""
-    submission = Submission.objects.select_for_update().get(pk=submission_id)
+    campaign_id = Submission.objects.filter(pk=submission_id).values_list("step__campaign_id", flat=True).get()
+    campaign, _, submission = lock_rows(campaign_id=campaign_id, submission_id=submission_id)
     if submission.status != SubmissionStatus.RUNNING:
         return None  # cancelled meanwhile
     if state.state == SubmissionStatus.FAILED and state.transient:
-        return _submission_retry_later(submission, error=state.error, now=now)
+        return _submission_retry_later(campaign, submission, error=state.error, now=now)
     _submission_move(
         submission,
         state.state,
@@ -462,7 +499,7 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
             "failed": sum(int(c.get("failed", 0) or 0) for c in state.task_counts.values()),
         },
     )
-    _campaign_after(submission)
+    _campaign_after(campaign, submission)
     if submission.status == SubmissionStatus.SUCCEEDED:
         _ingest_metrics_on_commit(submission)
     return submission
@@ -473,8 +510,9 @@ def _retry_delay(retries: int) -> timedelta:
     return timedelta(seconds=min(settings.SUBMISSION_RETRY_MAX_DELAY, settings.SUBMISSION_RETRY_BACKOFF * 2**retries))
 
 
-def _submission_retry_later(locked: Submission, *, error: str, now: datetime) -> Submission:
-    """A launch failed transiently: pending again until its backoff has passed, or failed after the last try."""
+def _submission_retry_later(campaign: Campaign, locked: Submission, *, error: str, now: datetime) -> Submission:
+    """A launch failed transiently: pending again until its backoff has passed, or failed after the last try.
+    The campaign and the submission are locked."""
     tries = locked.retries + 1
     if tries >= settings.SUBMISSION_MAX_TRIES:
         error = f"{error}\nGave up after {tries} tries."
@@ -485,7 +523,7 @@ def _submission_retry_later(locked: Submission, *, error: str, now: datetime) ->
             changes={"error": error, "ended_at": now},
             audit_after={"error": error, "tries": tries},
         )
-        _campaign_after(locked)
+        _campaign_after(campaign, locked)
         return locked
     delay = _retry_delay(locked.retries)
     _submission_move(
@@ -508,9 +546,9 @@ def _ingest_metrics_on_commit(submission: Submission) -> None:
     )
 
 
-def _campaign_after(submission: Submission) -> None:
-    """A finished submission moves its campaign: completed when every step succeeded, failed on a failure."""
-    campaign = Campaign.objects.select_for_update().get(pk=submission.step.campaign_id)
+def _campaign_after(campaign: Campaign, submission: Submission) -> None:
+    """A finished submission moves its (locked) campaign: completed when every step succeeded, failed on a
+    failure."""
     if campaign.status != CampaignStatus.RUNNING:
         return
     if submission.status == SubmissionStatus.SUCCEEDED:
@@ -531,7 +569,7 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
     """Stop a submission: a pending one is dropped, a running one has its whole process group ended."""
     require_role(actor, *CAMPAIGN_EDITORS, action="cancel submissions")
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().select_related("step__campaign").get(pk=submission.pk)
+        campaign, _, locked = lock_rows(campaign_id=submission.step.campaign_id, submission_id=submission.pk)
         require_transition(SUBMISSION_TRANSITIONS, f"Submission {locked.pk}", locked.status, SubmissionStatus.CANCELLED)
         was = locked.status
         _submission_move(
@@ -541,7 +579,7 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
             changes={"ended_at": timezone.now()},
             audit_after={"was": was},
         )
-        _campaign_after_cancel(locked, actor)
+        _campaign_after_cancel(campaign, locked, actor)
     if was != SubmissionStatus.PENDING and locked.working_dir:
         try:
             adapter_for(locked.step.campaign.workflow_system).cancel(locked)
@@ -551,9 +589,9 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
     return locked
 
 
-def _campaign_after_cancel(submission: Submission, actor: AbstractBaseUser) -> None:
-    """With nothing left running, a running campaign is completed (every step done) or paused for a decision."""
-    campaign = Campaign.objects.select_for_update().get(pk=submission.step.campaign_id)
+def _campaign_after_cancel(campaign: Campaign, submission: Submission, actor: AbstractBaseUser) -> None:
+    """With nothing left running, a running (locked) campaign is completed (every step done) or paused for a
+    decision."""
     if campaign.status != CampaignStatus.RUNNING:
         return
     if Submission.objects.filter(step__campaign=campaign, status__in=ACTIVE_SUBMISSION_STATUSES).exists():
@@ -582,7 +620,7 @@ def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
     freed = 0
     for submission_id in stuck.values_list("pk", flat=True):
         with transaction.atomic():
-            locked = Submission.objects.select_for_update().get(pk=submission_id)
+            locked = lock_rows(submission_id=submission_id).submission
             if locked.status == SubmissionStatus.SUBMITTING:
                 # Dispatch adopts the process if the worker died after launching it.
                 _submission_move(

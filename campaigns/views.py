@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns import permissions as may
 from campaigns import preflight, selectors, services
 from campaigns.bps_config import ConfigError
 from campaigns.choices import (
@@ -35,6 +36,7 @@ from campaigns.forms import (
 )
 from campaigns.models import Campaign, Step, Submission
 from console.errors import Conflict, DomainError, NotPermitted
+from console.permissions import requires
 from console.ratelimit import limit_submissions
 from console.roles import user_has_role
 from console.selectors import audit_events_for
@@ -219,6 +221,7 @@ def submission_details(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @limit_submissions
+@requires(may.SUBMIT)
 def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     form = SubmitForm(request.POST)
@@ -242,6 +245,7 @@ def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @limit_submissions
+@requires(may.RESTART)
 def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
     campaign = submission.step.campaign
@@ -264,6 +268,7 @@ def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @limit_submissions
+@requires(may.CANCEL)
 def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
     submission = services.submission_cancel(actor=request.user, submission=submission)
@@ -272,6 +277,7 @@ def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(may.PAUSE)
 def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = services.campaign_pause(actor=request.user, campaign=get_object_or_404(Campaign, pk=pk))
     messages.success(request, f"{campaign.name} is paused: no new submission until it is resumed.")
@@ -279,6 +285,7 @@ def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(may.RESUME)
 def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = services.campaign_resume(actor=request.user, campaign=get_object_or_404(Campaign, pk=pk))
     messages.success(request, f"{campaign.name} is running again.")
@@ -286,6 +293,7 @@ def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(may.DEFINE)
 def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     form = CloneForm(request.POST)

@@ -1,9 +1,10 @@
-"""Filters shared by the decision register page, its exports and its API."""
+"""Filters shared by the decision register page, its exports and its API; the votes API's."""
 
 import django_filters
 
 from committee.choices import DecisionKind, DecisionStatus
-from committee.models import Decision
+from committee.models import Decision, Vote
+from console.filters import IdFilter
 
 
 class DecisionFilter(django_filters.FilterSet):
@@ -18,3 +19,11 @@ class DecisionFilter(django_filters.FilterSet):
     class Meta:
         model = Decision
         fields = ["committee", "kind", "status", "release", "q", "created_after", "created_before"]
+
+
+class VoteFilter(django_filters.FilterSet):
+    decision = IdFilter(field_name="decision_id", help_text="the decision's id")
+
+    class Meta:
+        model = Vote
+        fields = ["decision", "choice"]

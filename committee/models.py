@@ -15,13 +15,14 @@ from committee.choices import (
     QuorumRule,
     VoteChoice,
 )
+from console.identifiers import COMMITTEE_SLUG, url_for, validate_committee_slug
 
 
 class Committee(models.Model):
     """A body that decides: the policy committee, the change control board, the leadership team."""
 
     name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=50, unique=True)
+    slug = models.CharField(max_length=COMMITTEE_SLUG.max_length, unique=True, validators=[validate_committee_slug])
     kind = models.CharField(max_length=20, choices=CommitteeKind.choices)
     quorum = models.CharField(max_length=20, choices=QuorumRule.choices, default=QuorumRule.EVERY_SEAT)
 
@@ -32,7 +33,8 @@ class Committee(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("committee:committee-detail", kwargs={"slug": self.slug})
+        # "" for a slug stored before slugs were checked: the pages show it without a link.
+        return url_for("committee:committee-detail", COMMITTEE_SLUG, slug=self.slug)
 
 
 class Seat(models.Model):

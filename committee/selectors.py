@@ -62,3 +62,23 @@ def decision_detail(pk: int) -> Decision:
         .prefetch_related(Prefetch("committee__seats", queryset=seats), Prefetch("votes", queryset=votes), "campaigns")
         .get(pk=pk)
     )
+
+
+# Who may do what (committee/permissions.py) ------------------------------------------------------------
+
+
+def holds_seat(user: AbstractBaseUser, *, kinds: tuple[str, ...] | None = None) -> bool:
+    """Whether the user holds a seat (of a committee of one of the kinds, when given)."""
+    seats = Seat.objects.filter(holder=user.pk)
+    if kinds is not None:
+        seats = seats.filter(committee__kind__in=kinds)
+    return seats.exists()
+
+
+def stands_in_for_a_seat(user: AbstractBaseUser, *, today: date) -> bool:
+    """Whether the user is the delegate of a seat today."""
+    return Delegation.objects.filter(delegate=user.pk, starts_on__lte=today, ends_on__gte=today).exists()
+
+
+def has_proposed_decisions(user: AbstractBaseUser) -> bool:
+    return Decision.objects.filter(proposed_by=user.pk).exists()

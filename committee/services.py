@@ -30,6 +30,7 @@ from committee.choices import (
 from committee.models import Committee, Decision, DecisionNotification, Delegation, Seat, Vote
 from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput, NotPermitted
+from console.identifiers import COMMITTEE_SLUG
 from console.roles import Role, require_role, user_has_role
 from console.services import audit_record
 from console.transitions import require_transition
@@ -58,6 +59,8 @@ def committee_create(
     """Create a committee with one vacant seat per area."""
     if actor is not None:
         require_role(actor, Role.TASK_FORCE_LEAD, action="create committees")
+    if problem := COMMITTEE_SLUG.problem(slug):
+        raise InvalidInput(f"slug {problem}")
     committee = Committee.objects.create(name=name, slug=slug, kind=kind, quorum=quorum)
     Seat.objects.bulk_create(Seat(committee=committee, area=area) for area in areas)
     audit_record(
@@ -75,7 +78,7 @@ def seat_assign(*, actor: AbstractBaseUser | None, seat: Seat, holder: User | No
     """Give a seat to a member (or leave it vacant with ``holder=None``). People need the task force lead role."""
     if actor is not None:
         require_role(actor, Role.TASK_FORCE_LEAD, action="assign committee seats")
-    seat = Seat.objects.select_for_update(of=("self",)).select_related("holder").get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(no_key=True, of=("self",)).select_related("holder").get(pk=seat.pk)
     before = seat.holder.get_username() if seat.holder else None
     seat.holder = holder
     seat.save(update_fields=["holder"])
@@ -95,7 +98,7 @@ def delegation_create(
     *, actor: AbstractBaseUser, seat: Seat, delegate: User, starts_on: date, ends_on: date
 ) -> Delegation:
     """The seat holder (or the task force lead) names a delegate for a period."""
-    seat = Seat.objects.select_for_update(of=("self",)).select_related("committee").get(pk=seat.pk)
+    seat = Seat.objects.select_for_update(no_key=True, of=("self",)).select_related("committee").get(pk=seat.pk)
     if seat.holder_id != actor.pk and not user_has_role(actor, Role.TASK_FORCE_LEAD):
         raise NotPermitted(f"Only the holder of the seat {seat} (or the task force lead) may name its delegate.")
     if ends_on < starts_on:
@@ -188,7 +191,7 @@ def decision_create(
 
 
 def _lock(decision: Decision) -> Decision:
-    return Decision.objects.select_for_update(of=("self",)).select_related("committee").get(pk=decision.pk)
+    return Decision.objects.select_for_update(no_key=True, of=("self",)).select_related("committee").get(pk=decision.pk)
 
 
 def _move(decision: Decision, to: str) -> dict:
@@ -368,7 +371,7 @@ def decisions_close_expired(*, now: datetime | None = None) -> list[int]:
         "id", flat=True
     ):
         with transaction.atomic():
-            decision = Decision.objects.select_for_update(skip_locked=True).filter(pk=decision_id).first()
+            decision = Decision.objects.select_for_update(no_key=True, skip_locked=True).filter(pk=decision_id).first()
             # Another worker or a last vote got there first.
             if decision is None or decision.status != DecisionStatus.OPEN:
                 continue

@@ -17,6 +17,6 @@ urlpatterns = [
     path("register.md", views.decision_register_markdown, name="decision-register-markdown"),
     path("committees/", views.committee_list, name="committee-list"),
     # Committee.get_absolute_url: the committees page showing that one committee.
-    path("committees/<slug:slug>/", views.committee_list, name="committee-detail"),
+    path("committees/<committee_slug:slug>/", views.committee_list, name="committee-detail"),
     path("seats/<int:seat_pk>/delegate/", views.delegation_create, name="delegation-create"),
 ]

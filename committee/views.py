@@ -30,8 +30,10 @@ from committee.forms import (
     form_errors_text,
 )
 from committee.models import Committee, Decision, Delegation, Seat, Vote
+from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, VOTE
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
+from console.permissions import requires
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
 
@@ -123,6 +125,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(OPEN)
 def decision_open(request: HttpRequest, pk: int) -> HttpResponse:
     decision = services.decision_open(actor=request.user, decision=get_object_or_404(Decision, pk=pk))
     messages.success(
@@ -132,11 +135,13 @@ def decision_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(ENDORSE)
 def decision_endorse(request: HttpRequest, pk: int) -> HttpResponse:
     return _endorsement(request, pk, services.decision_endorse, "endorsed")
 
 
 @require_POST
+@requires(ENDORSE)
 def decision_refuse_endorsement(request: HttpRequest, pk: int) -> HttpResponse:
     return _endorsement(request, pk, services.decision_refuse_endorsement, "refused endorsement")
 
@@ -154,20 +159,25 @@ def _endorsement(request: HttpRequest, pk: int, service, verb: str) -> HttpRespo
 
 @require_POST
 def decision_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cast a vote. An htmx request gets the re-rendered votes panel back, with the refusal if there is one."""
-    decision = get_object_or_404(Decision.objects.select_related("committee"), pk=pk)
+    """Cast a vote. An htmx request gets the re-rendered votes panel back, with the refusal if there is one.
+
+    Who may vote at all is checked before the form is read (``committee.permissions.VOTE``)."""
     is_htmx = request.headers.get("HX-Request") == "true"
-    form = VoteForm(request.POST, committee=decision.committee)
+    if not is_htmx:
+        VOTE.check(request.user)
+    decision = get_object_or_404(Decision.objects.select_related("committee"), pk=pk)
     error = ""
-    if not form.is_valid():
-        error = form_errors_text(form)
-    else:
-        try:
+    try:
+        VOTE.check(request.user)
+        form = VoteForm(request.POST, committee=decision.committee)
+        if not form.is_valid():
+            error = form_errors_text(form)
+        else:
             vote = services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
-        except DomainError as refused:
-            if not is_htmx and isinstance(refused, NotPermitted):
-                raise
-            error = str(refused)
+    except DomainError as refused:
+        if not is_htmx and isinstance(refused, NotPermitted):
+            raise
+        error = str(refused)
     if is_htmx:
         # Read again: the vote may have closed the decision.
         decision = _decision_or_404(pk)
@@ -360,6 +370,7 @@ def committee_list(request: HttpRequest, slug: str | None = None) -> HttpRespons
 
 
 @require_POST
+@requires(NAME_DELEGATE)
 def delegation_create(request: HttpRequest, seat_pk: int) -> HttpResponse:
     seat = get_object_or_404(Seat.objects.select_related("committee"), pk=seat_pk)
     form = DelegationForm(request.POST)

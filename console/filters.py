@@ -1,8 +1,16 @@
-"""Filters shared by the audit page and the audit API."""
+"""Filters shared by the audit page and the audit API, and filter classes the apps' filters share."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema_field
 
+from console.api.fields import INT64_MAX
 from console.models import AuditEvent
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": INT64_MAX})
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: one that names no object matches nothing (an empty list, not 400); the schema bounds it to
+    the 64 bits an id holds, so that a larger number is refused naming the parameter."""
 
 
 class AuditEventFilter(django_filters.FilterSet):

@@ -1,13 +1,16 @@
-"""Writes that span the console: the audit trail, roles and API tokens."""
+"""Writes that span the console: the audit trail, roles, API tokens and sign-in lockouts."""
 
+from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.contrib.auth.models import AbstractBaseUser, Group, User
 from django.db import models, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from console.errors import Conflict, InvalidInput
+from console.errors import Conflict, InvalidInput, NotPermitted
+from console.identifiers import USERNAME
 from console.logging import current_request_id
 from console.models import AuditEvent, WorkerHeartbeat
 from console.roles import ROLE_MANAGERS, Role, forget_cached_roles, require_role, user_roles
@@ -128,6 +131,8 @@ def user_create(
     source: str = "system",
 ) -> User:
     """Create a console user with roles (a user with no password can sign in only through the proxy)."""
+    if problem := USERNAME.problem(username):
+        raise InvalidInput(f"username {problem}")
     user = User.objects.create_user(
         username=username,
         password=password,
@@ -146,3 +151,53 @@ def user_create(
         system_actor=source,
     )
     return user
+
+
+@transaction.atomic
+def sign_in_lockout_record(
+    *, username: str | None, address: str | None, failures: int, locked_until: datetime, path: str
+) -> AuditEvent | None:
+    """Record in the audit trail that sign-in was locked after repeated failures (``console.auth``).
+
+    The event's object is the user when the name is one of the console's users, else django-axes' record of the
+    failed attempts; the actor is the address they came from.
+    """
+    user = User.objects.filter(username=username).first() if username else None
+    attempt = AccessAttempt.objects.filter(username=username, ip_address=address).order_by("-attempt_time").first()
+    if user is None and attempt is None:
+        return None
+    return audit_record(
+        actor=None,
+        action="sign-in.locked-out",
+        obj=user or attempt,
+        after={
+            "username": username,
+            "address": address,
+            "failures": failures,
+            "locked_until": locked_until.isoformat(),
+            "path": path,
+        },
+        system_actor=address or "unknown address",
+    )
+
+
+@transaction.atomic
+def sign_in_unlock(*, actor: AbstractBaseUser, attempts: models.QuerySet[AccessAttempt]) -> int:
+    """Clear failed sign-in attempts, which unlocks their user names and addresses; staff only, each one audited."""
+    if not (actor.is_authenticated and actor.is_staff):
+        raise NotPermitted("Only staff may unlock sign-in.")
+    attempts = list(attempts.select_for_update().order_by("pk"))
+    users = {user.username: user for user in User.objects.filter(username__in={a.username for a in attempts})}
+    for attempt in attempts:
+        audit_record(
+            actor=actor,
+            action="sign-in.unlocked",
+            obj=users.get(attempt.username) or attempt,
+            before={
+                "username": attempt.username,
+                "address": attempt.ip_address,
+                "failures": attempt.failures_since_start,
+            },
+        )
+    AccessAttempt.objects.filter(pk__in=[attempt.pk for attempt in attempts]).delete()
+    return len(attempts)

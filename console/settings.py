@@ -12,6 +12,7 @@ Two modes, chosen by ``CONSOLE_MODE``:
 
 import secrets
 import shlex
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before the console, whose admin replaces axes' admin of failed sign-in attempts.
+    "axes",
     "console",
     "releases",
     "committee",
@@ -99,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.DomainErrorMiddleware",
     "console.middleware.RequestLogMiddleware",
+    # Turns a sign-in that django-axes refused into the lockout page (console.auth.sign_in_locked_out).
+    "axes.middleware.AxesMiddleware",
     # Last, so that the 413 it answers is logged and has every header; before anything reads the body.
     "console.middleware.RequestBodyLimitMiddleware",
 ]
@@ -199,9 +204,36 @@ if AUTH_PROXY_HEADER and not AUTH_TRUSTED_PROXIES:
         "AUTH_PROXY_HEADER is on but AUTH_TRUSTED_PROXIES is empty: "
         "list the proxy addresses allowed to assert a user's identity"
     )
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Reverse proxies (the ingress) whose X-Forwarded-For names the client, for the sign-in lockout and the token
+# throttle (console.ratelimit.client_address); without them every client would count as the proxy's address.
+FORWARDED_FOR_PROXIES = env_networks("FORWARDED_FOR_PROXIES")
+# The lockout's check comes first, so that a locked user name or address is refused before any password is tried.
+AUTHENTICATION_BACKENDS = ["console.auth.SignInLockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 if AUTH_PROXY_HEADER:
-    AUTHENTICATION_BACKENDS.insert(0, "console.auth.ProxyHeaderBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "console.auth.ProxyHeaderBackend")
+
+# Sign-in lockout (django-axes; console/auth.py): SIGN_IN_FAILURE_LIMIT failed sign-ins for one user name (from any
+# address) or from one address (for any names) lock that name or address for SIGN_IN_COOLOFF seconds after the
+# last failure counted. Failures are kept in the database, which every process shares.
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("SIGN_IN_COOLOFF", 900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# An attempt refused during a lockout is not counted, so the lockout ends when the page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success leaves the failures to lapse: clearing them would let one account's owner reset an address's count.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "console.ratelimit.client_address"
+AXES_WHITELIST_CALLABLE = "console.auth.is_proxy_sign_in"
+AXES_LOCKOUT_CALLABLE = "console.auth.sign_in_locked_out"
+# Successful sign-ins are not logged by axes (a table that would only grow); lockouts go to the audit trail.
+AXES_DISABLE_ACCESS_LOG = True
+# Not its banner at every start; failures and lockouts are still logged (without names or addresses).
+AXES_VERBOSE = False
+# Failed token authentications (Authorization: Token ...) from one address per window (seconds); then 429.
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20, minimum=1)
+API_TOKEN_FAILURE_WINDOW = env_int("API_TOKEN_FAILURE_WINDOW", 300, minimum=1)
 
 # Security headers, on in every mode; the HTTPS-only ones in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -276,7 +308,7 @@ REQUEST_BODY_LIMITS = {"api:submission-measurements": "MEASUREMENT_UPLOAD_MAX_BY
 # API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "console.ratelimit.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -286,6 +318,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "console.api.schema.ConsoleAutoSchema",
     "EXCEPTION_HANDLER": "console.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON parser, bounded in nesting (console/bounded.py); forms for the pages' and scripts' old habits.
+    "DEFAULT_PARSER_CLASSES": [
+        "console.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Campaign Console API",
@@ -297,6 +335,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API reads JSON; it still takes a form, but documents and fuzzes JSON only.
+    "PARSER_WHITELIST": ["console.api.parsers.JSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "console.api.schema.bound_integers",
+        "console.api.schema.text_refuses_nul",
+    ],
     # Several models have a `status` or `kind`; name each choice set after its own.
     "ENUM_NAME_OVERRIDES": {
         "ReleaseStatusEnum": "releases.choices.ReleaseStatus",
@@ -316,10 +361,10 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 if PRODUCTION and CELERY_BROKER_URL.startswith("filesystem"):
     raise ImproperlyConfigured("CELERY_BROKER_URL must name a real broker (Redis) in production mode")
 
-# The cache holds what every web process must share, e.g. the submission rate limits' counters: Redis in
-# production (by default the broker's server), each process's own memory in development.
+# The cache holds what every web process must share, e.g. the rate limits' counters: Redis in production (by
+# default the broker's server), otherwise a table in the console's database (console/cache.py), made by migrate.
 _REDIS_SCHEMES = ("redis://", "rediss://")
-CACHE_URL = env_str("CACHE_URL") or (CELERY_BROKER_URL if PRODUCTION else "locmem://")
+CACHE_URL = env_str("CACHE_URL") or (CELERY_BROKER_URL if PRODUCTION else "db://")
 if CACHE_URL.startswith(_REDIS_SCHEMES):
     CACHES = {
         "default": {
@@ -330,12 +375,19 @@ if CACHE_URL.startswith(_REDIS_SCHEMES):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-elif CACHE_URL == "locmem://" and not PRODUCTION:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL == "db://":
+    CACHES = {
+        "default": {
+            "BACKEND": "console.cache.CountingDatabaseCache",
+            "LOCATION": "console_cache",
+            # Expired entries are deleted once there are more than this many (Django culls on a write).
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 else:
     raise ImproperlyConfigured(
-        f"CACHE_URL={CACHE_URL!r}: use redis://host:6379/N"
-        + (" (production needs a cache shared by its web processes)" if PRODUCTION else " or locmem://")
+        f"CACHE_URL={CACHE_URL!r}: use redis://host:6379/N or db:// (a table in the console's database); "
+        "the cache must be one that every process shares"
     )
 # Submission requests (submit, restart, cancel; pages and API together) a user may make per window (seconds).
 SUBMISSION_RATE_LIMIT = env_int("SUBMISSION_RATE_LIMIT", 10, minimum=1)
@@ -351,6 +403,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # A worker looks for new messages every 0.2 s (kombu's default is 1 s): a task starts sooner, and
+        # the worker sees Ctrl-C sooner.
+        "polling_interval": 0.2,
     }
 else:
     # A broker that is down must fail a publish in well under the 2 s a request may take (the submission
@@ -368,6 +423,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker's timer wakes at least every 0.2 s (Celery's default is 1 s), so that a stop is not kept waiting for it.
+CELERY_WORKER_TIMER_PRECISION = 0.2
 # Tasks are written to be safe to run twice, so a task is acknowledged only
 # once it has finished and is delivered again if its worker dies.
 CELERY_TASK_ACKS_LATE = True
@@ -483,5 +540,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # django-axes tells of every sign-in at info; its failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -11,9 +11,9 @@ console_patterns = [
     path("dashboard/services/", views.service_status, name="service-status"),
     path("audit/", views.audit_list, name="audit-list"),
     path("people/", views.people_list, name="people-list"),
-    path("people/<str:username>/", views.person_detail, name="person-detail"),
-    path("people/<str:username>/roles/grant/", views.person_role_grant, name="person-role-grant"),
-    path("people/<str:username>/roles/revoke/", views.person_role_revoke, name="person-role-revoke"),
+    path("people/<username:username>/", views.person_detail, name="person-detail"),
+    path("people/<username:username>/roles/grant/", views.person_role_grant, name="person-role-grant"),
+    path("people/<username:username>/roles/revoke/", views.person_role_revoke, name="person-role-revoke"),
     path("account/", views.account, name="account"),
     path("account/token/", views.account_token_regenerate, name="account-token-regenerate"),
 ]

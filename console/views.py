@@ -15,6 +15,7 @@ from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_v
 from console import health, selectors, services
 from console.filters import AuditEventFilter
 from console.forms import RoleForm
+from console.permissions import GRANT_ROLES, REVOKE_ROLES, requires
 from console.roles import Role
 from milestones.selectors import milestone_summary
 from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
@@ -91,11 +92,13 @@ def person_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @require_POST
+@requires(GRANT_ROLES)
 def person_role_grant(request: HttpRequest, username: str) -> HttpResponse:
     return _change_role(request, username, services.user_role_grant, "granted to")
 
 
 @require_POST
+@requires(REVOKE_ROLES)
 def person_role_revoke(request: HttpRequest, username: str) -> HttpResponse:
     return _change_role(request, username, services.user_role_revoke, "revoked from")
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from console.identifiers import shown
 from milestones.choices import MilestoneStatus
 from milestones.reports import ReportRow
 
@@ -75,7 +76,7 @@ def gantt_figure(rows: Sequence[ReportRow], *, as_of: date) -> dict:
     )
 
     def axis(subset: list[ReportRow]) -> list[list[str]]:
-        return [[row.team_label for row in subset], [row.jira_key for row in subset]]
+        return [[row.team_label for row in subset], [shown(row.jira_key) for row in subset]]
 
     traces = []
     slipped = [row for row in dated if row.slip_days]

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from milestones.choices import MilestoneStatus
 from milestones.models import Milestone
@@ -9,9 +10,20 @@ from milestones.models import Milestone
 LEVEL_CHOICES = [("1", "Level 1"), ("2", "Level 2"), ("3", "Level 3"), ("none", "No level")]
 
 
+class AnyTeamField(django_filters.fields.MultipleChoiceField):
+    """Offers the teams that own milestones; any other name is valid too, and matches nothing."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class TeamFilter(django_filters.AllValuesMultipleFilter):
+    field_class = AnyTeamField
+
+
 class MilestoneFilter(django_filters.FilterSet):
     # Its choices are the teams that own milestones (one query, which also draws the page's select).
-    team = django_filters.AllValuesMultipleFilter(field_name="team", help_text="one or more owning teams")
+    team = TeamFilter(field_name="team", help_text="one or more owning teams")
     level = django_filters.MultipleChoiceFilter(choices=LEVEL_CHOICES, method="filter_level")
     status = django_filters.MultipleChoiceFilter(choices=MilestoneStatus.choices)
     q = django_filters.CharFilter(method="filter_text", label="Key, id or title contains")
@@ -22,6 +34,8 @@ class MilestoneFilter(django_filters.FilterSet):
         model = Milestone
         fields = ["team", "level", "status", "q", "due_after", "due_before"]
 
+    # A level is chosen by its text ("1" .. "3", or "none"), not by the model field's number.
+    @extend_schema_field({"type": "string", "enum": [value for value, _ in LEVEL_CHOICES]})
     def filter_level(self, queryset, name, values):
         if not values:
             return queryset

@@ -31,6 +31,7 @@ import requests
 from django.conf import settings
 from jira import JIRA, JIRAError
 
+from console.identifiers import JIRA_KEY, shown
 from milestones.choices import MilestoneStatus
 from milestones.rows import KEEP, MilestoneRow
 
@@ -111,7 +112,8 @@ def fetch_milestone_rows(
         pages += 1
         for issue in page.get("issues") or []:
             # A later page wins if an issue moved between pages while we paged.
-            issues[issue["key"]] = issue
+            key = issue.get("key")
+            issues[key if isinstance(key, str) else repr(key)] = issue
         token = page.get("nextPageToken")
         # The last page has no token (Jira Cloud leaves the key out rather than sending null).
         if not token or page.get("isLast") is True:
@@ -127,7 +129,7 @@ def fetch_milestone_rows(
         try:
             row = issue_row(issue)
         except ValueError as error:
-            problems.append(f"{key}: {error}")
+            problems.append(f"{shown(key)}: {error}")
             continue
         if row.due_date is None:
             notes.append(f"{key} has no due date in Jira.")
@@ -161,6 +163,8 @@ def _search_page(client: JIRA, token: str | None) -> dict:
 
 def issue_row(issue: dict) -> MilestoneRow:
     """The milestone row of one issue (``KEEP`` for each field the response left out)."""
+    if problem := JIRA_KEY.problem(issue.get("key")):
+        raise ValueError(f"the key {problem}")
     fields = issue.get("fields") or {}
     configured = settings.JIRA_FIELDS
     values: dict[str, Any] = {}

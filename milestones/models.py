@@ -5,8 +5,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
+from console.identifiers import JIRA_KEY, shown, url_for, validate_jira_key
 from milestones.choices import (
     MILESTONE_STATUS_COLOURS,
     OPEN_STATUSES,
@@ -28,7 +28,9 @@ class Milestone(models.Model):
     are kept as ``MilestoneChange`` rows.
     """
 
-    jira_key = models.CharField(max_length=32, unique=True, help_text="e.g. PREOPS-154")
+    jira_key = models.CharField(
+        max_length=JIRA_KEY.max_length, unique=True, validators=[validate_jira_key], help_text="e.g. PREOPS-154"
+    )
     project_id = models.CharField(max_length=32, blank=True, help_text="e.g. L3-MW-0050")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -57,10 +59,11 @@ class Milestone(models.Model):
         indexes = [models.Index(fields=["status", "due_date"], name="milestone_status_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.jira_key} {self.title}"
+        return f"{shown(self.jira_key)} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("milestones:milestone-detail", kwargs={"jira_key": self.jira_key})
+        # "" for a key stored before keys were checked: the pages show it without a link.
+        return url_for("milestones:milestone-detail", JIRA_KEY, jira_key=self.jira_key)
 
     @property
     def is_open(self) -> bool:
@@ -78,7 +81,9 @@ class Milestone(models.Model):
         return max(0, (self.due_date - self.baseline_due_date).days)
 
     def jira_url(self) -> str:
-        return f"{settings.JIRA_SERVER}/browse/{self.jira_key}" if settings.JIRA_SERVER else ""
+        if not settings.JIRA_SERVER or not JIRA_KEY.is_valid(self.jira_key):
+            return ""
+        return f"{settings.JIRA_SERVER}/browse/{self.jira_key}"
 
 
 class MilestoneChange(models.Model):
@@ -200,7 +205,7 @@ class EvidenceProposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event}: {self.milestone.jira_key} -> {self.proposed_status}"
+        return f"{self.event}: {shown(self.milestone.jira_key)} -> {self.proposed_status}"
 
 
 class JiraSync(models.Model):

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from console.exports import csv_text, markdown_cell, markdown_table
+from console.identifiers import shown
 from milestones.choices import OPEN_STATUSES, MilestoneStatus, TrackedField
 
 DUE_SOON_DAYS = 30
@@ -290,7 +291,7 @@ def report_csv(report: StatusReport) -> str:
             rows.append(
                 [
                     section.title,
-                    row.jira_key,
+                    shown(row.jira_key),
                     row.project_id,
                     row.title,
                     row.team,
@@ -324,7 +325,7 @@ def _section_table(report: StatusReport, section: Section) -> str:
     header = ["Jira", "Id", "Milestone", "Team", "Level", "Status", "Due"] + ([extra[0]] if extra else [])
     body = [
         [
-            row.jira_key,
+            shown(row.jira_key),
             row.project_id,
             row.title,
             row.team,

@@ -5,6 +5,8 @@ from datetime import date
 from enum import Enum
 from typing import ClassVar
 
+from console.identifiers import JIRA_KEY
+
 
 class Keep(Enum):
     """The value of a field the source does not give: the milestone keeps what it has."""
@@ -45,6 +47,11 @@ class MilestoneRow:
         "completed_date",
         "description",
     )
+
+    def __post_init__(self) -> None:
+        # Every source (a table, Jira, a command) makes rows: none holds a key that cannot be in a URL.
+        if problem := JIRA_KEY.problem(self.jira_key):
+            raise ValueError(f"the key {problem}")
 
     def values(self) -> dict:
         """The fields the source gave, by name (not the Jira key)."""

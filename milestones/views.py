@@ -21,9 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.charts import chart_payload
 from console.errors import Conflict, InvalidInput
+from console.permissions import requires
 from console.roles import require_role, user_has_role
 from console.selectors import audit_events_for
 from milestones import charts, reports, selectors, services
+from milestones import permissions as may
 from milestones.choices import MILESTONE_TRANSITIONS, MilestoneStatus, SyncTrigger
 from milestones.filters import MilestoneFilter
 from milestones.forms import (
@@ -174,6 +176,7 @@ def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.CHANGE)
 def milestone_edit(request: HttpRequest, jira_key: str) -> HttpResponse:
     milestone = get_object_or_404(Milestone, jira_key=jira_key)
     form = MilestoneEditForm(request.POST)
@@ -188,6 +191,7 @@ def milestone_edit(request: HttpRequest, jira_key: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.LINK)
 def milestone_link(request: HttpRequest, jira_key: str) -> HttpResponse:
     milestone = get_object_or_404(Milestone, jira_key=jira_key)
     form = LinkForm(request.POST)
@@ -200,6 +204,7 @@ def milestone_link(request: HttpRequest, jira_key: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.UNLINK)
 def milestone_unlink(request: HttpRequest, jira_key: str) -> HttpResponse:
     milestone = get_object_or_404(Milestone, jira_key=jira_key)
     form = LinkForm(request.POST)
@@ -212,6 +217,7 @@ def milestone_unlink(request: HttpRequest, jira_key: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.LINK_EVIDENCE)
 def evidence_create(request: HttpRequest, jira_key: str) -> HttpResponse:
     milestone = get_object_or_404(Milestone, jira_key=jira_key)
     form = EvidenceLinkForm(request.POST)
@@ -232,6 +238,7 @@ def evidence_create(request: HttpRequest, jira_key: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.UNLINK_EVIDENCE)
 def evidence_delete(request: HttpRequest, jira_key: str, pk: int) -> HttpResponse:
     evidence = get_object_or_404(MilestoneEvidence, pk=pk, milestone__jira_key=jira_key)
     services.evidence_link_delete(actor=request.user, evidence=evidence)
@@ -240,6 +247,7 @@ def evidence_delete(request: HttpRequest, jira_key: str, pk: int) -> HttpRespons
 
 
 @require_POST
+@requires(may.CONFIRM_PROPOSALS)
 def proposal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(EvidenceProposal.objects.select_related("milestone"), pk=pk)
     services.proposal_confirm(actor=request.user, proposal=proposal)
@@ -248,6 +256,7 @@ def proposal_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(may.DISMISS_PROPOSALS)
 def proposal_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(EvidenceProposal.objects.select_related("milestone"), pk=pk)
     services.proposal_dismiss(actor=request.user, proposal=proposal)
@@ -288,6 +297,7 @@ def milestone_import(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(may.SYNC)
 def sync_now(request: HttpRequest) -> HttpResponse:
     """Ask the worker for a Jira sync now (the task force lead)."""
     from milestones.tasks import sync_jira_task

@@ -121,6 +121,6 @@ class TrendForm(forms.Form):
 def run_label(run) -> str:
     """``#12 DC2 RC6 / step1 · v23.0.1 · 2024-05-01`` for the choice lists (the run's step, campaign, release)."""
     campaign = run.step.campaign
-    release = f" · {campaign.release.version}" if campaign.release_id else ""
+    release = f" · {campaign.release}" if campaign.release_id else ""
     ended = f" · {run.ended_at:%Y-%m-%d %H:%M}" if run.ended_at else ""
     return f"#{run.pk} {campaign.name} / {run.step.name}{release}{ended}"

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, SubmissionStatus
-from campaigns.models import Campaign, Step, Submission
+from campaigns.models import Step, Submission, lock_rows
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.choices import DecisionStatus
 from console.celery import enqueue_on_commit
@@ -103,7 +103,8 @@ def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiv
 def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""
     require_role(actor, *GATE_KEEPERS, action="accept steps")
-    step = Step.objects.select_for_update().select_related("campaign").get(pk=step.pk)
+    # The campaign, then the step: the one lock order of campaigns/models.py.
+    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if step.accepted_at is not None:
         raise Conflict(f"The step {step.name} was accepted already.")
     submission, failing, waiver = gate_blockers(step)
@@ -129,7 +130,6 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
         },
     )
     _evidence("step-accepted", step, actor)
-    campaign = Campaign.objects.select_for_update().get(pk=step.campaign_id)
     all_accepted = not campaign.steps.filter(accepted_at__isnull=True).exists()
     if all_accepted and campaign.status == CampaignStatus.COMPLETED:
         campaign.status = CampaignStatus.ACCEPTED
@@ -150,7 +150,7 @@ def _evidence(kind: str, obj, actor) -> None:
 def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) -> Waiver:
     """Record that a committee decision allows accepting the step's latest run despite failing specifications."""
     require_role(actor, *GATE_KEEPERS, action="record waivers")
-    step = Step.objects.select_for_update().select_related("campaign").get(pk=step.pk)
+    _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if not reason.strip():
         raise InvalidInput("A waiver says why.")
     if decision.status not in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):

@@ -43,6 +43,7 @@ from campaigns.selectors import campaign_diff
 from committee.choices import DecisionStatus
 from committee.models import Decision
 from console.errors import DomainError, NotPermitted
+from console.permissions import requires
 from console.roles import require_role, user_has_role
 from qa import charts, run_statistics, selectors, services
 from qa.choices import SpecLevel
@@ -56,6 +57,7 @@ from qa.forms import (
     form_errors_message,
 )
 from qa.models import Measurement, Metric, Specification, Waiver
+from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS
 from qa.specs import SpecResult, applies_to_release, judge, version_key
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
@@ -687,7 +689,7 @@ def _trend(metric: Metric, campaign: Campaign | None, by: str) -> tuple[list[dic
                 "release": release,
                 "ended_at": run.ended_at,
                 "label": f"#{run.pk} {run.step.campaign.name} / {run.step.name}",
-                "x": (release.version if release else "(no release)") if by == "release" else run.ended_at,
+                "x": (str(release) if release else "(no release)") if by == "release" else run.ended_at,
                 **{key: stats[key] for key in ("count", "p05", "median", "p95")},
                 "shown": {key: _fmt(stats[key]) for key in ("p05", "median", "p95")},
             }
@@ -750,7 +752,7 @@ def metric_trend_csv(request: HttpRequest) -> HttpResponse:
                 point["run"].pk,
                 point["campaign"].name,
                 point["run"].step.name,
-                point["release"].version if point["release"] else "",
+                str(point["release"]) if point["release"] else "",
                 point["ended_at"],
                 point["count"],
                 point["p05"],
@@ -801,8 +803,8 @@ def metric_list_csv(request: HttpRequest) -> HttpResponse:
                             spec.operator,
                             spec.threshold,
                             f"{spec.tag_key}={spec.tag_value}" if spec.tag_key else "",
-                            spec.min_release.version if spec.min_release_id else "",
-                            spec.max_release.version if spec.max_release_id else "",
+                            str(spec.min_release) if spec.min_release_id else "",
+                            str(spec.max_release) if spec.max_release_id else "",
                             spec.blocking,
                         ]
                         if spec
@@ -815,6 +817,7 @@ def metric_list_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(SET_SPECIFICATIONS)
 def specification_create(request: HttpRequest) -> HttpResponse:
     form = SpecificationForm(request.POST)
     if not form.is_valid():
@@ -910,6 +913,7 @@ def _gate_return(step: Step) -> str:
 
 
 @require_POST
+@requires(ACCEPT_STEPS)
 def step_accept(request: HttpRequest, step_id: int) -> HttpResponse:
     step = get_object_or_404(Step.objects.select_related("campaign"), pk=step_id)
     try:
@@ -924,6 +928,7 @@ def step_accept(request: HttpRequest, step_id: int) -> HttpResponse:
 
 
 @require_POST
+@requires(RECORD_WAIVERS)
 def waiver_grant(request: HttpRequest, step_id: int) -> HttpResponse:
     step = get_object_or_404(Step.objects.select_related("campaign"), pk=step_id)
     # The role is checked before the form, so that a refused person learns that first.

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from releases.choices import BackportStatus, ReleaseStatus
 from releases.models import BackportRequest, Release
@@ -20,9 +21,9 @@ class ReleaseFilter(django_filters.FilterSet):
 class BackportRequestFilter(django_filters.FilterSet):
     release = django_filters.CharFilter(field_name="target_release__version", label="Target release")
     status = django_filters.MultipleChoiceFilter(choices=BackportStatus.choices)
-    # The ceiling keeps timedelta() from overflowing (a 500) on an absurd number.
-    older_than_days = django_filters.NumberFilter(
-        method="filter_older_than", label="Older than (days)", min_value=0, max_value=36500
+    # The ceiling keeps timedelta() from overflowing (a 500) on an absurd number; the schema says both bounds.
+    older_than_days = extend_schema_field({"type": "integer", "minimum": 0, "maximum": 36500})(
+        django_filters.NumberFilter(method="filter_older_than", label="Older than (days)", min_value=0, max_value=36500)
     )
 
     class Meta:

@@ -10,6 +10,15 @@ family. The choices drawn on the page are narrowed with ``choices=``.
 from django import forms
 from django.db.models import QuerySet
 
+from console.identifiers import (
+    RELEASE_VERSION,
+    RFC_ID,
+    TICKET,
+    shown,
+    validate_release_version,
+    validate_rfc_id,
+    validate_ticket,
+)
 from releases.models import BackportRequest, Release
 
 
@@ -22,7 +31,7 @@ class _ReleaseChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
 
     def label_from_instance(self, release: Release) -> str:
-        return release.version
+        return shown(release.version)
 
 
 class _NarrowedChoicesForm(forms.Form):
@@ -51,8 +60,9 @@ def _date_input() -> forms.DateInput:
 
 class ReleaseCreateForm(_NarrowedChoicesForm):
     version = forms.CharField(
-        max_length=Release._meta.get_field("version").max_length,
-        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=r"v\d{1,4}\.\d{1,4}\.\d{1,4}"),
+        max_length=RELEASE_VERSION.max_length,
+        validators=[validate_release_version],
+        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=RELEASE_VERSION.regex),
     )
     base_release = _ReleaseChoiceField(
         required=False, empty_label="none: a major release", label="Patch of", widget=_select()
@@ -80,12 +90,14 @@ def _model_max_length(field: str) -> int:
 class BackportRequestForm(_NarrowedChoicesForm):
     rfc_id = forms.CharField(
         label="RFC",
-        max_length=_model_max_length("rfc_id"),
-        widget=_input(forms.TextInput, placeholder="RFC-812", pattern=r"RFC-\d{1,6}"),
+        max_length=RFC_ID.max_length,
+        validators=[validate_rfc_id],
+        widget=_input(forms.TextInput, placeholder="RFC-812", pattern=RFC_ID.regex),
     )
     ticket = forms.CharField(
-        max_length=_model_max_length("ticket"),
-        widget=_input(forms.TextInput, placeholder="DM-34567", pattern=r"DM-\d{1,6}"),
+        max_length=TICKET.max_length,
+        validators=[validate_ticket],
+        widget=_input(forms.TextInput, placeholder="DM-34567", pattern=TICKET.regex),
     )
     title = forms.CharField(max_length=_model_max_length("title"), widget=_input(forms.TextInput))
     rationale = forms.CharField(widget=_input(forms.Textarea, rows=3))

@@ -1,13 +1,20 @@
 """Science pipelines releases, their patches, and the backports that patches ship."""
 
-import re
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
+from console.identifiers import (
+    RELEASE_VERSION,
+    RFC_ID,
+    TICKET,
+    shown,
+    url_for,
+    validate_release_version,
+    validate_rfc_id,
+    validate_ticket,
+)
 from releases.choices import (
     BACKPORT_STATUS_COLOURS,
     RELEASE_STATUS_COLOURS,
@@ -15,30 +22,16 @@ from releases.choices import (
     ReleaseStatus,
 )
 
-VERSION_PATTERN = re.compile(r"^v(\d{1,4})\.(\d{1,4})\.(\d{1,4})$")
-RFC_PATTERN = re.compile(r"^RFC-\d{1,6}$")
-TICKET_PATTERN = re.compile(r"^DM-\d{1,6}$")
-
 
 def parse_version(value: str) -> tuple[int, int, int]:
-    match = VERSION_PATTERN.match(value)
-    if not match:
-        raise ValidationError(f"{value!r} is not a release version like v23.0.1")
-    return int(match[1]), int(match[2]), int(match[3])
+    """(major, minor, patch) of a version like v23.0.1; Django's ``ValidationError`` for anything else."""
+    validate_release_version(value)
+    major, minor, patch = value[1:].split(".")
+    return int(major), int(minor), int(patch)
 
 
-def validate_version(value: str) -> None:
-    parse_version(value)
-
-
-def validate_rfc_id(value: str) -> None:
-    if not RFC_PATTERN.match(value):
-        raise ValidationError(f"{value!r} is not an RFC id like RFC-812")
-
-
-def validate_ticket(value: str) -> None:
-    if not TICKET_PATTERN.match(value):
-        raise ValidationError(f"{value!r} is not a ticket like DM-34567")
+# The name the first migration gives the version field's validator.
+validate_version = validate_release_version
 
 
 class Release(models.Model):
@@ -47,7 +40,9 @@ class Release(models.Model):
     Ordered by version number, not by text: v23.0.10 comes after v23.0.9.
     """
 
-    version = models.CharField(max_length=32, unique=True, validators=[validate_version])
+    version = models.CharField(
+        max_length=RELEASE_VERSION.max_length, unique=True, validators=[validate_release_version]
+    )
     major = models.PositiveSmallIntegerField(editable=False)
     minor = models.PositiveSmallIntegerField(editable=False)
     patch = models.PositiveSmallIntegerField(editable=False)
@@ -72,14 +67,15 @@ class Release(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.version
+        return shown(self.version)
 
     def save(self, *args, **kwargs):
         self.major, self.minor, self.patch = parse_version(self.version)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("releases:release-detail", kwargs={"version": self.version})
+        # "" for a version stored before versions were checked: the pages show it without a link.
+        return url_for("releases:release-detail", RELEASE_VERSION, version=self.version)
 
     @property
     def is_patch(self) -> bool:
@@ -121,8 +117,8 @@ class ReleaseApproval(models.Model):
 class BackportRequest(models.Model):
     """A fix to be backported to a supported release, requested as an RFC and decided by the change control board."""
 
-    rfc_id = models.CharField("RFC", max_length=16, unique=True, validators=[validate_rfc_id])
-    ticket = models.CharField(max_length=16, validators=[validate_ticket])
+    rfc_id = models.CharField("RFC", max_length=RFC_ID.max_length, unique=True, validators=[validate_rfc_id])
+    ticket = models.CharField(max_length=TICKET.max_length, validators=[validate_ticket])
     title = models.CharField(max_length=200)
     rationale = models.TextField()
     target_release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="backport_requests")
@@ -146,10 +142,11 @@ class BackportRequest(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="backport_queue_idx")]
 
     def __str__(self) -> str:
-        return f"{self.rfc_id} {self.title}"
+        return f"{shown(self.rfc_id)} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("releases:backport-detail", kwargs={"rfc_id": self.rfc_id})
+        # "" for an RFC id stored before RFC ids were checked: the pages show it without a link.
+        return url_for("releases:backport-detail", RFC_ID, rfc_id=self.rfc_id)
 
     @property
     def status_colour(self) -> str:

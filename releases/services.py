@@ -57,7 +57,7 @@ def release_create(
     if Release.objects.filter(version=version).exists():
         raise Conflict(f"Release {version} exists already.")
     if base_release is not None:
-        base_release = Release.objects.select_for_update().get(pk=base_release.pk)
+        base_release = Release.objects.select_for_update(no_key=True).get(pk=base_release.pk)
         if base_release.is_patch:
             raise InvalidInput(f"{base_release} is itself a patch; a patch names the release it patches.")
         if (base_release.major, base_release.minor) != (major, minor) or base_release.patch >= patch:
@@ -83,7 +83,7 @@ def release_create(
 def _release_move(
     *, actor: AbstractBaseUser | None, release: Release, to: str, action: str, source: str = "system", **changes
 ) -> Release:
-    release = Release.objects.select_for_update().get(pk=release.pk)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
     require_transition(RELEASE_TRANSITIONS, release, release.status, to)
     before = _release_snapshot(release)
     release.status = to
@@ -128,7 +128,7 @@ def release_withdraw(*, actor: AbstractBaseUser, release: Release) -> Release:
 def release_set_support_until(*, actor: AbstractBaseUser, release: Release, support_until: date) -> Release:
     """Move the end of a release's support window."""
     require_role(actor, Role.TASK_FORCE_LEAD, action="change support windows")
-    release = Release.objects.select_for_update().get(pk=release.pk)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
     if release.status in (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT):
         raise Conflict(f"{release} is {release.status}; its support window is closed.")
     if release.approved_on and support_until < release.approved_on:
@@ -150,7 +150,7 @@ def release_approve_for_campaigns(
     *, actor: AbstractBaseUser | None, release: Release, campaigns, decision, now: datetime
 ) -> Release:
     """Effect of an approved pipeline-version decision: the release is approved for those campaigns."""
-    release = Release.objects.select_for_update().get(pk=release.pk)
+    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
     source = f"decision #{decision.pk}"
     if release.status == ReleaseStatus.CANDIDATE:
         approved_on = timezone.localdate(now)
@@ -227,7 +227,7 @@ def backport_request_create(
     title_limit = BackportRequest._meta.get_field("title").max_length
     if len(title.strip()) > title_limit:
         raise InvalidInput(f"The title has {len(title.strip())} characters; at most {title_limit} fit.")
-    target_release = Release.objects.select_for_update().get(pk=target_release.pk)
+    target_release = Release.objects.select_for_update(no_key=True).get(pk=target_release.pk)
     if target_release.status != ReleaseStatus.SUPPORTED:
         raise Conflict(f"{target_release} is {target_release.status}; only a supported release takes backports.")
     if BackportRequest.objects.filter(rfc_id=rfc_id).exists():
@@ -258,7 +258,7 @@ def _backport_move(
     source: str = "system",
     **changes,
 ) -> BackportRequest:
-    backport = BackportRequest.objects.select_for_update().get(pk=backport.pk)
+    backport = BackportRequest.objects.select_for_update(no_key=True).get(pk=backport.pk)
     require_transition(BACKPORT_TRANSITIONS, backport, backport.status, to)
     before = {"status": backport.status}
     backport.status = to

@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from console.permissions import requires
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
+from releases import permissions as may
 from releases import selectors, services
 from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
 from releases.filters import BackportRequestFilter, ReleaseFilter
@@ -63,6 +65,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(may.RECORD_RELEASES)
 def release_create(request: HttpRequest) -> HttpResponse:
     form = ReleaseCreateForm(request.POST)
     if not form.is_valid():
@@ -104,6 +107,7 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.MARK_SUPPORTED)
 def release_mark_supported(request: HttpRequest, version: str) -> HttpResponse:
     release = get_object_or_404(Release, version=version)
     form = SupportStartForm(request.POST)
@@ -118,6 +122,7 @@ def release_mark_supported(request: HttpRequest, version: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.END_SUPPORT)
 def release_end_support(request: HttpRequest, version: str) -> HttpResponse:
     release = services.release_end_support(actor=request.user, release=get_object_or_404(Release, version=version))
     messages.success(request, f"The support of {release} has ended.")
@@ -125,6 +130,7 @@ def release_end_support(request: HttpRequest, version: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.WITHDRAW)
 def release_withdraw(request: HttpRequest, version: str) -> HttpResponse:
     release = services.release_withdraw(actor=request.user, release=get_object_or_404(Release, version=version))
     messages.success(request, f"{release} is withdrawn.")
@@ -132,6 +138,7 @@ def release_withdraw(request: HttpRequest, version: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.CHANGE_SUPPORT_WINDOW)
 def release_support_window(request: HttpRequest, version: str) -> HttpResponse:
     release = get_object_or_404(Release, version=version)
     form = SupportWindowForm(request.POST)
@@ -172,6 +179,7 @@ def backport_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@requires(may.REQUEST_BACKPORTS)
 def backport_create(request: HttpRequest) -> HttpResponse:
     form = BackportRequestForm(request.POST)
     if not form.is_valid():
@@ -213,6 +221,7 @@ def backport_detail(request: HttpRequest, rfc_id: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.RECORD_MERGES)
 def backport_merge(request: HttpRequest, rfc_id: str) -> HttpResponse:
     backport = get_object_or_404(BackportRequest, rfc_id=rfc_id)
     backport = services.backport_mark_merged(actor=request.user, backport=backport)
@@ -221,6 +230,7 @@ def backport_merge(request: HttpRequest, rfc_id: str) -> HttpResponse:
 
 
 @require_POST
+@requires(may.RECORD_SHIPMENTS)
 def backport_ship(request: HttpRequest, rfc_id: str) -> HttpResponse:
     backport = get_object_or_404(BackportRequest, rfc_id=rfc_id)
     form = BackportShipForm(request.POST)

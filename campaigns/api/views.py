@@ -1,10 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campaigns import permissions as may
 from campaigns import preflight, selectors, services
 from campaigns.api.serializers import (
     CampaignCreateSerializer,
@@ -17,13 +18,23 @@ from campaigns.api.serializers import (
     SubmitSerializer,
 )
 from campaigns.bps_config import ConfigError
+from campaigns.filters import SubmissionFilter
 from campaigns.models import Campaign, Submission
+from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.ratelimit import SubmissionRateThrottle
 
 
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Campaigns and their steps. Submitting, pausing and cloning are their own POSTs."""
+
+    rules = {
+        "create": may.DEFINE,
+        "clone": may.DEFINE,
+        "pause": may.PAUSE,
+        "resume": may.RESUME,
+        "submit": may.SUBMIT,
+    }
 
     serializer_class = CampaignSerializer
     filterset_fields = ["status", "workflow_system"]
@@ -45,8 +56,9 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=CloneSerializer, responses={201: CampaignSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request: Request, pk: str) -> Response:
+        campaign = self.get_object()
         data = validated_payload(CloneSerializer, request)
-        clone = services.campaign_clone(actor=request.user, campaign=self.get_object(), name=data["name"])
+        clone = services.campaign_clone(actor=request.user, campaign=campaign, name=data["name"])
         return self._answer(clone, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CampaignSerializer)
@@ -67,8 +79,8 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], throttle_classes=[SubmissionRateThrottle])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit a step: answered at once with the pending submission; the run starts in the background."""
-        data = validated_payload(SubmitSerializer, request)
         campaign = self.get_object()
+        data = validated_payload(SubmitSerializer, request)
         key = data.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
         if not key:
             raise ValidationError({"idempotency_key": ["Give an idempotency_key (or an Idempotency-Key header)."]})
@@ -85,7 +97,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         submission = Submission.objects.select_related("step", "requested_by").get(pk=submission.pk)
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses=PreflightSerializer(many=True))
+    @extend_schema(responses=PreflightSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], pagination_class=None)
     def preflight(self, request: Request, pk: str) -> Response:
         """Each step's pre-flight problems and its BPS configuration as it would be submitted."""
@@ -103,22 +115,28 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         parameters=[OpenApiParameter("other", int, required=True, description="the campaign to compare with")],
         responses=DiffRowSerializer(many=True),
+        filters=False,
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def diff(self, request: Request, pk: str) -> Response:
         """The two campaigns' definitions side by side."""
+        campaign = self.get_object()
+        # The schema has made sure `other` is a whole number (console.api.query).
+        other_id = int(request.query_params["other"])
         try:
-            other = self.get_queryset().get(pk=int(request.query_params.get("other", "")))
-        except (ValueError, Campaign.DoesNotExist):
-            raise ValidationError({"other": ["Give the id of an existing campaign."]}) from None
-        return Response(selectors.campaign_diff(self.get_object(), other))
+            other = self.get_queryset().get(pk=other_id)
+        except Campaign.DoesNotExist:
+            raise NotFound(f"No campaign {other_id} to compare with.") from None
+        return Response(selectors.campaign_diff(campaign, other))
 
 
-class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SubmissionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Submissions of campaign steps, newest first (``?campaign=ID&status=running``)."""
 
+    rules = {"restart": may.RESTART, "cancel": may.CANCEL}
+
     serializer_class = SubmissionSerializer
-    filterset_fields = {"status": ["exact"], "step__campaign": ["exact"]}
+    filterset_class = SubmissionFilter
 
     def get_queryset(self):
         return Submission.objects.select_related("step", "requested_by").order_by("-created_at", "-id")

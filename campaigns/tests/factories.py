@@ -1,3 +1,5 @@
+import secrets
+
 import factory
 from django.utils import timezone
 
@@ -41,6 +43,8 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     idempotency_key = factory.Sequence(lambda n: f"test-submission-{n}")
     requested_by = factory.SubFactory(UserFactory)
     status = SubmissionStatus.SUCCEEDED
+    # As the claim of its launch draws it (a pending submission has none yet: pass launch_token="").
+    launch_token = factory.LazyFunction(lambda: secrets.token_hex(8))
 
     @factory.post_generation
     def task_counts(submission, create, task_counts, **kwargs):

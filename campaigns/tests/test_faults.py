@@ -320,7 +320,9 @@ def test_workers_killed_mid_dispatch_and_dispatches_delivered_twice_start_one_bp
 def test_two_dispatches_launching_one_submission_at_once_start_one_bps(operator, ready_campaign, fake_stack, settings):
     """What the sweeper allows when it frees a dispatch that was only slow: both reach the launch together."""
     with_step = Submission.objects.select_related("step__campaign")
-    submission = with_step.get(pk=request_submission(operator, ready_campaign, "raced").pk)
+    raced = request_submission(operator, ready_campaign, "raced")
+    Submission.objects.filter(pk=raced.pk).update(launch_token="2ace0d2ace0d2ace")  # as its claim draws one
+    submission = with_step.get(pk=raced.pk)
     adapter = LocalParslAdapter()
     together = threading.Barrier(4)
     launched: list[int] = []
@@ -451,10 +453,11 @@ def test_an_early_transient_failure_is_tried_again_after_a_backoff_and_fails_aft
     monkeypatch.setenv("FLAKY_BPS_FAILURES", "5")
     with django_capture_on_commit_callbacks(execute=False):
         submission = submission_request(actor=operator, step=ready_campaign.steps.get(), idempotency_key="flaky")
-    run_dir = Path(settings.CAMPAIGN_RUNS_DIR) / f"campaign-{ready_campaign.pk}" / f"all-submission-{submission.pk}"
-    exit_file = run_dir / f"submission-{submission.pk}.exit"
 
     submission_dispatch(submission_id=submission.pk)
+    submission.refresh_from_db()
+    run_dir = Path(submission.working_dir)
+    exit_file = run_dir / f"submission-{submission.pk}.exit"
     wait_until(exit_file.exists, timeout=10, what="bps to fail")
     with django_capture_on_commit_callbacks(execute=False) as enqueued:
         submissions_poll()

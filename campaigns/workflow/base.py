@@ -96,14 +96,37 @@ def stack_environment() -> dict[str, str]:
 
 
 def submission_working_dir(submission) -> Path:
-    """Where a submission's `bps` runs and keeps its files (made if missing)."""
+    """Where a submission's `bps` runs and keeps its files (made if missing).
+
+    Named by the launch token too, not only by ids: a directory left by another database that used the same
+    ids (a restore, a demo made again) is never this launch's, so its files are never taken for this one's.
+    """
+    if not submission.launch_token:
+        raise StackCommandError(f"Submission {submission.pk} has no launch token: it was not claimed for a launch.")
     working_dir = (
         Path(settings.CAMPAIGN_RUNS_DIR)
         / f"campaign-{submission.step.campaign_id}"
-        / f"{submission.step.name}-submission-{submission.pk}"
+        / f"{submission.step.name}-submission-{submission.pk}-{submission.launch_token}"
     )
     working_dir.mkdir(parents=True, exist_ok=True)
     return working_dir
+
+
+def launch_mark(marker: Path, submission) -> None:
+    """Sign the launch's files (``marker`` without suffix) with its token, before anything is launched."""
+    marker.with_suffix(".launch").write_text(f"{submission.launch_token}\n")
+
+
+def launched_here(marker: Path, submission) -> bool:
+    """Whether the files at ``marker`` are those of this submission's launch (signed with its token): only
+    then may a dispatch adopt the process or run they name. Files of a launch the database does not know
+    (same ids, another database) are not."""
+    if not submission.launch_token:
+        return False
+    try:
+        return marker.with_suffix(".launch").read_text().strip() == submission.launch_token
+    except FileNotFoundError:
+        return False
 
 
 def stack_missing(error: FileNotFoundError) -> StackCommandError:

@@ -6,7 +6,10 @@ group) and working directory, through a small shell wrapper that writes
 ``submission-N.pid`` when it starts (and ``submission-N.try``, which try of the
 submission it is) and ``submission-N.exit`` (the exit code) when it ends. A try
 is launched once: a dispatch that finds it launched already (delivered twice,
-or its worker killed after launching) adopts it, running or ended. The run is
+or its worker killed after launching) adopts it, running or ended, but only when
+``submission-N.launch`` carries the submission's launch token: files left by a
+launch the database does not know (another database, the same ids) are never
+adopted, and the working directory is named by the token as well. The run is
 followed from those files, the log's ``Submit dir:`` line, and the
 ``console_stack.run_status`` / ``run_report`` entry points. A run whose process
 vanished without writing its exit file (host restart, SIGKILL) is ``lost``.
@@ -33,6 +36,8 @@ from campaigns.workflow.base import (
     RunState,
     StackCommandError,
     failure_is_transient,
+    launch_mark,
+    launched_here,
     run_stack_json,
     stack_command,
     stack_environment,
@@ -53,8 +58,9 @@ class LocalParslAdapter:
     def submit(self, submission) -> Launch:
         working_dir = submission_working_dir(submission)
         config = working_dir / f"submission-{submission.pk}.yaml"
-        marker = working_dir / f"submission-{submission.pk}.pid"
-        if not marker.exists() and output_run_exists(submission.step.campaign.butler_repo, submission.run_collection):
+        marker = working_dir / f"submission-{submission.pk}"
+        launched = launched_here(marker, submission) and marker.with_suffix(".pid").exists()
+        if not launched and output_run_exists(submission.step.campaign.butler_repo, submission.run_collection):
             raise StackCommandError(
                 f"The output run collection {submission.run_collection} exists already in "
                 f"{submission.step.campaign.butler_repo}; BPS would refuse to write into it."
@@ -80,13 +86,16 @@ class LocalParslAdapter:
             return self._launch_once(submission, working_dir, command, marker)
 
     def _launch_once(self, submission, working_dir: Path, command: list[str], marker: Path) -> Launch:
-        existing = _read_int(marker.with_suffix(".pid"))
-        this_try = _read_int(marker.with_suffix(".try")) == submission.retries
-        if existing and (this_try or _is_running(existing, working_dir)):
-            # A dispatch delivered twice, or a worker killed after launching: adopt, never launch twice. A try
-            # that ended meanwhile is adopted too: the poller reads how it ended from its exit file.
-            return Launch(str(working_dir), socket.gethostname(), existing, timezone.now())
-        marker.with_suffix(".exit").unlink(missing_ok=True)
+        if launched_here(marker, submission):
+            existing = _read_int(marker.with_suffix(".pid"))
+            this_try = _read_int(marker.with_suffix(".try")) == submission.retries
+            if existing and (this_try or _is_running(existing, working_dir)):
+                # A dispatch delivered twice, or a worker killed after launching: adopt, never launch twice. A
+                # try that ended meanwhile is adopted too: the poller reads how it ended from its exit file.
+                return Launch(str(working_dir), socket.gethostname(), existing, timezone.now())
+        for suffix in (".pid", ".try", ".exit"):
+            marker.with_suffix(suffix).unlink(missing_ok=True)
+        launch_mark(marker, submission)
         with open(marker.with_suffix(".log"), "ab") as log:
             log.write(f"{LAUNCH_LINE} {' '.join(command)} at {timezone.now().isoformat()}\n".encode())
             log.flush()

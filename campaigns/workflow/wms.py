@@ -24,6 +24,8 @@ from campaigns.workflow.base import (
     RunState,
     StackCommandError,
     failure_is_transient,
+    launch_mark,
+    launched_here,
     stack_command,
     stack_environment,
     stack_missing,
@@ -83,15 +85,19 @@ class ServiceWmsAdapter:
         second dispatch waits for the first one's `bps` even if the worker that started it was killed, and then
         reads the run id from its output instead of submitting the workflow to the service a second time. For
         the same reason a `bps` slower than STACK_COMMAND_TIMEOUT is not killed (the service may have taken
-        the workflow already): it is left to finish, and the next try adopts what it submitted.
+        the workflow already): it is left to finish, and the next try adopts what it submitted. Only output
+        signed with the submission's launch token is adopted: a run id left by a launch the database does not
+        know (another database, the same ids) is not this submission's run.
         """
         marker = working_dir / f"submission-{submission.pk}"
         with open(marker.with_suffix(".lock"), "w") as lock:
             _lock_within(lock, settings.STACK_COMMAND_TIMEOUT, waiting_for=command)
             output_file = marker.with_suffix(".out")
-            earlier = output_file.read_text() if output_file.exists() else ""
+            ours = launched_here(marker, submission) and output_file.exists()
+            earlier = output_file.read_text() if ours else ""
             if RUN_ID_LINE.search(earlier):
                 return _launch_from(earlier, working_dir)
+            launch_mark(marker, submission)
             if config is not None:
                 config.write_text(submission.bps_config)
             with open(output_file, "w") as output:

@@ -4,20 +4,21 @@ from rest_framework import serializers
 from campaigns.models import Campaign
 from committee.choices import DecisionKind, VoteChoice
 from committee.models import Committee, Decision, Delegation, Seat, Vote
+from console.api import fields
 from console.api.fields import SlugRelatedField
 from releases.models import BackportRequest, Release
 
 
-class DelegationSerializer(serializers.ModelSerializer):
-    delegate = serializers.CharField(source="delegate.username")
+class DelegationSerializer(fields.ModelSerializer):
+    delegate = fields.CharField(source="delegate.username")
 
     class Meta:
         model = Delegation
         fields = ["id", "delegate", "starts_on", "ends_on"]
 
 
-class SeatSerializer(serializers.ModelSerializer):
-    holder = serializers.CharField(source="holder.username", allow_null=True, default=None)
+class SeatSerializer(fields.ModelSerializer):
+    holder = fields.CharField(source="holder.username", allow_null=True, default=None)
     delegations = DelegationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -25,7 +26,7 @@ class SeatSerializer(serializers.ModelSerializer):
         fields = ["id", "area", "holder", "delegations"]
 
 
-class CommitteeSerializer(serializers.ModelSerializer):
+class CommitteeSerializer(fields.ModelSerializer):
     seats = SeatSerializer(many=True, read_only=True)
 
     class Meta:
@@ -34,16 +35,16 @@ class CommitteeSerializer(serializers.ModelSerializer):
 
 
 class DelegationCreateSerializer(serializers.Serializer):
-    seat = serializers.PrimaryKeyRelatedField(queryset=Seat.objects.all())
+    seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all())
     delegate = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
 
 
-class VoteSerializer(serializers.ModelSerializer):
-    seat = serializers.CharField(source="seat.area")
-    cast_by = serializers.CharField(source="cast_by.username")
-    on_behalf_of = serializers.CharField(source="on_behalf_of.username", allow_null=True, default=None)
+class VoteSerializer(fields.ModelSerializer):
+    seat = fields.CharField(source="seat.area")
+    cast_by = fields.CharField(source="cast_by.username")
+    on_behalf_of = fields.CharField(source="on_behalf_of.username", allow_null=True, default=None)
     current = serializers.SerializerMethodField()
 
     class Meta:
@@ -65,12 +66,12 @@ class VoteSerializer(serializers.ModelSerializer):
         return vote.superseded_at is None
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(fields.ModelSerializer):
     committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     backport_request = serializers.SlugRelatedField(slug_field="rfc_id", read_only=True, allow_null=True)
     campaigns = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
-    proposed_by = serializers.CharField(source="proposed_by.username", read_only=True)
+    proposed_by = fields.CharField(source="proposed_by.username", read_only=True)
 
     class Meta:
         model = Decision
@@ -105,8 +106,8 @@ class DecisionDetailSerializer(DecisionSerializer):
 class DecisionCreateSerializer(serializers.Serializer):
     committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
-    title = serializers.CharField(max_length=200)
-    proposal = serializers.CharField()
+    title = fields.CharField(max_length=200)
+    proposal = fields.CharField()
     deadline = serializers.DateTimeField()
     release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
@@ -121,11 +122,9 @@ class DecisionCreateSerializer(serializers.Serializer):
 
 class VoteCastSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(choices=VoteChoice.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-    seat = serializers.PrimaryKeyRelatedField(
-        queryset=Seat.objects.all(), required=False, allow_null=True, default=None
-    )
+    comment = fields.CharField(required=False, allow_blank=True, default="")
+    seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all(), required=False, allow_null=True, default=None)
 
 
 class EndorsementSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = fields.CharField(required=False, allow_blank=True, default="")

@@ -18,17 +18,22 @@ from committee.api.serializers import (
     VoteCastSerializer,
     VoteSerializer,
 )
-from committee.filters import DecisionFilter
+from committee.filters import DecisionFilter, VoteFilter
 from committee.models import Vote
+from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, PROPOSE, VOTE
+from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
+from console.identifiers import COMMITTEE_SLUG
 
 
-class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
+class CommitteeViewSet(ConsoleAPIView, viewsets.ReadOnlyModelViewSet):
     """Committees with their seats, holders and delegations."""
+
+    rules = {"delegations": NAME_DELEGATE}
 
     serializer_class = CommitteeSerializer
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    lookup_value_regex = COMMITTEE_SLUG.regex
 
     def get_queryset(self):
         return selectors.committees_with_seats()
@@ -37,16 +42,24 @@ class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def delegations(self, request: Request, slug: str) -> Response:
         """Name a delegate for a seat of this committee, for a period."""
-        data = validated_payload(DelegationCreateSerializer, request)
         committee = self.get_object()
+        data = validated_payload(DelegationCreateSerializer, request)
         if data["seat"].committee_id != committee.pk:
             return Response({"seat": [f"Seat {data['seat'].pk} is not a seat of {committee}."]}, status=400)
         delegation = services.delegation_create(actor=request.user, **data)
         return Response(DelegationSerializer(delegation).data, status=status.HTTP_201_CREATED)
 
 
-class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DecisionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Committee decisions. Each transition is its own POST; every one writes an audit row."""
+
+    rules = {
+        "create": PROPOSE,
+        "open": OPEN,
+        "vote": VOTE,
+        "endorse": ENDORSE,
+        "refuse_endorsement": ENDORSE,
+    }
 
     filterset_class = DecisionFilter
 
@@ -76,22 +89,25 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=VoteCastSerializer, responses={201: VoteSerializer})
     @action(detail=True, methods=["post"])
     def vote(self, request: Request, pk: str) -> Response:
+        decision = self.get_object()
         data = validated_payload(VoteCastSerializer, request)
-        vote = services.vote_cast(actor=request.user, decision=self.get_object(), **data)
+        vote = services.vote_cast(actor=request.user, decision=decision, **data)
         vote = Vote.objects.select_related("seat", "cast_by", "on_behalf_of").get(pk=vote.pk)
         return Response(VoteSerializer(vote).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EndorsementSerializer, responses=DecisionDetailSerializer)
     @action(detail=True, methods=["post"])
     def endorse(self, request: Request, pk: str) -> Response:
+        decision = self.get_object()
         data = validated_payload(EndorsementSerializer, request)
-        return self._answer(services.decision_endorse(actor=request.user, decision=self.get_object(), **data))
+        return self._answer(services.decision_endorse(actor=request.user, decision=decision, **data))
 
     @extend_schema(request=EndorsementSerializer, responses=DecisionDetailSerializer)
     @action(detail=True, methods=["post"], url_path="refuse-endorsement")
     def refuse_endorsement(self, request: Request, pk: str) -> Response:
+        decision = self.get_object()
         data = validated_payload(EndorsementSerializer, request)
-        decision = services.decision_refuse_endorsement(actor=request.user, decision=self.get_object(), **data)
+        decision = services.decision_refuse_endorsement(actor=request.user, decision=decision, **data)
         return self._answer(decision)
 
     @extend_schema(responses=DecisionSerializer(many=True))
@@ -99,15 +115,15 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def awaiting_my_vote(self, request: Request) -> Response:
         """Open decisions where a seat you hold, or stand in for today, has not voted."""
         decisions = selectors.decisions_awaiting_vote_of(request.user, today=timezone.localdate())
-        page = self.paginate_queryset(decisions)
+        page = self.paginate_queryset(self.filter_queryset(decisions))
         return self.get_paginated_response(DecisionSerializer(page, many=True).data)
 
 
-class VoteViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class VoteViewSet(ConsoleAPIView, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every vote ever cast, superseded ones included (``?decision=ID``)."""
 
     serializer_class = VoteSerializer
-    filterset_fields = ["decision", "choice"]
+    filterset_class = VoteFilter
 
     def get_queryset(self):
         return Vote.objects.select_related("seat", "cast_by", "on_behalf_of").order_by("decision_id", "cast_at", "id")

@@ -68,7 +68,7 @@ def test_a_non_members_htmx_vote_returns_the_panel_with_the_refusal(client_for, 
     assert response.status_code == 200
     panel = response.content.decode()
     assert 'data-testid="vote-error"' in panel
-    assert "viewer holds no seat of the Policy committee" in panel
+    assert "Only a seat holder or their delegate may vote." in panel
     assert not Vote.objects.exists()
 
 

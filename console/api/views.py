@@ -7,12 +7,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from console import selectors, services
+from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.api.serializers import AuditEventSerializer, RoleChangeSerializer, UserSerializer
 from console.filters import AuditEventFilter
+from console.identifiers import USERNAME
+from console.permissions import GRANT_ROLES, REVOKE_ROLES
 
 
-class MeView(APIView):
+class MeView(ConsoleAPIView, APIView):
     """The signed-in user, with their roles."""
 
     @extend_schema(responses=UserSerializer)
@@ -21,12 +24,14 @@ class MeView(APIView):
         return Response(UserSerializer(user).data)
 
 
-class UserViewSet(viewsets.ReadOnlyModelViewSet):
+class UserViewSet(ConsoleAPIView, viewsets.ReadOnlyModelViewSet):
     """Console users and their roles; roles are granted and revoked by the task force lead."""
+
+    rules = {"grant_role": GRANT_ROLES, "revoke_role": REVOKE_ROLES}
 
     serializer_class = UserSerializer
     lookup_field = "username"
-    lookup_value_regex = r"[\w.@+-]+"
+    lookup_value_regex = USERNAME.regex
 
     def get_queryset(self):
         return selectors.users_with_roles()
@@ -48,7 +53,7 @@ class UserViewSet(viewsets.ReadOnlyModelViewSet):
         return self._change_role(request, services.user_role_revoke)
 
 
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The audit trail, newest first. Read-only: nothing here can change or delete a row."""
 
     serializer_class = AuditEventSerializer

@@ -16,7 +16,7 @@ _records: list[dict] = []
 
 KIND_TITLES = {
     "fault": "Faults injected",
-    "fuzz": "Schemathesis (API fuzzing per role)",
+    "fuzz": "Schemathesis (API fuzzing per role, every check)",
     "matrix": "Authorization matrix",
     "walk": "Browser walk per role",
 }

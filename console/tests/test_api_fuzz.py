@@ -1,15 +1,29 @@
-"""Schemathesis against the console's own OpenAPI schema, once per role (issue 8, "Bad input").
+"""Schemathesis against the console's own OpenAPI schema, once per role, with every check it has (issue 13).
 
 The schema is read from /api/schema/ and every operation is called in-process through the WSGI
-application, signed in with the role's API token (or not at all), with data generated from the
-schema, valid and not, against a database holding realistic objects. A third of the cases of an
-operation with a path parameter name a real object, so that they reach its service and serializer
-rather than stopping at 404. Each answer must not be a server error, and its status code, content
-type and body must be what the schema documents. The run is derandomised, the same cases every time,
-and bounded, so that CI gets the same verdict each run.
+application, signed in with the role's API token (or not at all), against a database holding realistic
+objects. Every response goes through all of schemathesis's checks (``CHECKS``): no server error; the
+status code, content type, headers and body the schema documents; data the schema allows is accepted
+and data it does not is refused; an undeclared method gets 405 with ``Allow``; a request without
+credentials, or with bad ones, is refused (``ignored_auth`` sends both again after every success); and
+the stateful ones, which look at what earlier requests created and deleted.
+
+Two kinds of cases per operation:
+
+- schemathesis's coverage phase, deterministic: each parameter and body property at its boundaries, of
+  the wrong type, missing, unexpected; undeclared methods and media types. It runs once per operation,
+  as the first role allowed to call it (``coverage_role``: a reader for a GET, the role its rule lets
+  in for a POST), on a real object, so that the cases reach the body's validation rather than stop at
+  403 or 404.
+- hypothesis's fuzzing, derandomised, for every role: valid data, invalid data, and valid data naming a
+  real object (``EXAMPLES_PER_STRATEGY`` of each).
+
+A schema-valid body may still be refused with 400 for a rule the schema cannot state (a release named
+must exist, the idempotency key may come as a header instead): ``UNSTATED_RULES`` lists them per
+operation, and such a 400 passes only when every field it names is one of them.
 
 Every distinct failure (operation, check, status code) is collected with a curl command that
-reproduces it; the test fails if there is any.
+reproduces it; the test fails if there is any. The cases tried per role go to the reliability summary.
 """
 
 import os
@@ -22,18 +36,19 @@ import schemathesis
 from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.urls import resolve
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import CHECKS as CHECK_REGISTRY
+from schemathesis.checks import load_all_checks
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.generation.overrides import Override
+from schemathesis.openapi.checks import RejectedPositiveData
 
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
@@ -60,14 +75,76 @@ from releases.models import BackportRequest, Release
 from releases.services import release_create
 from releases.tests.factories import BackportRequestFactory, ReleaseFactory, SupportedReleaseFactory
 
-# Cases per operation and strategy (a real object, generated valid data, generated invalid data),
-# for each role: with 63 operations and 6 roles the run takes about two minutes on two cores.
-# CONSOLE_FUZZ_EXAMPLES=25 (say) runs a deeper search by hand.
-EXAMPLES_PER_STRATEGY = int(os.environ.get("CONSOLE_FUZZ_EXAMPLES", "4"))
+# Fuzzing cases per operation and strategy (a real object, generated valid data, generated invalid data), for
+# each role, on top of the coverage phase: with 63 operations and 6 roles the run takes about two and a half
+# minutes on two cores. CONSOLE_FUZZ_EXAMPLES=25 (say) runs a deeper search by hand.
+EXAMPLES_PER_STRATEGY = int(os.environ.get("CONSOLE_FUZZ_EXAMPLES", "3"))
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Every check schemathesis has; the names pin the set, so that an upgrade that adds one is noticed here.
+load_all_checks()
+CHECKS = CHECK_REGISTRY.get_all()
+CHECK_NAMES = {
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "object_level_authorization",
+}
 
 ROLES = ["anonymous", "viewer", "operator", "committee_member", "ccb_member", "task_force_lead"]
+# Who runs an operation's coverage cases: a reader for a GET, else the first of these its rule lets in.
+COVERAGE_READER = "viewer"
+COVERAGE_WRITERS = ["task_force_lead", "committee_member", "operator", "ccb_member"]
+
+# Rules a schema-valid body must also meet that OpenAPI cannot state: the fields a 400 may name for them.
+UNSTATED_RULES: dict[str, dict[str, str]] = {
+    "POST /api/v1/releases/": {"base_release": "names an existing release"},
+    "POST /api/v1/releases/{version}/supported/": {"detail": "support ends after the approval"},
+    "POST /api/v1/releases/{version}/support-window/": {"detail": "support ends after the approval"},
+    "POST /api/v1/backport-requests/": {"target_release": "names an existing release"},
+    "POST /api/v1/backport-requests/{rfc_id}/ship/": {"patch_release": "names an existing release"},
+    "POST /api/v1/campaigns/": {
+        "release": "names an existing release",
+        "bps_template": "is a YAML mapping",
+        "bps_overrides": "is a YAML mapping",
+    },
+    "POST /api/v1/campaigns/{id}/submit/": {
+        "idempotency_key": "is in the body or the Idempotency-Key header",
+        "step": "names one of the campaign's steps, when it has several",
+    },
+    "POST /api/v1/decisions/": {
+        "committee": "names an existing committee",
+        "release": "names an existing release",
+        "backport_request": "names an existing backport request",
+        "campaigns": "name existing campaigns",
+        "detail": "the deadline is in the future",
+    },
+    "POST /api/v1/decisions/{id}/vote/": {"seat": "names an existing seat"},
+    "POST /api/v1/committees/{slug}/delegations/": {
+        "seat": "names a seat of this committee",
+        "delegate": "names an active user",
+        "detail": "the delegation ends after it starts",
+    },
+    "POST /api/v1/specifications/": {
+        "metric": "names an existing metric",
+        "min_release": "names an existing release",
+        "max_release": "names an existing release",
+    },
+    "POST /api/v1/steps/{id}/waivers/": {"decision": "names an existing decision"},
+    "POST /api/v1/submissions/{id}/measurements/": {
+        "detail": "each row is within the limits OpenAPI 3.0 cannot state (a tag key's length, a value's "
+        "smallest magnitude, a tag's number) and names a known metric unless register_unknown",
+    },
+}
 
 # The first path segment under /api/v1/ -> the real values of its path parameter.
 REAL_KEYS = {
@@ -181,29 +258,87 @@ def realistic_data(users: dict[str, User]) -> None:
     )
 
 
-def operation_strategy(operation):
+def coverage_role(operation, users: dict[str, User]) -> str:
+    """The role whose test runs the operation's coverage cases: one the operation's rule lets in, if any."""
+    if operation.method.upper() == "GET":
+        return COVERAGE_READER
+    match = resolve(operation.path.format(**real_path(operation)))
+    view = match.func.cls
+    action = getattr(match.func, "actions", {}).get(operation.method.lower()) or operation.method.lower()
+    rule = view.rules.get(action)
+    allowed = [role for role in COVERAGE_WRITERS if rule is None or rule.allows(users[role])]
+    return (allowed or COVERAGE_WRITERS)[0]
+
+
+def real_path(operation) -> dict:
+    """The path parameters naming a real object (the first of its kind), or none when the path has none."""
+    names = [parameter.name for parameter in operation.path_parameters]
+    if not names:
+        return {}
+    resource = operation.path.removeprefix("/api/v1/").split("/")[0]
+    assert resource in REAL_KEYS, f"{operation.label}: add where its real {names[0]}s come from to REAL_KEYS"
+    values = list(REAL_KEYS[resource]())
+    assert values, f"no real {resource} for {operation.label}"
+    return {names[0]: values[0]}
+
+
+def fuzzing_strategy(operation):
     """Generated valid data, generated invalid data, and valid data about a real object."""
     strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
     ]
-    path_names = [parameter.name for parameter in operation.path_parameters]
-    resource = operation.path.removeprefix("/api/v1/").split("/")[0]
-    if path_names:
-        assert resource in REAL_KEYS, f"{operation.label}: add where its real {path_names[0]}s come from to REAL_KEYS"
-        values = list(REAL_KEYS[resource]())
-        assert values, f"no real {resource} for {operation.label}"
+    if operation.path_parameters:
+        name = operation.path_parameters[0].name
+        resource = operation.path.removeprefix("/api/v1/").split("/")[0]
         strategies.append(
-            st.sampled_from(values).flatmap(
-                lambda value: operation.as_strategy(GenerationMode.POSITIVE, path_parameters={path_names[0]: value})
+            st.sampled_from(list(REAL_KEYS[resource]())).flatmap(
+                lambda value: operation.as_strategy(GenerationMode.POSITIVE, path_parameters={name: value})
             )
         )
     return st.one_of(strategies), len(strategies)
 
 
+def unstated_rule_refusal(failure, case, response) -> bool:
+    """A schema-valid body refused with 400 for rules the schema cannot state, naming nothing else."""
+    if not isinstance(failure, RejectedPositiveData) or response.status_code != 400:
+        return False
+    allowed = UNSTATED_RULES.get(case.operation.label, {})
+    try:
+        named = set(response.json()) - {"code"}
+    except ValueError:
+        return False
+    return bool(named) and named <= set(allowed)
+
+
+def check(case, response, *, headers: dict, failures: dict) -> None:
+    """Every check on one response; each distinct failure is noted with its reproduction."""
+    try:
+        case.validate_response(response, checks=CHECKS, headers=headers)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            if not unstated_rule_refusal(failure, case, response):
+                failures.setdefault((case.operation.label, failure.title, response.status_code), str(group))
+
+
+def cover(operation, *, headers: dict, cases: Counter, failures: dict) -> None:
+    """The coverage phase's cases for the operation, on a real object."""
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=list(GenerationMode),
+        generation_config=operation.schema.config.generation_for(operation=operation, phase="coverage"),
+        auth_storage=None,
+        override=Override(path_parameters=real_path(operation)),
+        feedback=FeedbackSources(),
+    )
+    for case in generator:
+        cases[operation.label] += 1
+        check(case, case.call(headers=headers), headers=headers, failures=failures)
+
+
 def fuzz(operation, *, headers: dict, cases: Counter, failures: dict) -> None:
-    """Call the operation with its generated cases, noting each distinct failure with its reproduction."""
-    strategy, strategies = operation_strategy(operation)
+    """Hypothesis's generated cases for the operation, derandomised."""
+    strategy, strategies = fuzzing_strategy(operation)
 
     @given(case=strategy)
     @settings(
@@ -215,21 +350,21 @@ def fuzz(operation, *, headers: dict, cases: Counter, failures: dict) -> None:
     )
     def call(case):
         cases[operation.label] += 1
-        response = case.call(headers=headers)
-        try:
-            case.validate_response(response, checks=CHECKS, headers=headers)
-        except FailureGroup as group:
-            for failure in group.exceptions:
-                failures.setdefault((operation.label, failure.title, response.status_code), str(group))
+        check(case, case.call(headers=headers), headers=headers, failures=failures)
 
     call()
+
+
+def test_every_check_of_schemathesis_is_on():
+    assert {check.__name__ for check in CHECKS} == CHECK_NAMES
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_answers_every_generated_request_as_its_schema_says(role, request, api_schema, settings):
-    # The submission endpoints' rate limit has its own tests; here it would turn most of their cases into 429.
+    # The rate limits have their own tests; here they would turn most cases into 429.
     settings.SUBMISSION_RATE_LIMIT = 10_000
+    settings.API_TOKEN_FAILURE_LIMIT = 1_000_000
     users = {name: request.getfixturevalue(name) for name in ROLES[1:]}
     realistic_data(users)
     headers = {}
@@ -238,13 +373,22 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(role, reques
     operations = [result.ok() for result in api_schema.get_all_operations()]
 
     cases: Counter[str] = Counter()
+    covered: Counter[str] = Counter()
     failures: dict[tuple[str, str, int], str] = {}
     with connection_kept_open():
         for operation in operations:
+            if coverage_role(operation, users) == role:
+                cover(operation, headers=headers, cases=covered, failures=failures)
             fuzz(operation, headers=headers, cases=cases, failures=failures)
 
     reliability_record(
-        "fuzz", role.replace("_", " "), cases=sum(cases.values()), operations=len(cases), failures=len(failures)
+        "fuzz",
+        role.replace("_", " "),
+        cases=sum(cases.values()) + sum(covered.values()),
+        coverage_cases=sum(covered.values()),
+        operations=len(cases),
+        checks=f"all {len(CHECKS)}",
+        failures=len(failures),
     )
     assert len(cases) == len(operations)
     assert not failures, "\n\n".join(

@@ -23,6 +23,7 @@ def header_mode(settings):
     settings.AUTH_PROXY_HEADER = True
     settings.AUTH_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
     settings.AUTHENTICATION_BACKENDS = [
+        "console.auth.SignInLockoutBackend",
         "console.auth.ProxyHeaderBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]

@@ -4,16 +4,20 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from campaigns.models import Submission
 from campaigns.tests.factories import StepFactory, SubmissionFactory, SubmittableCampaignFactory
 from console.ratelimit import rate_limit_count, submission_limit
+from console.tests.processes import database_url_of_this_test, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +175,8 @@ def test_a_cache_that_is_down_lets_submissions_through(client_for, operator, cam
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": django_settings.CACHES["default"].get("OPTIONS", {"socket_connect_timeout": 1}),
+            # As console/settings.py configures Redis.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     client = client_for(operator)
@@ -205,7 +210,7 @@ def test_production_counts_in_the_brokers_redis_unless_told_otherwise(tmp_path):
         [sys.executable, "manage.py", "shell", "-c", show],
         cwd=ROOT,
         env={
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if name != "CACHE_URL"},
             "CONSOLE_MODE": "production",
             "SECRET_KEY": "x" * 60,
             "DATABASE_URL": "postgres://console@127.0.0.1/console",
@@ -220,3 +225,94 @@ def test_production_counts_in_the_brokers_redis_unless_told_otherwise(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "redis://127.0.0.1:6379/3"
+
+
+@pytest.fixture
+def embedded_default_cache(settings):
+    """What a process starts with when CACHE_URL is not set (console/settings.py): a table in the console's
+    database, whatever this test run's own CACHE_URL."""
+    settings.CACHES = {"default": {"BACKEND": "console.cache.CountingDatabaseCache", "LOCATION": "console_cache"}}
+    call_command("createcachetable", verbosity=0)
+    cache.clear()
+
+
+COUNT_AT_ONCE = """
+import os, pathlib, time
+from django.core.cache import cache
+from console.ratelimit import rate_limit_count, submission_limit
+cache.get("connect first")
+pathlib.Path({folder!r}, f"ready-{{os.getpid()}}").touch()
+while not pathlib.Path({folder!r}, "go").exists():
+    time.sleep(0.01)
+print("admitted", sum(rate_limit_count(submission_limit(), {user}, now={moment}) is None for _ in range({requests})))
+"""
+
+
+def test_two_processes_on_the_embedded_default_admit_exactly_the_limit_between_them(
+    transactional_db, embedded_default_cache, operator, settings, tmp_path
+):
+    """Two processes count one person's requests at the same moment, with no CACHE_URL: together they admit the
+    documented number, not that number each, and every request is counted once (none lost to a race)."""
+    settings.SUBMISSION_RATE_WINDOW = 3600
+    limit, each = 30, 60
+    moment = time.time()
+    counter = f"rate-limit:submission:{operator.pk}:{int(moment // 3600) * 3600}"
+    script = COUNT_AT_ONCE.format(folder=str(tmp_path), user=operator.pk, moment=moment, requests=each)
+    env = {
+        **{name: value for name, value in os.environ.items() if name != "CACHE_URL"},
+        "DATABASE_URL": database_url_of_this_test(),
+        "SUBMISSION_RATE_LIMIT": str(limit),
+        "SUBMISSION_RATE_WINDOW": "3600",
+        "CONSOLE_DATA_DIR": str(django_settings.DATA_DIR),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        wait_until(
+            lambda: len(list(tmp_path.glob("ready-*"))) == 2 or any(p.poll() is not None for p in processes),
+            timeout=120,
+            what="both processes to start",
+        )
+        (tmp_path / "go").touch()
+        outputs = [process.communicate(timeout=120) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+
+    assert [process.returncode for process in processes] == [0, 0], [stderr[-2000:] for _, stderr in outputs]
+    admitted = [int(stdout.split("admitted")[-1]) for stdout, _ in outputs]
+    assert sum(admitted) == limit
+    assert cache.get(counter) == 2 * each
+
+
+def test_a_counter_keeps_its_window_however_often_it_is_raised(embedded_default_cache, monkeypatch):
+    """Django's own database cache sets an entry's expiry to the default five minutes on every incr: a counter of a
+    longer window would lapse early, and the count start again in the middle of the window."""
+    cache.add("counter", 0, timeout=3600)
+    cache.incr("counter")
+    cache.incr("counter", 2)
+
+    ten_minutes_later = timezone.now() + timedelta(minutes=10)
+    monkeypatch.setattr("django.core.cache.backends.db.tz_now", lambda: ten_minutes_later)
+    monkeypatch.setattr("console.cache.now", lambda: ten_minutes_later)
+
+    assert cache.get("counter") == 3
+    assert cache.incr("counter") == 4
+
+
+def test_incr_of_a_missing_or_expired_counter_says_so(embedded_default_cache):
+    cache.add("expired", 5, timeout=-1)
+
+    with pytest.raises(ValueError, match="Key 'missing' not found"):
+        cache.incr("missing")
+    with pytest.raises(ValueError, match="Key 'expired' not found"):
+        cache.incr("expired")

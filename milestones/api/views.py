@@ -6,6 +6,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from console.api.base import ConsoleAPIView
+from console.identifiers import JIRA_KEY
+from milestones import permissions as may
 from milestones import reports, selectors, services
 from milestones.api.serializers import (
     EvidenceProposalSerializer,
@@ -19,11 +22,11 @@ from milestones.filters import MilestoneFilter
 from milestones.forms import ReportForm
 
 
-class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MilestoneViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Milestones by Jira key, with their history; the status report as of a date."""
 
     lookup_field = "jira_key"
-    lookup_value_regex = r"[A-Za-z][A-Za-z0-9_]*-\d+"
+    lookup_value_regex = JIRA_KEY.regex
     filterset_class = MilestoneFilter
 
     def get_queryset(self):
@@ -65,8 +68,12 @@ class MilestoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(StatusReportSerializer(report).data)
 
 
-class EvidenceProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EvidenceProposalViewSet(
+    ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Status changes proposed by campaign events; the task force lead confirms or dismisses each."""
+
+    rules = {"confirm": may.CONFIRM_PROPOSALS, "dismiss": may.DISMISS_PROPOSALS}
 
     serializer_class = EvidenceProposalSerializer
 
@@ -97,7 +104,7 @@ class EvidenceProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return self._answer(services.proposal_dismiss(actor=request.user, proposal=self.get_object()))
 
 
-class JiraSyncViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class JiraSyncViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Each run of the Jira sync: when it ran, how it ended, what it changed."""
 
     serializer_class = JiraSyncSerializer

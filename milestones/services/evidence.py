@@ -44,7 +44,7 @@ def evidence_link_create(
         raise InvalidInput(f"{EvidenceKind(kind).label} needs a {expected._meta.verbose_name}, not {target!r}.")
     if proposed_status not in MilestoneStatus.values:
         raise InvalidInput(f"{proposed_status!r} is not a milestone status.")
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if MilestoneEvidence.objects.filter(milestone=milestone, kind=kind, **{target_field: target}).exists():
         raise Conflict(f"{milestone.jira_key} already waits for: {EvidenceKind(kind).label.lower()}, {target}.")
     evidence = MilestoneEvidence.objects.create(
@@ -132,9 +132,10 @@ def evidence_observed(*, kind: str, obj: models.Model, actor: AbstractBaseUser |
 def proposal_confirm(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> EvidenceProposal:
     """The task force lead confirms a proposal: the milestone takes the proposed status."""
     require_role(actor, *MILESTONE_EDITORS, action="confirm milestone proposals")
-    proposal = EvidenceProposal.objects.select_for_update().get(pk=proposal.pk)
+    # The milestone, then its proposal: parent first, the lock order of campaigns/models.py.
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=proposal.milestone_id)
+    proposal = EvidenceProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     require_transition(PROPOSAL_TRANSITIONS, f"Proposal #{proposal.pk}", proposal.state, ProposalState.CONFIRMED)
-    milestone = Milestone.objects.select_for_update().get(pk=proposal.milestone_id)
     if milestone.status != proposal.proposed_status:
         require_transition(MILESTONE_TRANSITIONS, milestone, milestone.status, proposal.proposed_status)
         values: dict[str, Any] = {"status": proposal.proposed_status}
@@ -155,7 +156,7 @@ def proposal_confirm(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> 
 def proposal_dismiss(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> EvidenceProposal:
     """The task force lead dismisses a proposal: the milestone stays as it is."""
     require_role(actor, *MILESTONE_EDITORS, action="dismiss milestone proposals")
-    proposal = EvidenceProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = EvidenceProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     require_transition(PROPOSAL_TRANSITIONS, f"Proposal #{proposal.pk}", proposal.state, ProposalState.DISMISSED)
     return _proposal_decide(actor=actor, proposal=proposal, to=ProposalState.DISMISSED, milestone=proposal.milestone)
 

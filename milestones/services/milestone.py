@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
+from console.identifiers import JIRA_KEY
 from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
@@ -113,8 +114,8 @@ def _row_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     problems = []
     if not raw["jira_key"]:
         problems.append("jira_id is missing")
-    elif len(raw["jira_key"]) > Milestone._meta.get_field("jira_key").max_length:
-        problems.append(f"jira_id {raw['jira_key'][:40]!r} is too long")
+    elif problem := JIRA_KEY.problem(raw["jira_key"]):
+        problems.append(f"jira_id {problem}")
     if not raw["title"]:
         problems.append("milestone (the title) is missing")
     for name in DATE_FIELDS:
@@ -222,7 +223,7 @@ def _upsert(
 ) -> tuple[Milestone, str, dict[str, tuple[Any, Any]]]:
     """Create or update the milestone of a row: (milestone, "created" | "updated" | "unchanged", changes)."""
     values = row.values()
-    milestone = Milestone.objects.select_for_update().filter(jira_key=row.jira_key).first()
+    milestone = Milestone.objects.select_for_update(no_key=True).filter(jira_key=row.jira_key).first()
     if milestone is None:
         if not values.get("title"):
             raise InvalidInput(f"{row.jira_key} is new and has no title.")
@@ -327,7 +328,7 @@ def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
-    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if values.get("level") not in (None, *LEVELS):
         raise InvalidInput(f"Level {values['level']!r} is not 1, 2, 3 or none.")
     status = values.get("status", milestone.status)

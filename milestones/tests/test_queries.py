@@ -70,7 +70,9 @@ def test_a_page_or_endpoint_runs_a_constant_number_of_queries(
     rows(count)
     client = client_for(task_force_lead)
 
+    # The report's date; an API endpoint that takes no `as_of` would refuse it (400 naming it).
+    parameters = {} if url.startswith("/api/") and "report" not in url else {"as_of": "2021-07-14"}
     with django_assert_num_queries(queries):
-        response = client.get(url, {"as_of": "2021-07-14"})
+        response = client.get(url, parameters)
 
     assert response.status_code == 200

@@ -1,18 +1,30 @@
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console.api import fields
 from console.api.fields import SlugRelatedField
 from qa.choices import SpecLevel, SpecOperator, SpecStatistic
+from qa.ingest import ISO_DATE_TIME, METRIC_NAME, NUMBER
+from qa.limits import (
+    METRIC_NAME_MAX_CHARS,
+    TAG_KEY_MAX_CHARS,
+    TAG_VALUE_MAX_CHARS,
+    TAGS_MAX,
+    VALUE_MAX_MAGNITUDE,
+    VALUE_MIN_MAGNITUDE,
+)
 from qa.models import Metric, Specification
 from releases.models import Release
 
 
-class MetricSerializer(serializers.ModelSerializer):
+class MetricSerializer(fields.ModelSerializer):
     class Meta:
         model = Metric
         fields = ["id", "name", "unit", "description", "higher_is_better"]
 
 
-class SpecificationSerializer(serializers.ModelSerializer):
+class SpecificationSerializer(fields.ModelSerializer):
     metric = SlugRelatedField(slug_field="name", queryset=Metric.objects.all())
     min_release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
@@ -41,40 +53,82 @@ class SpecificationSerializer(serializers.ModelSerializer):
         ]
 
 
-class MeasurementRowSerializer(serializers.Serializer):
-    """One measurement as uploaded: the API reads a JSON list of these (or a CSV or Parquet file)."""
+def _described(schema: dict, *, required: bool = False) -> serializers.Field:
+    """A field that only says, in the schema, what qa.ingest takes in its place (it never validates anything)."""
+    return extend_schema_field(schema)(type("Described", (serializers.Field,), {}))(required=required)
 
-    metric = serializers.CharField()
-    value = serializers.FloatField()
-    tags = serializers.DictField(child=serializers.CharField(), required=False)
-    measured_at = serializers.DateTimeField(required=False)
+
+class MeasurementRowSerializer(serializers.Serializer):
+    """One measurement as uploaded: the API reads a JSON list of these (or a CSV or Parquet file).
+
+    Only the schema's description of a row: ``qa.ingest`` reads the rows, within the limits of ``qa.limits``.
+    A field of a row other than these four is a tag, when the row has no ``tags``.
+    """
+
+    metric = fields.CharField(max_length=METRIC_NAME_MAX_CHARS, validators=[RegexValidator(f"^{METRIC_NAME.pattern}$")])
+    value = _described(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -VALUE_MAX_MAGNITUDE, "maximum": VALUE_MAX_MAGNITUDE},
+                {"type": "string", "pattern": f"^{NUMBER.pattern}$"},
+            ],
+            "description": f"0, or a magnitude from {VALUE_MIN_MAGNITUDE!r} to {VALUE_MAX_MAGNITUDE:g}; "
+            "a number, or a decimal as text",
+        },
+        required=True,
+    )
+    tags = _described(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": {
+                        "anyOf": [{"type": "string", "maxLength": TAG_VALUE_MAX_CHARS}, {"type": "number"}],
+                        "nullable": True,
+                        "description": "text, or a number (written as its shortest decimal); null leaves it out",
+                    },
+                    "maxProperties": TAGS_MAX,
+                },
+                {"type": "string", "description": "the same object as JSON text"},
+            ],
+            "description": f"at most {TAGS_MAX} tags; a key of 1 to {TAG_KEY_MAX_CHARS} characters",
+        }
+    )
+    measured_at = _described(
+        {
+            "type": "string",
+            "nullable": True,
+            "pattern": f"^(|{ISO_DATE_TIME.pattern})$",
+            "description": "ISO 8601, without an offset in UTC; missing, empty or null: now",
+        }
+    )
 
 
 class IngestResultSerializer(serializers.Serializer):
-    ingested = serializers.IntegerField()
-    registered_metrics = serializers.ListField(child=serializers.CharField())
+    ingested = fields.IntegerField()
+    registered_metrics = serializers.ListField(child=fields.CharField())
 
 
 class MetricStatisticsSerializer(serializers.Serializer):
-    metric = serializers.CharField()
-    unit = serializers.CharField()
-    count = serializers.IntegerField()
-    mean = serializers.FloatField()
-    min = serializers.FloatField()
-    p05 = serializers.FloatField()
-    median = serializers.FloatField()
-    p95 = serializers.FloatField()
-    max = serializers.FloatField()
+    metric = fields.CharField()
+    unit = fields.CharField()
+    count = fields.IntegerField()
+    mean = fields.FloatField()
+    min = fields.FloatField()
+    p05 = fields.FloatField()
+    median = fields.FloatField()
+    p95 = fields.FloatField()
+    max = fields.FloatField()
 
 
 class SpecResultSerializer(serializers.Serializer):
-    specification = serializers.CharField()
-    level = serializers.CharField()
-    blocking = serializers.BooleanField()
-    value = serializers.FloatField(allow_null=True)
-    passed = serializers.BooleanField(allow_null=True)
+    specification = fields.CharField()
+    level = fields.CharField()
+    blocking = fields.BooleanField()
+    value = fields.FloatField(allow_null=True)
+    passed = fields.BooleanField(allow_null=True)
 
 
 class WaiverInputSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-    decision = serializers.IntegerField()
+    reason = fields.CharField()
+    decision = fields.IntegerField()

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from campaigns.models import Step, Submission
 from committee.models import Decision
+from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.errors import InvalidInput
 from qa import run_statistics, services
@@ -22,10 +23,11 @@ from qa.api.serializers import (
     WaiverInputSerializer,
 )
 from qa.models import Metric, Specification
+from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS, UPLOAD_MEASUREMENTS
 from qa.readers import rows_from_file
 
 
-class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MetricViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """QA metrics (registered by uploads that ask for it, or by the stack-side reader)."""
 
     serializer_class = MetricSerializer
@@ -33,8 +35,10 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filterset_fields = {"name": ["exact", "startswith"]}
 
 
-class SpecificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SpecificationViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Thresholds a metric's statistic must meet, by level; blocking ones guard step acceptance."""
+
+    rules = {"create": SET_SPECIFICATIONS}
 
     serializer_class = SpecificationSerializer
     filterset_fields = ["level", "blocking"]
@@ -65,15 +69,16 @@ def _what_was_sent(request: Request) -> str:
     return "an empty body"
 
 
-class SubmissionMeasurementsView(APIView):
+class SubmissionMeasurementsView(ConsoleAPIView, APIView):
     """A run's measurements: upload them in bulk, or read their statistics per metric."""
 
+    rules = {"post": UPLOAD_MEASUREMENTS}
     parser_classes = [StreamingJSONParser, MultiPartParser]
 
     @extend_schema(
         parameters=[OpenApiParameter("register_unknown", bool, description="register metrics not known yet")],
         request={
-            "application/json": MeasurementRowSerializer(many=True),
+            "application/json": MeasurementRowSerializer(many=True, min_length=1),
             "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
         },
         responses={201: IngestResultSerializer},
@@ -111,7 +116,7 @@ class SubmissionMeasurementsView(APIView):
         return Response(sorted(rows, key=lambda row: row["metric"]))
 
 
-class SubmissionQAView(APIView):
+class SubmissionQAView(ConsoleAPIView, APIView):
     """Every specification that applies to the run, judged."""
 
     @extend_schema(responses=SpecResultSerializer(many=True))
@@ -138,8 +143,10 @@ def _step(pk: int) -> Step:
         raise NotFound(f"No step {pk}.") from None
 
 
-class StepAcceptView(APIView):
+class StepAcceptView(ConsoleAPIView, APIView):
     """The QA gate: accept the step's latest successful run (refused while a blocking spec fails unwaived)."""
+
+    rules = {"post": ACCEPT_STEPS}
 
     @extend_schema(request=None, responses={200: {"type": "object"}})
     def post(self, request: Request, pk: int) -> Response:
@@ -147,15 +154,18 @@ class StepAcceptView(APIView):
         return Response({"step": step.name, "accepted_at": step.accepted_at, "submission": step.accepted_submission_id})
 
 
-class StepWaiverView(APIView):
+class StepWaiverView(ConsoleAPIView, APIView):
     """Record a waiver: a committee decision allows accepting the step's run despite failing specifications."""
+
+    rules = {"post": RECORD_WAIVERS}
 
     @extend_schema(request=WaiverInputSerializer, responses={201: {"type": "object"}})
     def post(self, request: Request, pk: int) -> Response:
+        step = _step(pk)
         data = validated_payload(WaiverInputSerializer, request)
         try:
             decision = Decision.objects.get(pk=data["decision"])
         except Decision.DoesNotExist:
             raise ValidationError({"decision": [f"No decision {data['decision']}."]}) from None
-        waiver = services.waiver_grant(actor=request.user, step=_step(pk), reason=data["reason"], decision=decision)
+        waiver = services.waiver_grant(actor=request.user, step=step, reason=data["reason"], decision=decision)
         return Response({"waiver": waiver.pk, "submission": waiver.submission_id}, status=status.HTTP_201_CREATED)

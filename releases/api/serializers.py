@@ -1,10 +1,19 @@
 from rest_framework import serializers
 
+from console.api import fields
 from console.api.fields import SlugRelatedField
+from console.identifiers import (
+    RELEASE_VERSION,
+    RFC_ID,
+    TICKET,
+    validate_release_version,
+    validate_rfc_id,
+    validate_ticket,
+)
 from releases.models import BackportRequest, Release, ReleaseApproval
 
 
-class ReleaseSerializer(serializers.ModelSerializer):
+class ReleaseSerializer(fields.ModelSerializer):
     base_release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     support_days_left = serializers.SerializerMethodField()
 
@@ -25,8 +34,8 @@ class ReleaseSerializer(serializers.ModelSerializer):
         return release.support_days_left()
 
 
-class ReleaseApprovalSerializer(serializers.ModelSerializer):
-    campaign = serializers.CharField(source="campaign.name")
+class ReleaseApprovalSerializer(fields.ModelSerializer):
+    campaign = fields.CharField(source="campaign.name")
 
     class Meta:
         model = ReleaseApproval
@@ -41,11 +50,11 @@ class ReleaseDetailSerializer(ReleaseSerializer):
 
 
 class ReleaseCreateSerializer(serializers.Serializer):
-    version = serializers.CharField(max_length=32)
+    version = fields.CharField(max_length=RELEASE_VERSION.max_length, validators=[validate_release_version])
     base_release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
     )
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = fields.CharField(required=False, allow_blank=True, default="")
 
 
 class SupportWindowSerializer(serializers.Serializer):
@@ -56,10 +65,10 @@ class MarkSupportedSerializer(serializers.Serializer):
     support_until = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class BackportRequestSerializer(serializers.ModelSerializer):
+class BackportRequestSerializer(fields.ModelSerializer):
     target_release = serializers.SlugRelatedField(slug_field="version", read_only=True)
     shipped_in = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
-    requester = serializers.CharField(source="requester.username", read_only=True)
+    requester = fields.CharField(source="requester.username", read_only=True)
 
     class Meta:
         model = BackportRequest
@@ -79,10 +88,10 @@ class BackportRequestSerializer(serializers.ModelSerializer):
 
 
 class BackportRequestCreateSerializer(serializers.Serializer):
-    rfc_id = serializers.CharField(max_length=16)
-    ticket = serializers.CharField(max_length=16)
-    title = serializers.CharField(max_length=200)
-    rationale = serializers.CharField()
+    rfc_id = fields.CharField(max_length=RFC_ID.max_length, validators=[validate_rfc_id])
+    ticket = fields.CharField(max_length=TICKET.max_length, validators=[validate_ticket])
+    title = fields.CharField(max_length=200)
+    rationale = fields.CharField()
     target_release = SlugRelatedField(slug_field="version", queryset=Release.objects.all())
 
 

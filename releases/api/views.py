@@ -4,7 +4,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
+from console.identifiers import RELEASE_VERSION, RFC_ID
+from releases import permissions as may
 from releases import selectors, services
 from releases.api.serializers import (
     BackportRequestCreateSerializer,
@@ -19,11 +22,19 @@ from releases.api.serializers import (
 from releases.filters import BackportRequestFilter, ReleaseFilter
 
 
-class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReleaseViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Pipeline releases by version. Approval comes from a policy committee decision, not from here."""
 
+    rules = {
+        "create": may.RECORD_RELEASES,
+        "supported": may.MARK_SUPPORTED,
+        "end_support": may.END_SUPPORT,
+        "withdraw": may.WITHDRAW,
+        "support_window": may.CHANGE_SUPPORT_WINDOW,
+    }
+
     lookup_field = "version"
-    lookup_value_regex = r"v\d+\.\d+\.\d+"
+    lookup_value_regex = RELEASE_VERSION.regex
     filterset_class = ReleaseFilter
 
     def get_queryset(self):
@@ -66,12 +77,14 @@ class ReleaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._answer(services.release_set_support_until(actor=request.user, release=self.get_object(), **data))
 
 
-class BackportRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BackportRequestViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Backport requests (RFCs). Review, approval and rejection follow from a change control board decision."""
+
+    rules = {"create": may.REQUEST_BACKPORTS, "merge": may.RECORD_MERGES, "ship": may.RECORD_SHIPMENTS}
 
     serializer_class = BackportRequestSerializer
     lookup_field = "rfc_id"
-    lookup_value_regex = r"RFC-\d+"
+    lookup_value_regex = RFC_ID.regex
     filterset_class = BackportRequestFilter
 
     def get_queryset(self):
