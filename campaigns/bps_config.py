@@ -21,6 +21,10 @@ WMS_SERVICE_CLASSES = {
 }
 
 
+# The longest template or overrides a campaign may have (bounded in depth and aliases by console.bounded too).
+MAX_YAML_CHARS = 100_000
+
+
 class ConfigError(ValueError):
     """The template or the overrides are not valid YAML mappings; the message says where."""
 

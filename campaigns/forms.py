@@ -115,10 +115,13 @@ class CampaignCreateForm(forms.Form):
     )
     release = _ReleaseChoiceField(required=False, empty_label="none yet", widget=_select())
     workflow_system = forms.ChoiceField(choices=WorkflowSystem.choices, initial=WorkflowSystem.PARSL, widget=_select())
-    bps_template = forms.CharField(label="BPS template", required=False, help_text="YAML", widget=_code(8))
+    bps_template = forms.CharField(
+        label="BPS template", required=False, max_length=bps_config.MAX_YAML_CHARS, help_text="YAML", widget=_code(8)
+    )
     bps_overrides = forms.CharField(
         label="Overrides",
         required=False,
+        max_length=bps_config.MAX_YAML_CHARS,
         help_text="YAML merged over the template",
         widget=_code(4),
     )

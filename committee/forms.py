@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from campaigns.models import Campaign
 from committee.choices import CommitteeKind, DecisionKind, VoteChoice
 from committee.models import Committee, Seat
+from console import forms as bounded
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
 
@@ -19,7 +20,7 @@ class DecisionCreateForm(forms.Form):
     kind = forms.ChoiceField(choices=DecisionKind.choices)
     title = forms.CharField(max_length=200)
     proposal = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
-    deadline = forms.DateTimeField(
+    deadline = bounded.DateTimeField(
         label="Deadline (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -61,8 +62,8 @@ class EndorsementForm(forms.Form):
 
 class DelegationForm(forms.Form):
     delegate = forms.CharField(max_length=150, label="Delegate (username)")
-    starts_on = forms.DateField()
-    ends_on = forms.DateField()
+    starts_on = bounded.DateField()
+    ends_on = bounded.DateField()
 
     def clean_delegate(self) -> User:
         username = self.cleaned_data["delegate"].strip()

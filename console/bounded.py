@@ -12,6 +12,7 @@ configuration five or six), so the bounds are far above any real input and far b
 
 import json
 import math
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -19,6 +20,14 @@ import yaml
 MAX_DEPTH = 32
 # The nodes a YAML document may expand to, aliases counted each time they are used.
 MAX_YAML_NODES = 10_000
+
+# The dates a person may give (a due date, a deadline, a report's day): far beyond any real one, and far from
+# the ends of Python's calendar (years 1 and 9999), where a report's "due within 90 days" or a chart's "the day
+# before the first" overflows.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+# The same as a JSON Schema pattern on an ISO date's text (OpenAPI 3.0 has no bounds for a date).
+DATE_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-"
 
 
 class TooComplex(ValueError):
@@ -129,3 +138,13 @@ def yaml_safe_load(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MA
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def date_problem(value: date | datetime | None) -> str | None:
+    """Why a date (or a date and time) is refused, or None: it must lie within ``EARLIEST_DATE``..``LATEST_DATE``."""
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, datetime) else value
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"{day.isoformat()} is not between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}."

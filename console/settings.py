@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "console.api.schema.bound_integers",
         "console.api.schema.text_refuses_nul",
+        "console.api.schema.bound_dates",
     ],
     # Several models have a `status` or `kind`; name each choice set after its own.
     "ENUM_NAME_OVERRIDES": {

@@ -168,7 +168,9 @@ def burndown_series(rows: Sequence[ReportRow], *, as_of: date) -> Burndown:
     known = [day for day in (*planned, *expected, *actual) if day is not None]
     if not known:
         return Burndown([as_of], [len(scope)], [len(scope)], [len(scope)], unknown)
-    days = sorted({min(known) - timedelta(days=1), *known, as_of})
+    first = min(known)
+    # The day before the first, unless that is before the calendar begins (a stored 0001-01-01).
+    days = sorted({first - timedelta(days=1) if first > date.min else first, *known, as_of})
 
     def still_open(finish: list[date | None]) -> list[int]:
         """How many are not finished by each day: those without a date, and those finished later."""

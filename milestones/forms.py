@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Step
 from committee.models import Decision
+from console import forms as bounded
 from milestones.choices import EvidenceKind, MilestoneStatus
 from releases.forms import form_errors_message
 from releases.models import Release
@@ -23,7 +24,7 @@ def _date_input() -> forms.DateInput:
 class ReportForm(forms.Form):
     """The report's date and grouping (the filters are ``MilestoneFilter``)."""
 
-    as_of = forms.DateField(required=False, label="As of", widget=_date_input())
+    as_of = bounded.DateField(required=False, label="As of", widget=_date_input())
     group = forms.ChoiceField(
         required=False, choices=[("team", "Team"), ("level", "Level")], label="Group by", widget=_select()
     )
@@ -61,9 +62,9 @@ class ImportForm(forms.Form):
 
 
 class MilestoneEditForm(forms.Form):
-    due_date = forms.DateField(required=False, label="Due", widget=_date_input())
-    forecast_date = forms.DateField(required=False, label="Forecast", widget=_date_input())
-    completed_date = forms.DateField(required=False, label="Completed", widget=_date_input())
+    due_date = bounded.DateField(required=False, label="Due", widget=_date_input())
+    forecast_date = bounded.DateField(required=False, label="Forecast", widget=_date_input())
+    completed_date = bounded.DateField(required=False, label="Completed", widget=_date_input())
     status = forms.ChoiceField(choices=MilestoneStatus.choices, widget=_select())
     level = forms.TypedChoiceField(
         required=False,

@@ -15,7 +15,7 @@ Then, relative to that date:
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
@@ -167,9 +167,10 @@ def sections_of(row: ReportRow, as_of: date) -> list[str]:
             sections.append("no_due_date")
         elif row.due_date < as_of:
             sections.append("overdue")
-        elif row.due_date <= as_of + timedelta(days=DUE_SOON_DAYS):
+        # Days between, not as_of + N days: that overflows for a day near the end of the calendar (9999-12-31).
+        elif (row.due_date - as_of).days <= DUE_SOON_DAYS:
             sections.append("due_30")
-        elif row.due_date <= as_of + timedelta(days=DUE_LATER_DAYS):
+        elif (row.due_date - as_of).days <= DUE_LATER_DAYS:
             sections.append("due_90")
     elif row.status == MilestoneStatus.DONE:
         sections.append("done")

@@ -10,6 +10,7 @@ family. The choices drawn on the page are narrowed with ``choices=``.
 from django import forms
 from django.db.models import QuerySet
 
+from console import forms as bounded
 from console.identifiers import (
     RELEASE_VERSION,
     RFC_ID,
@@ -71,7 +72,7 @@ class ReleaseCreateForm(_NarrowedChoicesForm):
 
 
 class SupportStartForm(forms.Form):
-    support_until = forms.DateField(
+    support_until = bounded.DateField(
         required=False,
         label="Support until",
         help_text="empty: one year from the approval",
@@ -80,7 +81,7 @@ class SupportStartForm(forms.Form):
 
 
 class SupportWindowForm(forms.Form):
-    support_until = forms.DateField(label="Support until", widget=_date_input())
+    support_until = bounded.DateField(label="Support until", widget=_date_input())
 
 
 def _model_max_length(field: str) -> int:

@@ -10,7 +10,6 @@ from releases.models import Release
 # What one request may define: far above a real campaign, and bounded so that a body cannot make the work grow.
 MAX_INPUT_COLLECTIONS = 100
 MAX_STEPS = 50
-MAX_BPS_YAML = 100_000
 
 
 class SubmissionSerializer(fields.ModelSerializer):
@@ -109,10 +108,10 @@ class CampaignCreateSerializer(serializers.Serializer):
     release = SlugRelatedField(slug_field="version", queryset=Release.objects.all(), allow_null=True)
     workflow_system = serializers.ChoiceField(choices=WorkflowSystem.choices, default=WorkflowSystem.PARSL)
     bps_template = fields.CharField(
-        required=False, allow_blank=True, default="", max_length=MAX_BPS_YAML, help_text="YAML mapping"
+        required=False, allow_blank=True, default="", max_length=bps_config.MAX_YAML_CHARS, help_text="YAML mapping"
     )
     bps_overrides = fields.CharField(
-        required=False, allow_blank=True, default="", max_length=MAX_BPS_YAML, help_text="YAML mapping"
+        required=False, allow_blank=True, default="", max_length=bps_config.MAX_YAML_CHARS, help_text="YAML mapping"
     )
     steps = StepInputSerializer(many=True, required=False, max_length=MAX_STEPS)
 

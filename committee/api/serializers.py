@@ -37,8 +37,8 @@ class CommitteeSerializer(fields.ModelSerializer):
 class DelegationCreateSerializer(serializers.Serializer):
     seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all())
     delegate = SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
-    starts_on = serializers.DateField()
-    ends_on = serializers.DateField()
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
 
 
 class VoteSerializer(fields.ModelSerializer):
@@ -108,7 +108,7 @@ class DecisionCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
     title = fields.CharField(max_length=200)
     proposal = fields.CharField()
-    deadline = serializers.DateTimeField()
+    deadline = fields.DateTimeField()
     release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
     )

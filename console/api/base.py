@@ -8,7 +8,8 @@
 4. Its query and path parameters against the OpenAPI schema (``console.api.query``): 400 naming each one
    the schema does not describe or whose value it does not allow.
 
-Every API view derives from ``ConsoleAPIView`` (``console/tests/test_api_views.py`` walks the URLs to see to it).
+Every API view derives from ``ConsoleAPIView`` (``console/tests/test_role_checked_first.py`` walks the URLs to see
+to it).
 """
 
 from rest_framework.request import Request

@@ -11,11 +11,14 @@ those is refused with 400 naming the field, so that what is stored is what was s
   read of the row.
 - ``IntegerField``: a number outside the 64-bit range the database's integers and ids hold (or the narrower
   range a caller gives).
+- ``DateField``, ``DateTimeField``: a day before 1900 or after 2999 (``console.bounded``).
 """
 
 import math
 
 from rest_framework import serializers
+
+from console.bounded import date_problem
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -111,6 +114,27 @@ class IntegerField(serializers.IntegerField):
         return super().to_internal_value(int(data) if isinstance(data, float) else data)
 
 
+class _BoundedDate:
+    """A date within ``console.bounded.EARLIEST_DATE`` and ``LATEST_DATE``: far from the ends of Python's calendar,
+    where the arithmetic of reports and reminders overflows."""
+
+    default_error_messages = {"out_of_range": "{problem}"}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if problem := date_problem(value):
+            self.fail("out_of_range", problem=problem)
+        return value
+
+
+class DateField(_BoundedDate, serializers.DateField):
+    pass
+
+
+class DateTimeField(_BoundedDate, serializers.DateTimeField):
+    pass
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ``ModelSerializer``, building its text, number and boolean fields from the classes above."""
 
@@ -121,6 +145,8 @@ class ModelSerializer(serializers.ModelSerializer):
             serializers.BooleanField: BooleanField,
             serializers.FloatField: FloatField,
             serializers.IntegerField: IntegerField,
+            serializers.DateField: DateField,
+            serializers.DateTimeField: DateTimeField,
         }.get(field, field)
         for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
     }

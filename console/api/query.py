@@ -21,10 +21,15 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-_INTEGER = re.compile(r"-?\d+")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[-+]\d{2}:\d{2})")
+from console.bounded import date_problem
+
+# ASCII digits only: Python's int() and \d also take other scripts' digits ("١٢"), which no client sends as a number.
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[-+][0-9]{2}:[0-9]{2})"
+)
 
 
 class _NotOfType(ValueError):
@@ -82,15 +87,19 @@ def _from_wire(text: str, schema: dict):
         try:
             if not _DATE.fullmatch(text):
                 raise ValueError
-            date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             raise _NotOfType("Enter a date as YYYY-MM-DD.") from None
+        if problem := date_problem(day):
+            raise _NotOfType(problem)
     if schema.get("format") == "date-time":
         try:
-            if not _DATE_TIME.fullmatch(text) or parse_datetime(text) is None:
+            if not _DATE_TIME.fullmatch(text) or (moment := parse_datetime(text)) is None:
                 raise ValueError
         except ValueError:
             raise _NotOfType("Enter a date and time as YYYY-MM-DDThh:mm:ssZ (or with an offset).") from None
+        if problem := date_problem(moment):
+            raise _NotOfType(problem)
     return text
 
 

@@ -13,10 +13,13 @@ parameter it does not list is refused with 400 on every operation, and ``bound_i
 every integer parameter the 64-bit range the database's ids and integers hold.
 """
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS, AllowAny
+
+from console.bounded import DATE_PATTERN
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -162,4 +165,33 @@ def text_refuses_nul(result: dict, generator, request, public) -> dict:
             for content in operation.get("requestBody", {}).get("content", {}).values():
                 if "$ref" not in content.get("schema", {}):
                     _refuses_nul(content.get("schema", {}))
+    return result
+
+
+class BoundedDateExtension(OpenApiSerializerFieldExtension):
+    """A date sent to the API lies within 1900..2999 (``console.api.fields.DateField``, ``DateTimeField``); OpenAPI
+    3.0 has no bounds for a date, so a pattern on its year says so. Answers show what is stored, unbounded."""
+
+    target_class = "console.api.fields.DateField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["pattern"] = DATE_PATTERN
+        return schema
+
+
+class BoundedDateTimeExtension(BoundedDateExtension):
+    target_class = "console.api.fields.DateTimeField"
+
+
+def bound_dates(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: a date or date-time query parameter lies within 1900..2999 too."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] == "query" and schema.get("format") in ("date", "date-time"):
+                    schema["pattern"] = DATE_PATTERN
     return result

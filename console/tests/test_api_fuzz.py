@@ -5,8 +5,11 @@ application, signed in with the role's API token (or not at all), against a data
 objects. Every response goes through all of schemathesis's checks (``CHECKS``): no server error; the
 status code, content type, headers and body the schema documents; data the schema allows is accepted
 and data it does not is refused; an undeclared method gets 405 with ``Allow``; a request without
-credentials, or with bad ones, is refused (``ignored_auth`` sends both again after every success); and
-the stateful ones, which look at what earlier requests created and deleted.
+credentials, or with bad ones, is refused (``ignored_auth`` sends both again after every success). Three
+run without anything to find here: ``use_after_free`` and ``ensure_resource_availability`` follow links
+from an operation that creates or deletes to one that reads (schemathesis's stateful phase; the schema
+declares no links and the API deletes nothing), and ``object_level_authorization`` compares identities
+configured for it (every signed-in user may read every object of the console, by design).
 
 Two kinds of cases per operation:
 

@@ -168,3 +168,10 @@ def test_the_check_knows_every_operation_of_the_schema(client_for, viewer):
     operations = sum(len(methods) for methods in schema["paths"].values())
 
     assert len(query._operations()) == operations
+
+
+def test_a_number_is_written_in_ascii_digits(api):
+    response = api.get(reverse("api:release-list"), {"page": "\u0661"})  # ARABIC-INDIC DIGIT ONE
+
+    assert response.status_code == 400
+    assert response.json() == {"page": ["Enter a whole number."]}

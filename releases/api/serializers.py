@@ -58,11 +58,11 @@ class ReleaseCreateSerializer(serializers.Serializer):
 
 
 class SupportWindowSerializer(serializers.Serializer):
-    support_until = serializers.DateField()
+    support_until = fields.DateField()
 
 
 class MarkSupportedSerializer(serializers.Serializer):
-    support_until = serializers.DateField(required=False, allow_null=True, default=None)
+    support_until = fields.DateField(required=False, allow_null=True, default=None)
 
 
 class BackportRequestSerializer(fields.ModelSerializer):
