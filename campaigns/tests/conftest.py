@@ -24,6 +24,14 @@ computeSite: local
 
 
 @pytest.fixture
+def dispatched(monkeypatch) -> list:
+    """Nothing is launched: the submissions whose dispatch a request would enqueue on commit, in order."""
+    calls = []
+    monkeypatch.setattr("campaigns.services._dispatch_on_commit", calls.append)
+    return calls
+
+
+@pytest.fixture
 def butler_repo(tmp_path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()

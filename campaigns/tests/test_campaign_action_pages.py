@@ -14,15 +14,7 @@ from campaigns.tests.factories import StepFactory, SubmissionFactory, Submittabl
 from console.models import AuditEvent
 from releases.tests.factories import ReleaseFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def dispatched(monkeypatch):
-    """The submissions whose dispatch would have been enqueued (nothing reaches `bps`)."""
-    calls = []
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", calls.append)
-    return calls
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dispatched")]
 
 
 @pytest.fixture

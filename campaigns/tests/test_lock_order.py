@@ -18,21 +18,13 @@ from campaigns.models import Submission
 from campaigns.tests.factories import StepFactory, SubmissionFactory, SubmittableCampaignFactory
 from qa import services as qa_services
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("dispatched")]
 
 
 @pytest.fixture(autouse=True)
 def postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks between concurrent transactions are a PostgreSQL matter; CI runs this on PostgreSQL")
-
-
-@pytest.fixture(autouse=True)
-def dispatched(monkeypatch):
-    """Nothing is launched: the dispatch a request enqueues on commit is only recorded."""
-    calls = []
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", calls.append)
-    return calls
 
 
 @pytest.fixture

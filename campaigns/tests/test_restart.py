@@ -14,14 +14,7 @@ from campaigns.choices import CampaignStatus, SubmissionStatus
 from campaigns.models import Submission
 from campaigns.tests.factories import StepFactory, SubmissionFactory, SubmittableCampaignFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def dispatched(monkeypatch):
-    calls = []
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", calls.append)
-    return calls
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dispatched")]
 
 
 @pytest.fixture
