@@ -18,8 +18,8 @@ class _Bounded:
 
 
 class DateField(_Bounded, forms.DateField):
-    pass
+    """A date within the console's bounds (``_Bounded``)."""
 
 
 class DateTimeField(_Bounded, forms.DateTimeField):
-    pass
+    """A date and time within the console's bounds (``_Bounded``)."""

@@ -342,11 +342,9 @@ def _tag_texts(items: Iterable[tuple], prefix: str, number: int, problems: list)
     texts = {}
     for key, value in items:
         kind = type(value)
-        if kind is str:
-            pass
-        elif kind is int:
+        if kind is int:
             value = str(value)
-        else:
+        elif kind is not str:
             value = _tag_text(value)
             if type(value) is not str:
                 if value is not None:

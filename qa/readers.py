@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -235,8 +236,8 @@ class JSONRows:
                     row = _unmarked(row)
                 self.rows_read += 1
                 yield row
-            for _event in events:  # nothing may follow the list: yajl raises on anything but white space
-                pass
+            # Nothing may follow the list: reading to the end makes yajl raise on anything but white space.
+            deque(events, maxlen=0)
         except StopIteration:
             raise InvalidInput("The body is empty; nothing was written.") from None
         except (ijson.JSONError, ValueError) as error:  # ValueError: as in ``first_event``

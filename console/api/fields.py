@@ -68,11 +68,11 @@ def _kind(data) -> str:
 
 
 class CharField(_AsSent, serializers.CharField):
-    pass
+    """Text as sent (``_AsSent``)."""
 
 
 class SlugField(_AsSent, serializers.SlugField):
-    pass
+    """A slug as sent (``_AsSent``)."""
 
 
 class BooleanField(serializers.BooleanField):
@@ -128,11 +128,11 @@ class _BoundedDate:
 
 
 class DateField(_BoundedDate, serializers.DateField):
-    pass
+    """A date within the console's bounds (``_BoundedDate``)."""
 
 
 class DateTimeField(_BoundedDate, serializers.DateTimeField):
-    pass
+    """A date and time within the console's bounds (``_BoundedDate``)."""
 
 
 class ModelSerializer(serializers.ModelSerializer):

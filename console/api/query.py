@@ -33,7 +33,7 @@ _DATE_TIME = re.compile(
 
 
 class _NotOfType(ValueError):
-    pass
+    """A parameter's value is not of the type its schema names."""
 
 
 @functools.cache

@@ -92,8 +92,7 @@ def test_each_kind_refuses_its_own_malformed_values(kind):
 
 def test_a_message_shows_the_value_escaped():
     assert RFC_ID.problem("RFC-1\u202e\x00\n") == "'RFC-1\\u202e\\x00\\n' is not an RFC id like RFC-812"
-    assert JIRA_KEY.problem("X" * 40).startswith("'XXXXXXXX")
-    assert JIRA_KEY.problem("X" * 40).endswith("is longer than a Jira key may be (32 characters)")
+    assert JIRA_KEY.problem("X" * 40) == f"'{'X' * 40}'... is longer than a Jira key may be (32 characters)"
 
 
 def test_shown_escapes_control_bidirectional_and_invisible_characters_only():
