@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CONSOLE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test setup system-packages browser-packages migrate demo lint format clean bench
+.PHONY: run test setup system-packages browser-packages migrate demo lint imports format clean bench
 
 run: setup stack migrate demo-repo demo
 	@echo "Starting the console on http://127.0.0.1:8000 with its worker and beat (Ctrl-C stops all)."
@@ -17,7 +17,7 @@ run: setup stack migrate demo-repo demo
 test: export CONSOLE_DATA_DIR := $(CURDIR)/data/test
 test: setup stack browser-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
-	env $(STACK_ENV) $(STACK_BIN)/python -m unittest discover -s console_stack/tests -t . -q
+	env $(STACK_ENV) $(STACK_BIN)/python -m unittest discover -s tests/stack -t . -q
 
 setup: system-packages $(VENV)/.installed node_modules/.installed
 
@@ -43,9 +43,14 @@ migrate: setup
 demo: migrate demo-repo
 	$(BIN)/python manage.py load_demo
 
-lint: setup
+lint: setup imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The import contract of pyproject.toml ([tool.importlinter]): the layers of README's "Layout", no app
+# importing one above it, the stack side importing no Django.
+imports: setup
+	$(BIN)/lint-imports --no-cache
 
 format: setup
 	$(BIN)/ruff format .

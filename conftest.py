@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from console.roles import Role
-from console.tests.factories import UserFactory
+from tests.console.factories import UserFactory
 
 STRICT_SERVICES = os.environ.get("CONSOLE_TEST_SERVICES", "").lower() == "required"
 
@@ -54,7 +54,7 @@ def empty_cache(request):
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks enqueued by the code under test run at once, in the test (the worker tests start a real worker)."""
-    from console.celery import app
+    from project.celery import app
 
     app.conf.task_always_eager = True
     yield
@@ -119,8 +119,8 @@ def screenshot_dir():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The reliability suite's figures (console/tests/reliability.py), when any of its tests ran."""
-    from console.tests.reliability import reliability_summary_lines
+    """The reliability suite's figures (tests/support/reliability.py), when any of its tests ran."""
+    from tests.support.reliability import reliability_summary_lines
 
     lines = reliability_summary_lines()
     if lines:

@@ -114,7 +114,7 @@ def write_meta(cursor, value: dict) -> None:
 def django_setup(database: Database) -> None:
     """Django with this database (the console's own settings, development mode)."""
     os.environ["DATABASE_URL"] = database.url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     import django
 
     django.setup()

@@ -40,7 +40,7 @@ class Page:
 
 
 PAGES = (
-    Page("dashboard", "Dashboard", "console:dashboard"),
+    Page("dashboard", "Dashboard", "dashboard:home"),
     Page("campaign-list", "Campaign list", "campaigns:campaign-list"),
     Page("campaign-detail", "Campaign detail (largest campaign)", "campaigns:campaign-detail", (("pk", "campaign"),)),
     Page("run-qa", "Run QA page (run with most measurements)", "qa:run-qa", (("submission_id", "run"),)),

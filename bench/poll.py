@@ -3,7 +3,7 @@
 The workflow tool's own time is left out: ``adapter_for`` is replaced by a
 stand-in, ``RecordedReportAdapter``, the console's own HTCondor/PanDA adapter
 whose ``bps report`` returns, at once, the output recorded from ctrl_bps's
-formatter (``campaigns/tests/recorded/bps-report-htcondor-running.txt``). So
+formatter (``tests/campaigns/recorded/bps-report-htcondor-running.txt``). So
 the cycle still parses every report with the console's parser and writes every
 submission's progress; only the subprocess is gone. What is timed is the whole
 cycle in this process: the batched reads, the parsing, the batched writes.
@@ -28,7 +28,7 @@ from campaigns.workflow.wms import ServiceWmsAdapter
 
 SIZES = (100, 1_000, 10_000)
 CYCLES = 3
-RECORDED = Path(__file__).resolve().parent.parent / "campaigns/tests/recorded/bps-report-htcondor-running.txt"
+RECORDED = Path(__file__).resolve().parent.parent / "tests/campaigns/recorded/bps-report-htcondor-running.txt"
 FIXTURE = "bench: poll fixture"
 RESTORED_FIELDS = (
     "task_counts",

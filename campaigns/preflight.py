@@ -1,18 +1,29 @@
 """Checks made before any submission, each with a message a person can act on."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from campaigns import bps_config
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
-from releases.selectors import release_is_approved_for
 
 
 @dataclass(frozen=True)
 class Problem:
     check: str
     message: str
+
+
+# Checks that apps above this one add (``register_check`` in their ``AppConfig.ready``): each takes the campaign
+# and step and returns its problems. The committee app registers "the release is approved for this campaign".
+REGISTERED_CHECKS: list[Callable[[Campaign, Step], list[Problem]]] = []
+
+
+def register_check(check: Callable[[Campaign, Step], list[Problem]]) -> Callable[[Campaign, Step], list[Problem]]:
+    if check not in REGISTERED_CHECKS:
+        REGISTERED_CHECKS.append(check)
+    return check
 
 
 def output_run_for(campaign: Campaign, step: Step, submission_number: int) -> str:
@@ -24,14 +35,8 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     problems = []
     if campaign.release is None:
         problems.append(Problem("release", "The campaign names no pipeline release."))
-    elif not release_is_approved_for(release=campaign.release, campaign=campaign):
-        problems.append(
-            Problem(
-                "release",
-                f"{campaign.release} is not approved for {campaign.name}: the policy committee "
-                "approves a release for a campaign with a pipeline-version decision.",
-            )
-        )
+    for check in REGISTERED_CHECKS:
+        problems.extend(check(campaign, step))
     try:
         rendered = rendered_config if rendered_config is not None else render_config(campaign, step, "preflight")
         missing = bps_config.missing_keys(rendered)

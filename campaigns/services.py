@@ -24,7 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from campaigns import preflight
+from campaigns import events, preflight
 from campaigns.bps_config import ConfigError
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
@@ -37,12 +37,11 @@ from campaigns.choices import (
 )
 from campaigns.models import Campaign, Step, Submission, lock_rows
 from campaigns.workflow import RunState, StackCommandError, adapter_for
-from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
+from console.tasks import enqueue_on_commit
 from console.transitions import require_transition
-from milestones.services import evidence_observed
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +139,33 @@ def _campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | Non
         system_actor="workflow",
     )
     if to == CampaignStatus.RUNNING:
-        evidence_observed(kind="campaign-started", obj=campaign, actor=actor)
+        events.campaign_started.publish(campaign=campaign, actor=actor)
+
+
+@transaction.atomic
+def step_accept(*, actor: AbstractBaseUser, step: Step, submission: Submission, gate: dict | None = None) -> Step:
+    """Record that a step is accepted with this successful run; the campaign is accepted with its last step.
+
+    The QA app decides whether the run may be accepted (its gate) and calls this with what the gate found,
+    which goes into the audit row; the roles are checked there too.
+    """
+    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    if step.accepted_at is not None:
+        raise Conflict(f"The step {step.name} was accepted already.")
+    if submission.step_id != step.pk or submission.status != SubmissionStatus.SUCCEEDED:
+        raise Conflict(f"Submission {submission.pk} is not a successful run of the step {step.name}.")
+    step.accepted_submission, step.accepted_at, step.accepted_by = submission, timezone.now(), actor
+    step.save(update_fields=["accepted_submission", "accepted_at", "accepted_by"])
+    audit_record(
+        actor=actor,
+        action="step.accepted",
+        obj=campaign,
+        after={"step": step.name, "submission": submission.pk, **(gate or {})},
+    )
+    events.step_accepted.publish(step=step, actor=actor)
+    if campaign.status == CampaignStatus.COMPLETED and not campaign.steps.filter(accepted_at__isnull=True).exists():
+        _campaign_move(campaign, CampaignStatus.ACCEPTED, actor=actor)
+    return step
 
 
 @transaction.atomic
@@ -501,7 +526,7 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
     )
     _campaign_after(campaign, submission)
     if submission.status == SubmissionStatus.SUCCEEDED:
-        _ingest_metrics_on_commit(submission)
+        events.submission_succeeded.publish(submission=submission)
     return submission
 
 
@@ -535,15 +560,6 @@ def _submission_retry_later(campaign: Campaign, locked: Submission, *, error: st
     )
     _dispatch_on_commit(locked, countdown=delay.total_seconds())
     return locked
-
-
-def _ingest_metrics_on_commit(submission: Submission) -> None:
-    """A succeeded run's QA measurements are read from its task metadata in the background."""
-    from qa.tasks import ingest_submission_metrics_task
-
-    enqueue_on_commit(
-        ingest_submission_metrics_task, submission.pk, what=f"the QA ingest of submission {submission.pk}"
-    )
 
 
 def _campaign_after(campaign: Campaign, submission: Submission) -> None:

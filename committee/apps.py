@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CommitteeConfig(AppConfig):
     name = "committee"
     verbose_name = "Committees and decisions"
+
+    def ready(self) -> None:
+        from campaigns import preflight
+        from committee.checks import release_approved_for_campaign
+
+        # A campaign's steps may be submitted only with a release the policy committee approved for it.
+        preflight.register_check(release_approved_for_campaign)

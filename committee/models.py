@@ -179,3 +179,21 @@ class DecisionNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for decision {self.decision_id}"
+
+
+class ReleaseApproval(models.Model):
+    """A release approved for one campaign, by a pipeline-version decision of the policy committee."""
+
+    release = models.ForeignKey("releases.Release", on_delete=models.PROTECT, related_name="approvals")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="release_approvals")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="release_approvals")
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-approved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "campaign"], name="release_approval_once_per_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} for {self.campaign}"

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from committee.choices import DecisionStatus
-from committee.models import Committee, Decision, Delegation, Seat, Vote
+from committee.models import Committee, Decision, Delegation, ReleaseApproval, Seat, Vote
 
 
 def committees_with_seats() -> QuerySet[Committee]:
@@ -82,3 +82,8 @@ def stands_in_for_a_seat(user: AbstractBaseUser, *, today: date) -> bool:
 
 def has_proposed_decisions(user: AbstractBaseUser) -> bool:
     return Decision.objects.filter(proposed_by=user.pk).exists()
+
+
+def release_is_approved_for(*, release, campaign) -> bool:
+    """Whether the policy committee approved this release for this campaign."""
+    return ReleaseApproval.objects.filter(release=release, campaign=campaign).exists()

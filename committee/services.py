@@ -27,19 +27,19 @@ from committee.choices import (
     QuorumRule,
     VoteChoice,
 )
-from committee.models import Committee, Decision, DecisionNotification, Delegation, Seat, Vote
-from console.celery import enqueue_on_commit
+from committee.models import Committee, Decision, DecisionNotification, Delegation, ReleaseApproval, Seat, Vote
 from console.errors import Conflict, InvalidInput, NotPermitted
 from console.identifiers import COMMITTEE_SLUG
 from console.roles import Role, require_role, user_has_role
 from console.services import audit_record
+from console.tasks import enqueue_on_commit
 from console.transitions import require_transition
 from releases.choices import BackportStatus
 from releases.services import (
     backport_review_conclude,
     backport_review_start,
-    release_approvals_withdraw,
-    release_approve_for_campaigns,
+    release_approval_revoke,
+    release_approve,
 )
 
 VOTE_DUE_WITHIN = timedelta(days=2)
@@ -355,12 +355,44 @@ def _close(decision: Decision, *, actor: AbstractBaseUser | None, tally: Tally, 
 
 def _apply_effects(decision: Decision, *, actor: AbstractBaseUser | None, now: datetime) -> None:
     if decision.kind == DecisionKind.PIPELINE_VERSION and decision.status == DecisionStatus.APPROVED:
-        release_approve_for_campaigns(
-            actor=actor, release=decision.release, campaigns=decision.campaigns.all(), decision=decision, now=now
-        )
+        _release_approvals_grant(actor=actor, decision=decision, now=now)
     if decision.kind == DecisionKind.BACKPORT:
         approved = {DecisionStatus.APPROVED: True, DecisionStatus.REJECTED: False}.get(decision.status)
         backport_review_conclude(actor=actor, backport=decision.backport_request, decision=decision, approved=approved)
+
+
+def _release_approvals_grant(*, actor: AbstractBaseUser | None, decision: Decision, now: datetime) -> None:
+    """Effect of an approved pipeline-version decision: its release is approved for the campaigns it names."""
+    source = f"decision #{decision.pk}"
+    release = release_approve(actor=actor, release=decision.release, source=source, now=now)
+    for campaign in decision.campaigns.all():
+        _, created = ReleaseApproval.objects.get_or_create(
+            release=release, campaign=campaign, defaults={"decision": decision, "approved_at": now}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="release.approved-for-campaign",
+                obj=release,
+                after={"campaign": campaign.name, "decision": decision.pk},
+                system_actor=source,
+            )
+
+
+def _release_approvals_withdraw(*, actor: AbstractBaseUser | None, decision: Decision) -> None:
+    """Effect of a refused endorsement: the campaign approvals that the decision gave are withdrawn."""
+    source = f"decision #{decision.pk}"
+    for approval in ReleaseApproval.objects.select_related("release", "campaign").filter(decision=decision):
+        audit_record(
+            actor=actor,
+            action="release.approval-withdrawn",
+            obj=approval.release,
+            before={"campaign": approval.campaign.name, "decision": decision.pk},
+            system_actor=source,
+        )
+        approval.delete()
+        if not ReleaseApproval.objects.filter(release=approval.release).exists():
+            release_approval_revoke(actor=actor, release=approval.release, source=source)
 
 
 def decisions_close_expired(*, now: datetime | None = None) -> list[int]:
@@ -422,7 +454,7 @@ def decision_refuse_endorsement(*, actor: AbstractBaseUser, decision: Decision, 
         raise InvalidInput("Say why the endorsement is refused.")
     decision = _endorsement(actor=actor, decision=decision, to=DecisionStatus.ENDORSEMENT_REFUSED, note=note)
     if decision.kind == DecisionKind.PIPELINE_VERSION:
-        release_approvals_withdraw(actor=actor, decision=decision)
+        _release_approvals_withdraw(actor=actor, decision=decision)
     return decision
 
 

@@ -1,5 +1,2 @@
-"""The project package: settings, URLs, the Celery app, the dashboard, roles and audit."""
-
-from console.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The base every app uses: roles, errors, transition tables, the audit trail, events, rate limits, middleware
+and the shared form and API helpers. It imports no domain app (the import contract in pyproject.toml)."""

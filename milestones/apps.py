@@ -10,6 +10,15 @@ class MilestonesConfig(AppConfig):
     def ready(self) -> None:
         checks.register(check_jira_status_map, checks.Tags.compatibility)
 
+        from campaigns import events as campaign_events
+        from milestones.services import evidence
+        from releases import events as release_events
+
+        # What the lower apps publish is evidence that milestones may wait for.
+        campaign_events.campaign_started.subscribe(evidence.on_campaign_started)
+        campaign_events.step_accepted.subscribe(evidence.on_step_accepted)
+        release_events.release_approved.subscribe(evidence.on_release_approved)
+
 
 def check_jira_status_map(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """Every Jira status must map to a milestone status (a typo would fail every sync)."""

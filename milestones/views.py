@@ -266,7 +266,7 @@ def proposal_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back(request: HttpRequest, milestone: Milestone) -> HttpResponse:
     # The buttons sit on the milestone page, the report and the dashboard: go back where they were.
-    if request.POST.get("next") in (reverse("console:dashboard"), reverse("milestones:report")):
+    if request.POST.get("next") in (reverse("dashboard:home"), reverse("milestones:report")):
         return redirect(request.POST["next"])
     return redirect(milestone)
 

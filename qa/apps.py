@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class QaConfig(AppConfig):
     name = "qa"
     verbose_name = "QA metrics"
+
+    def ready(self) -> None:
+        from campaigns import events as campaign_events
+        from qa.tasks import ingest_metrics_on_commit
+
+        # A succeeded run's measurements are read from its task metadata in the background.
+        campaign_events.submission_succeeded.subscribe(ingest_metrics_on_commit)

@@ -8,16 +8,16 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from campaigns.choices import CampaignStatus, SubmissionStatus
+from campaigns import services as campaigns_services
+from campaigns.choices import SubmissionStatus
 from campaigns.models import Step, Submission, lock_rows
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.choices import DecisionStatus
-from console.celery import enqueue_on_commit
 from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
+from console.tasks import enqueue_on_commit
 from qa import run_statistics, selectors
 from qa.ingest import IngestReport, measurements_ingest
 from qa.models import Measurement, Specification, Waiver
@@ -104,7 +104,7 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""
     require_role(actor, *GATE_KEEPERS, action="accept steps")
     # The campaign, then the step: the one lock order of campaigns/models.py.
-    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if step.accepted_at is not None:
         raise Conflict(f"The step {step.name} was accepted already.")
     submission, failing, waiver = gate_blockers(step)
@@ -116,34 +116,15 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
             for result in failing
         )
         raise Conflict(f"The run fails blocking specifications; record a waiver to accept it anyway:\n{lines}")
-    step.accepted_submission, step.accepted_at, step.accepted_by = submission, timezone.now(), actor
-    step.save(update_fields=["accepted_submission", "accepted_at", "accepted_by"])
-    audit_record(
+    return campaigns_services.step_accept(
         actor=actor,
-        action="step.accepted",
-        obj=step.campaign,
-        after={
-            "step": step.name,
-            "submission": submission.pk,
+        step=step,
+        submission=submission,
+        gate={
             "waiver": waiver.pk if waiver else None,
             "failing_blocking_specs": [str(result.spec) for result in failing],
         },
     )
-    _evidence("step-accepted", step, actor)
-    all_accepted = not campaign.steps.filter(accepted_at__isnull=True).exists()
-    if all_accepted and campaign.status == CampaignStatus.COMPLETED:
-        campaign.status = CampaignStatus.ACCEPTED
-        campaign.save(update_fields=["status", "updated_at"])
-        audit_record(actor=actor, action="campaign.accepted", obj=campaign, before={"status": "completed"})
-    return step
-
-
-def _evidence(kind: str, obj, actor) -> None:
-    try:
-        from milestones.services import evidence_observed
-    except ImportError:  # the milestones feature may not be installed in this version
-        return
-    evidence_observed(kind=kind, obj=obj, actor=actor)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from campaigns.workflow import StackCommandError
+from console.tasks import enqueue_on_commit
 from qa.run_statistics import runs_needing_statistics, statistics_refresh_in_batches
 from qa.services import submission_metrics_ingest
 
@@ -24,3 +25,10 @@ def store_slice_statistics_task(tag_key: str, tag_value: str) -> int:
     ids = list(runs_needing_statistics((tag_key, tag_value)).values_list("pk", flat=True))
     statistics_refresh_in_batches(ids, tags=[(tag_key, tag_value)])
     return len(ids)
+
+
+def ingest_metrics_on_commit(*, submission) -> None:
+    """Subscribed to ``campaigns.events.submission_succeeded``: the run's measurements are read once it commits."""
+    enqueue_on_commit(
+        ingest_submission_metrics_task, submission.pk, what=f"the QA ingest of submission {submission.pk}"
+    )

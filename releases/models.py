@@ -96,24 +96,6 @@ class Release(models.Model):
         return (self.support_until - (today or date.today())).days
 
 
-class ReleaseApproval(models.Model):
-    """A release approved for one campaign, by a pipeline-version decision of the policy committee."""
-
-    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="approvals")
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="release_approvals")
-    decision = models.ForeignKey("committee.Decision", on_delete=models.PROTECT, related_name="release_approvals")
-    approved_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-approved_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["release", "campaign"], name="release_approval_once_per_campaign"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.release} for {self.campaign}"
-
-
 class BackportRequest(models.Model):
     """A fix to be backported to a supported release, requested as an RFC and decided by the change control board."""
 

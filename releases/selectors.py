@@ -4,9 +4,8 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from campaigns.models import Campaign
 from releases.choices import BackportStatus, ReleaseStatus
-from releases.models import BackportRequest, Release, ReleaseApproval
+from releases.models import BackportRequest, Release
 
 
 def release_counts_by_status() -> list[dict]:
@@ -34,6 +33,11 @@ def release_list() -> QuerySet[Release]:
     )
 
 
+def _related_rows(relation: str) -> QuerySet:
+    """All rows of the model on the other side of one of a release's reverse relations."""
+    return Release._meta.get_field(relation).related_model.objects.all()
+
+
 def release_detail(version: str) -> Release:
     """One release with what its page shows: patches, backports, approvals, campaigns, decisions."""
     backports = BackportRequest.objects.select_related("requester", "shipped_in")
@@ -43,17 +47,14 @@ def release_detail(version: str) -> Release:
             Prefetch("patches", queryset=Release.objects.order_by("-patch")),
             Prefetch("backport_requests", queryset=backports),
             Prefetch("shipped_backports", queryset=backports),
-            Prefetch("approvals", queryset=ReleaseApproval.objects.select_related("campaign", "decision")),
-            Prefetch("campaigns", queryset=Campaign.objects.order_by("name")),
+            # Rows of the apps above this one (campaigns, the committee's approvals), read through their relations
+            # to a release without importing those apps; each is ordered by its model's Meta.
+            Prefetch("approvals", queryset=_related_rows("approvals").select_related("campaign", "decision")),
+            "campaigns",
             "decisions__committee",
         )
         .get(version=version)
     )
-
-
-def release_is_approved_for(*, release: Release, campaign: Campaign) -> bool:
-    """Whether the policy committee approved this release for this campaign."""
-    return ReleaseApproval.objects.filter(release=release, campaign=campaign).exists()
 
 
 def releases_ending_support(*, today: date, within_days: int = 60) -> QuerySet[Release]:

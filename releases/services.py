@@ -1,4 +1,4 @@
-"""Writes of releases, release approvals and backport requests.
+"""Writes of releases and backport requests.
 
 Each transition is one service: it locks the row, checks the transition table
 of ``releases/choices.py``, saves, and writes the audit row in the same
@@ -18,9 +18,9 @@ from console.errors import Conflict, InvalidInput
 from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
-from milestones.services import evidence_observed
+from releases import events
 from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
-from releases.models import BackportRequest, Release, ReleaseApproval, parse_version, validate_rfc_id, validate_ticket
+from releases.models import BackportRequest, Release, parse_version, validate_rfc_id, validate_ticket
 
 SUPPORT_PERIOD = timedelta(days=365)
 # Who records merges and shipments of backports.
@@ -146,12 +146,11 @@ def release_set_support_until(*, actor: AbstractBaseUser, release: Release, supp
     return release
 
 
-def release_approve_for_campaigns(
-    *, actor: AbstractBaseUser | None, release: Release, campaigns, decision, now: datetime
-) -> Release:
-    """Effect of an approved pipeline-version decision: the release is approved for those campaigns."""
+def release_approve(*, actor: AbstractBaseUser | None, release: Release, source: str, now: datetime) -> Release:
+    """Effect of an approved pipeline-version decision (``source`` names it): a candidate becomes approved, with a
+    support window; an approved or supported release stays as it is. The release row is locked; the caller records
+    which campaigns the approval is for (``committee.services``)."""
     release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
-    source = f"decision #{decision.pk}"
     if release.status == ReleaseStatus.CANDIDATE:
         approved_on = timezone.localdate(now)
         release = _release_move(
@@ -165,44 +164,25 @@ def release_approve_for_campaigns(
         )
     elif release.status not in (ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED):
         raise Conflict(f"{release} is {release.status}; it cannot be approved for a campaign.")
-    evidence_observed(kind="release-approved", obj=release, actor=actor)
-    for campaign in campaigns:
-        _, created = ReleaseApproval.objects.get_or_create(
-            release=release, campaign=campaign, defaults={"decision": decision, "approved_at": now}
-        )
-        if created:
-            audit_record(
-                actor=actor,
-                action="release.approved-for-campaign",
-                obj=release,
-                after={"campaign": campaign.name, "decision": decision.pk},
-                system_actor=source,
-            )
+    events.release_approved.publish(release=release, actor=actor)
     return release
 
 
-def release_approvals_withdraw(*, actor: AbstractBaseUser | None, decision) -> None:
-    """Effect of a refused endorsement: the campaign approvals that the decision gave are withdrawn."""
-    for approval in ReleaseApproval.objects.select_related("release", "campaign").filter(decision=decision):
-        audit_record(
-            actor=actor,
-            action="release.approval-withdrawn",
-            obj=approval.release,
-            before={"campaign": approval.campaign.name, "decision": decision.pk},
-            system_actor=f"decision #{decision.pk}",
-        )
-        approval.delete()
-        release = approval.release
-        if release.status == ReleaseStatus.APPROVED and not release.approvals.exists():
-            _release_move(
-                actor=actor,
-                release=release,
-                to=ReleaseStatus.CANDIDATE,
-                action="release.approval-revoked",
-                source=f"decision #{decision.pk}",
-                approved_on=None,
-                support_until=None,
-            )
+def release_approval_revoke(*, actor: AbstractBaseUser | None, release: Release, source: str) -> Release:
+    """An approved release whose last campaign approval was withdrawn (``source`` says by what) is a candidate
+    again; a release in support keeps its status."""
+    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
+    if release.status != ReleaseStatus.APPROVED:
+        return release
+    return _release_move(
+        actor=actor,
+        release=release,
+        to=ReleaseStatus.CANDIDATE,
+        action="release.approval-revoked",
+        source=source,
+        approved_on=None,
+        support_until=None,
+    )
 
 
 @transaction.atomic

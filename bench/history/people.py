@@ -9,10 +9,10 @@ from django.contrib.auth.models import Group, User
 from bench.history.base import History, at_noon
 from bench.shapes import Plan
 from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, DecisionStatus, QuorumRule
-from committee.models import Committee, Decision, DecisionNotification, Delegation, Seat, Vote
+from committee.models import Committee, Decision, DecisionNotification, Delegation, ReleaseApproval, Seat, Vote
 from console.roles import Role
 from releases.choices import BackportStatus, ReleaseStatus
-from releases.models import BackportRequest, Release, ReleaseApproval
+from releases.models import BackportRequest, Release
 
 # People -------------------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ With these plugins `bps submit` returns quickly with a run id, and the state of
 the run comes from `bps report --id <run id>`. No HTCondor or PanDA service can
 run on the console's test machines, so the parser below is tested against
 output of ctrl_bps's own report formatter, recorded in
-``campaigns/tests/recorded/`` (see the README there), and the launch against the
-stand-in `bps` of ``campaigns/tests/fake_stack`` printing a run id as theirs do.
+``tests/campaigns/recorded/`` (see the README there), and the launch against the
+stand-in `bps` of ``tests/campaigns/fake_stack`` printing a run id as theirs do.
 """
 
 import fcntl

@@ -8,7 +8,7 @@
 4. Its query and path parameters against the OpenAPI schema (``console.api.query``): 400 naming each one
    the schema does not describe or whose value it does not allow.
 
-Every API view derives from ``ConsoleAPIView`` (``console/tests/test_role_checked_first.py`` walks the URLs to see
+Every API view derives from ``ConsoleAPIView`` (``tests/authorization/test_role_checked_first.py`` walks the URLs to see
 to it).
 """
 

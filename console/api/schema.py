@@ -1,7 +1,7 @@
 """The OpenAPI schema's view of each operation, with the error answers it can give.
 
 drf-spectacular documents the success answer only. A client (and the API fuzzing in
-``console/tests/test_api_fuzz.py``) must also know the errors: the answers of
+``tests/fuzzing/test_api_fuzz.py``) must also know the errors: the answers of
 ``console.errors.api_exception_handler`` for domain errors and DRF's own for refused
 credentials, bad input, unknown objects and pages, unsupported media types and throttling
 (the operation's own, and ``console.ratelimit.ThrottledTokenAuthentication``'s for an address

@@ -84,6 +84,21 @@ def _event_text(kind: str, obj: models.Model) -> str:
     return f"Release {obj} approved"
 
 
+def on_campaign_started(*, campaign, actor: AbstractBaseUser | None) -> None:
+    """Subscribed to ``campaigns.events.campaign_started``."""
+    evidence_observed(kind="campaign-started", obj=campaign, actor=actor)
+
+
+def on_step_accepted(*, step, actor: AbstractBaseUser | None) -> None:
+    """Subscribed to ``campaigns.events.step_accepted``."""
+    evidence_observed(kind="step-accepted", obj=step, actor=actor)
+
+
+def on_release_approved(*, release, actor: AbstractBaseUser | None) -> None:
+    """Subscribed to ``releases.events.release_approved``."""
+    evidence_observed(kind="release-approved", obj=release, actor=actor)
+
+
 def evidence_observed(*, kind: str, obj: models.Model, actor: AbstractBaseUser | None = None) -> list[EvidenceProposal]:
     """A campaign event happened: propose the linked milestones' status changes to the task force lead.
 

@@ -10,7 +10,7 @@ from console.identifiers import (
     validate_rfc_id,
     validate_ticket,
 )
-from releases.models import BackportRequest, Release, ReleaseApproval
+from releases.models import BackportRequest, Release
 
 
 class ReleaseSerializer(fields.ModelSerializer):
@@ -34,12 +34,12 @@ class ReleaseSerializer(fields.ModelSerializer):
         return release.support_days_left()
 
 
-class ReleaseApprovalSerializer(fields.ModelSerializer):
-    campaign = fields.CharField(source="campaign.name")
+class ReleaseApprovalSerializer(serializers.Serializer):
+    """A campaign the release is approved for (the approval is a row of the committee app, above this one)."""
 
-    class Meta:
-        model = ReleaseApproval
-        fields = ["campaign", "decision", "approved_at"]
+    campaign = fields.CharField(source="campaign.name", read_only=True)
+    decision = serializers.IntegerField(source="decision_id", read_only=True)
+    approved_at = serializers.DateTimeField(read_only=True)
 
 
 class ReleaseDetailSerializer(ReleaseSerializer):

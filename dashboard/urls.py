@@ -1,0 +1,10 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="home"),
+    path("dashboard/services/", views.service_status, name="service-status"),
+]

@@ -1,0 +1,48 @@
+"""The dashboard: what runs, waits or slips, from every app."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from campaigns.selectors import failed_submissions_awaiting_action, running_submissions
+from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
+from console import health, selectors
+from milestones.selectors import milestone_summary
+from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The task force lead's screen: what waits for a decision, what slips, what changed."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "today": today,
+            "running_submissions": list(running_submissions()[:5]),
+            "failed_submissions": list(failed_submissions_awaiting_action()[:5]),
+            "awaiting_my_vote": list(decisions_awaiting_vote_of(request.user, today=today)[:5]),
+            "open_decisions": list(decisions_awaiting_votes()[:5]),
+            "backports_awaiting_review": list(backports_awaiting_review()[:5]),
+            "support_ending": list(releases_ending_support(today=today, within_days=60)[:5]),
+            "milestones": milestone_summary(today=today),
+            "releases": release_counts_by_status(),
+            "recent_events": selectors.audit_events()[:8],
+        },
+    )
+
+
+@require_GET
+def service_status(request: HttpRequest) -> HttpResponse:
+    """The dashboard's service card, loaded by htmx so that a slow broker never delays the page."""
+    return render(
+        request,
+        "dashboard/_service_status.html",
+        {
+            "database": health.check_database(),
+            "broker": health.check_broker(),
+            "workers": selectors.worker_heartbeats(),
+        },
+    )

@@ -1,0 +1,106 @@
+"""manage.py load_demo: the seed milestones, releases, committees and one user per role; twice changes nothing."""
+
+import json
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from committee.models import Committee, Decision, Seat
+from committee.selectors import decisions_awaiting_vote_of, release_is_approved_for
+from console.models import AuditEvent
+from milestones.models import Milestone
+from releases.models import BackportRequest, Release
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def test_it_loads_the_demo_data_and_prints_the_users(data_dir, capsys):
+    call_command("load_demo")
+
+    assert Milestone.objects.count() == 32
+    no_level = Milestone.objects.get(jira_key="PREOPS-518")
+    assert (no_level.level, no_level.due_date.isoformat(), no_level.status) == (None, "2022-12-30", "To Do")
+    assert list(Release.objects.values_list("version", "status")) == [
+        ("v23.0.1", "candidate"),
+        ("v23.0.0", "supported"),
+        ("v22.0.1", "supported"),
+    ]
+    policy = Committee.objects.get(slug="policy")
+    assert sorted(Seat.objects.filter(committee=policy).values_list("area", flat=True)) == [
+        "Execution",
+        "Middleware",
+        "Science Pipelines",
+        "Verification & Validation",
+    ]
+    passwords = json.loads((data_dir / "demo-users.json").read_text())
+    output = capsys.readouterr().out
+    for username, role in [("lead", "task-force-lead"), ("operator", "operator"), ("viewer", "viewer")]:
+        user = authenticate(username=username, password=passwords[username])
+        assert user is not None
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert f"{username:<10} {role:<18} {passwords[username]}" in output
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_running_it_twice_changes_nothing(data_dir, capsys):
+    call_command("load_demo")
+    events = AuditEvent.objects.count()
+    passwords = (data_dir / "demo-users.json").read_text()
+
+    call_command("load_demo")
+
+    assert "Demo data loaded: 0 change(s)." in capsys.readouterr().out
+    assert AuditEvent.objects.count() == events
+    assert (data_dir / "demo-users.json").read_text() == passwords
+    assert Milestone.objects.count() == 32
+    assert User.objects.count() == 10
+
+
+def test_every_demo_row_is_in_the_audit_trail(data_dir):
+    call_command("load_demo")
+
+    assert AuditEvent.objects.filter(action="milestone.created", actor_name="load_demo").count() == 32
+    assert AuditEvent.objects.filter(action="user.created").count() == 10
+    assert AuditEvent.objects.filter(action="release.created").count() == 3
+
+
+def test_it_loads_a_governance_history(data_dir):
+    call_command("load_demo")
+
+    v23 = Release.objects.get(version="v23.0.0")
+    assert v23.status == "supported"
+    chosen = Decision.objects.get(kind="pipeline-version")
+    assert (chosen.status, chosen.votes.count()) == ("endorsed", 4)
+    assert release_is_approved_for(release=v23, campaign=Campaign.objects.get(name="DP0.2 reprocessing"))
+    assert BackportRequest.objects.get(rfc_id="RFC-812").shipped_in.version == "v23.0.1"
+    assert BackportRequest.objects.get(rfc_id="RFC-840").status == "under-review"
+    today = timezone.localdate()
+    for username in ("member", "ccb"):
+        awaiting = decisions_awaiting_vote_of(User.objects.get(username=username), today=today)
+        assert awaiting.count() == 1, username
+
+
+def test_it_loads_two_earlier_runs_with_measurements_to_compare(data_dir):
+    from campaigns.models import Submission
+    from qa.run_statistics import metric_statistics
+    from qa.services import submission_qa
+
+    call_command("load_demo")
+
+    runs = list(Submission.objects.filter(status="succeeded").order_by("started_at"))
+    assert [run.step.campaign.release.version for run in runs] == ["v23.0.0", "v23.0.1"]
+    stats = metric_statistics([run.pk for run in runs])
+    std = stats[stats["metric_id"] == stats["metric_id"].min()]
+    assert len(std) == 2
+    assert all(run.measurements.count() == 448 for run in runs)
+    assert {result.spec.level for result in submission_qa(runs[0])} >= {"minimum", "design", "stretch"}
