@@ -169,12 +169,3 @@ class CloneForm(forms.Form):
 class CampaignDiffForm(forms.Form):
     left = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
     right = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
-
-
-def form_errors_message(form: forms.Form) -> str:
-    """One line per error, naming the field."""
-    lines = []
-    for name, errors in form.errors.items():
-        label = form[name].label if name in form.fields else ""
-        lines.extend(f"{label}: {error}" if label else error for error in errors)
-    return "\n".join(lines)

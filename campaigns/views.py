@@ -32,10 +32,11 @@ from campaigns.forms import (
     CloneForm,
     RestartForm,
     SubmitForm,
-    form_errors_message,
 )
 from campaigns.models import Campaign, Step, Submission
+from console.diff import diff_text
 from console.errors import Conflict, DomainError, NotPermitted
+from console.forms import form_errors_message
 from console.permissions import requires
 from console.ratelimit import limit_submissions
 from console.roles import user_has_role
@@ -308,14 +309,6 @@ def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
 # Two definitions side by side ---------------------------------------------------------
 
 
-def _diff_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "\n".join(str(item) for item in value)
-    return str(value)
-
-
 @require_GET
 def campaign_diff(request: HttpRequest) -> HttpResponse:
     both = "left" in request.GET and "right" in request.GET
@@ -326,7 +319,7 @@ def campaign_diff(request: HttpRequest) -> HttpResponse:
         left = campaigns.get(pk=form.cleaned_data["left"].pk)
         right = campaigns.get(pk=form.cleaned_data["right"].pk)
         rows = [
-            {**row, "left": _diff_text(row["left"]), "right": _diff_text(row["right"])}
+            {**row, "left": diff_text(row["left"]), "right": diff_text(row["right"])}
             for row in selectors.campaign_diff(left, right)
         ]
     return render(

@@ -71,14 +71,3 @@ class DelegationForm(forms.Form):
         if user is None:
             raise forms.ValidationError(f"No active user {username!r}.")
         return user
-
-
-def form_errors_text(form: forms.Form) -> str:
-    """A form's errors as one line, for a message."""
-    parts = []
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
-        text = " ".join(errors)
-        parts.append(f"{label}: {text}" if label else text)
-    return " ".join(parts)

@@ -27,12 +27,12 @@ from committee.forms import (
     DelegationForm,
     EndorsementForm,
     VoteForm,
-    form_errors_text,
 )
 from committee.models import Committee, Decision, Delegation, Seat, Vote
 from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, VOTE
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
+from console.forms import form_errors_message
 from console.permissions import requires
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
@@ -150,7 +150,7 @@ def _endorsement(request: HttpRequest, pk: int, service, verb: str) -> HttpRespo
     decision = get_object_or_404(Decision, pk=pk)
     form = EndorsementForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors_text(form))
+        messages.error(request, form_errors_message(form))
     else:
         service(actor=request.user, decision=decision, note=form.cleaned_data["note"])
         messages.success(request, f"Decision #{decision.pk} {verb}.")
@@ -171,7 +171,7 @@ def decision_vote(request: HttpRequest, pk: int) -> HttpResponse:
         VOTE.check(request.user)
         form = VoteForm(request.POST, committee=decision.committee)
         if not form.is_valid():
-            error = form_errors_text(form)
+            error = form_errors_message(form)
         else:
             vote = services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
     except DomainError as refused:
@@ -375,7 +375,7 @@ def delegation_create(request: HttpRequest, seat_pk: int) -> HttpResponse:
     seat = get_object_or_404(Seat.objects.select_related("committee"), pk=seat_pk)
     form = DelegationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors_text(form))
+        messages.error(request, form_errors_message(form))
     else:
         delegation = services.delegation_create(actor=request.user, seat=seat, **form.cleaned_data)
         messages.success(

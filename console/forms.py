@@ -23,3 +23,18 @@ class DateField(_Bounded, forms.DateField):
 
 class DateTimeField(_Bounded, forms.DateTimeField):
     """A date and time within the console's bounds (``_Bounded``)."""
+
+
+def form_errors_message(form: forms.Form) -> str:
+    """A form's errors for a message, one line per invalid field, naming the field and the value that was sent
+    (the one formatter of every page's form errors)."""
+    lines = []
+    for name, errors in form.errors.items():
+        if name not in form.fields:
+            lines.extend(errors)
+            continue
+        values = form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data.get(name, "")]
+        sent = ", ".join(repr(value) for value in values) or "(not sent)"
+        label = form[name].label or name.replace("_", " ").capitalize()
+        lines.append(f"{label} {sent}: {' '.join(errors)}")
+    return "\n".join(lines)

@@ -7,10 +7,7 @@ from campaigns.models import Campaign, Step
 from committee.models import Decision
 from console import forms as bounded
 from milestones.choices import EvidenceKind, MilestoneStatus
-from releases.forms import form_errors_message
 from releases.models import Release
-
-__all__ = ["form_errors_message"]
 
 
 def _select(**attrs) -> forms.Select:

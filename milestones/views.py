@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.charts import chart_payload
 from console.errors import Conflict, InvalidInput
+from console.forms import form_errors_message
 from console.permissions import requires
 from console.roles import require_role, user_has_role
 from console.selectors import audit_events_for
@@ -34,7 +35,6 @@ from milestones.forms import (
     LinkForm,
     MilestoneEditForm,
     ReportForm,
-    form_errors_message,
 )
 from milestones.models import EvidenceProposal, Milestone, MilestoneEvidence
 

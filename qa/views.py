@@ -9,7 +9,6 @@ binned in SQL, the breakdowns and box plots are drawn from quantiles, and every
 page runs a fixed number of queries whatever the size of the runs.
 """
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +41,9 @@ from campaigns.models import Campaign, Step, Submission
 from campaigns.selectors import campaign_diff
 from committee.choices import DecisionStatus
 from committee.models import Decision
+from console.diff import diff_lines, diff_text
 from console.errors import DomainError, NotPermitted
+from console.forms import form_errors_message
 from console.permissions import requires
 from console.roles import require_role, user_has_role
 from qa import charts, run_statistics, selectors, services
@@ -54,7 +55,6 @@ from qa.forms import (
     SpecificationForm,
     TrendForm,
     WaiverForm,
-    form_errors_message,
 )
 from qa.models import Measurement, Metric, Specification, Waiver
 from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS
@@ -524,14 +524,6 @@ def _shipped_backports(releases: list[Release | None]) -> dict[int, list[Backpor
     }
 
 
-def _diff_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "\n".join(str(item) for item in value)
-    return str(value)
-
-
 def _definitions(a: Submission, b: Submission) -> dict:
     """What differs between the two runs' definitions: release, backports shipped, campaign, BPS configuration."""
     release_a, release_b = a.step.campaign.release, b.step.campaign.release
@@ -544,19 +536,11 @@ def _definitions(a: Submission, b: Submission) -> dict:
         campaigns = Campaign.objects.select_related("release").prefetch_related("steps__depends_on")
         campaigns = campaigns.in_bulk([a.step.campaign_id, b.step.campaign_id])
         campaign_rows = [
-            {"field": row["field"], "a": _diff_text(row["left"]), "b": _diff_text(row["right"])}
+            {"field": row["field"], "a": diff_text(row["left"]), "b": diff_text(row["right"])}
             for row in campaign_diff(campaigns[a.step.campaign_id], campaigns[b.step.campaign_id])
             if row["differs"]
         ]
-    config_lines = list(
-        difflib.unified_diff(
-            a.bps_config.splitlines(),
-            b.bps_config.splitlines(),
-            fromfile=f"run #{a.pk}",
-            tofile=f"run #{b.pk}",
-            lineterm="",
-        )
-    )
+    config_diff = diff_lines(a.bps_config, b.bps_config, a_name=f"run #{a.pk}", b_name=f"run #{b.pk}")
     return {
         "release_a": release_a,
         "release_b": release_b,
@@ -566,16 +550,8 @@ def _definitions(a: Submission, b: Submission) -> dict:
         "backports_both": [bp for rfc, bp in in_a.items() if rfc in in_b],
         "same_campaign": same_campaign,
         "campaign_rows": campaign_rows,
-        "config_diff": [(_diff_kind(line), line) for line in config_lines],
+        "config_diff": config_diff,
     }
-
-
-def _diff_kind(line: str) -> str:
-    if line.startswith(("+++", "---")):
-        return "file"
-    if line.startswith("@@"):
-        return "hunk"
-    return {"+": "added", "-": "removed"}.get(line[:1], "same")
 
 
 def _compare_form(request: HttpRequest) -> CompareForm:

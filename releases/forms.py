@@ -107,16 +107,3 @@ class BackportRequestForm(_NarrowedChoicesForm):
 
 class BackportShipForm(_NarrowedChoicesForm):
     patch_release = _ReleaseChoiceField(label="Patch release", empty_label="choose the patch", widget=_select())
-
-
-def form_errors_message(form: forms.Form) -> str:
-    """One line per invalid field, naming the field and the value that was sent."""
-    lines = []
-    for name, errors in form.errors.items():
-        if name not in form.fields:
-            lines.extend(errors)
-            continue
-        values = form.data.getlist(name) if hasattr(form.data, "getlist") else [form.data.get(name, "")]
-        sent = ", ".join(repr(value) for value in values) or "(not sent)"
-        lines.append(f"{form[name].label} {sent}: {' '.join(errors)}")
-    return "\n".join(lines)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from console.forms import form_errors_message
 from console.permissions import requires
 from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
@@ -25,7 +26,6 @@ from releases.forms import (
     ReleaseCreateForm,
     SupportStartForm,
     SupportWindowForm,
-    form_errors_message,
 )
 from releases.models import BackportRequest, Release
 

@@ -127,7 +127,7 @@ def test_a_waiver_needs_a_reason_and_an_approved_decision(client_for, task_force
     assert "is open; only an approved decision allows a waiver" in response.content.decode()
 
     response = waive(client, step, DecisionFactory(status="approved"), reason="", follow=True)
-    assert "Reason: This field is required." in response.content.decode()
+    assert "Reason &#x27;&#x27;: This field is required." in response.content.decode()
 
     assert not Waiver.objects.exists()
 

@@ -85,7 +85,8 @@ def test_a_bad_form_is_refused_with_a_message(client_for, committee_member):
     response = client_for(committee_member).post(CREATE_URL, {"level": "best", "threshold": "x"}, follow=True)
 
     html = response.content.decode()
-    assert "Metric: This field is required." in html and "Level: Select a valid choice." in html
+    assert "Metric (not sent): This field is required." in html
+    assert "Level &#x27;best&#x27;: Select a valid choice." in html
     assert not Specification.objects.exists()
 
 

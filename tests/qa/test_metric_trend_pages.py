@@ -88,7 +88,7 @@ def test_an_unknown_metric_is_refused_with_the_form(client_for, viewer):
     response = client_for(viewer).get(TREND_URL, {"metric": "demo.nothing"})
 
     assert response.status_code == 200
-    assert "Metric: Select a valid choice" in response.context["form_errors"]
+    assert "Metric 'demo.nothing': Select a valid choice" in response.context["form_errors"]
     assert "points" not in response.context
 
 

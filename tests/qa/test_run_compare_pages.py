@@ -119,7 +119,7 @@ def test_without_two_runs_the_page_is_the_form(client_for, viewer, two_runs):
     response = client.get(COMPARE_URL, {"a": two_runs[0].pk, "b": 999_999, "tolerance": "-1"})
     assert "rows" not in response.context
     errors = response.context["form_errors"]
-    assert "Run B: Select a valid choice" in errors and "Tolerance (%)" in errors
+    assert "Run B '999999': Select a valid choice" in errors and "Tolerance (%) '-1'" in errors
 
 
 def test_one_run_chosen_from_its_page_is_filled_in_and_nothing_is_refused_yet(client_for, viewer, two_runs):
