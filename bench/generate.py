@@ -57,7 +57,7 @@ def generate(database: db.Database, scale: float) -> dict:
 
     from django.contrib.auth.models import Group
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from bench import history as history_module
@@ -69,29 +69,9 @@ def generate(database: db.Database, scale: float) -> dict:
     with timings.part("build the rows (Python)"):
         groups = {group.name: group for group in Group.objects.all()}
         history = history_module.build(plan, now, groups)
-    counts = {}
-    with transaction.atomic():
-        for model, rows in history.rows.items():
-            with timings.part(f"COPY {model._meta.db_table} ({len(rows):,})"):
-                copy_instances(connection, model, rows)
-            counts[model._meta.db_table] = len(rows)
-        with connection.cursor() as cursor:
-            for statement in sequence_resets(connection, list(history.rows)):
-                cursor.execute(statement)
+    counts = _copy_rows(connection, history, timings)
     budgets = measurements.allocate(history.runs, plan.measurements)
-    metrics = {metric["id"]: metric for metric in history.metrics}
-    with transaction.atomic(), connection.cursor() as cursor:
-        kept = _drop_secondary_indexes_and_keys(cursor.cursor, "qa_measurement")
-        with timings.part(f"COPY qa_measurement ({plan.measurements:,}, streamed)"):
-            columns = "submission_id, metric_id, value, tags, measured_at"
-            with cursor.cursor.copy(f"COPY qa_measurement ({columns}) FROM STDIN") as copy:
-                for chunk in measurements.stream(history.runs, budgets, metrics, seed=MEASUREMENT_SEED):
-                    copy.write(chunk)
-        counts["qa_measurement"] = plan.measurements
-        with timings.part("qa_measurement: rebuild indexes and keys"):
-            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            for statement in kept:
-                cursor.execute(statement)
+    counts["qa_measurement"] = _copy_measurements(connection, history, budgets, plan.measurements, timings)
     with timings.part("run statistics, stored as ingest stores them"):
         measured = [run.submission_id for run, n in zip(history.runs, budgets, strict=True) if n]
         _store_run_statistics(connection, measured)
@@ -113,6 +93,45 @@ def generate(database: db.Database, scale: float) -> dict:
         db.write_meta(cursor.cursor, meta)
     db.log(f"bench.generate: done in {timings.total:.1f} s")
     return meta
+
+
+def _copy_rows(connection, history, timings: Timings) -> dict[str, int]:
+    """COPY every built row, table by table in one transaction, then set the sequences past the keys given;
+    table -> rows copied."""
+    from django.db import transaction
+
+    counts = {}
+    with transaction.atomic():
+        for model, rows in history.rows.items():
+            with timings.part(f"COPY {model._meta.db_table} ({len(rows):,})"):
+                copy_instances(connection, model, rows)
+            counts[model._meta.db_table] = len(rows)
+        with connection.cursor() as cursor:
+            for statement in sequence_resets(connection, list(history.rows)):
+                cursor.execute(statement)
+    return counts
+
+
+def _copy_measurements(connection, history, budgets: list[int], total: int, timings: Timings) -> int:
+    """Stream the measurements into ``qa_measurement`` with its secondary indexes and foreign keys dropped for
+    the load and rebuilt after it, in one transaction; the number planned."""
+    from django.db import transaction
+
+    from bench import measurements
+
+    metrics = {metric["id"]: metric for metric in history.metrics}
+    with transaction.atomic(), connection.cursor() as cursor:
+        kept = _drop_secondary_indexes_and_keys(cursor.cursor, "qa_measurement")
+        with timings.part(f"COPY qa_measurement ({total:,}, streamed)"):
+            columns = "submission_id, metric_id, value, tags, measured_at"
+            with cursor.cursor.copy(f"COPY qa_measurement ({columns}) FROM STDIN") as copy:
+                for chunk in measurements.stream(history.runs, budgets, metrics, seed=MEASUREMENT_SEED):
+                    copy.write(chunk)
+        with timings.part("qa_measurement: rebuild indexes and keys"):
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            for statement in kept:
+                cursor.execute(statement)
+    return total
 
 
 def _store_run_statistics(connection, submission_ids: list[int]) -> None:

@@ -4,7 +4,7 @@ Values follow each metric's centre and spread (resources log-normal, science
 metrics normal) and drift a little from release to release, so that run
 comparisons flag something. Tags are the quanta's data IDs, as the stack-side
 reader sends them and as the console stores them (values as text:
-``qa.ingest._tag_texts``): visit-level steps ``instrument, visit, detector, band,
+``qa.ingest_rows._tag_texts``): visit-level steps ``instrument, visit, detector, band,
 physical_filter``; coadd steps ``skymap, tract, patch, band``; tract-level
 steps ``skymap, tract, band``.
 """

@@ -64,7 +64,7 @@ def benchmark_poll(sizes: tuple[int, ...] = SIZES) -> dict:
     try:
         for size in sizes:
             _grow_fixture(campaign, operator, size - len(running))
-            with mock.patch("campaigns.services.adapter_for", return_value=adapter):
+            with mock.patch("campaigns.services.polling.adapter_for", return_value=adapter):
                 from campaigns.services import submissions_poll
 
                 seen = submissions_poll()

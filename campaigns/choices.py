@@ -39,6 +39,9 @@ CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
     CampaignStatus.CANCELLED: set(),
 }
 
+# A campaign in these statuses takes no new submission or restart (``Campaign.takes_submissions``).
+CAMPAIGN_CLOSED_TO_SUBMISSIONS = (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED)
+
 
 class WorkflowSystem(models.TextChoices):
     PARSL = "parsl", "Parsl (local)"
@@ -57,6 +60,9 @@ class SubmissionStatus(models.TextChoices):
 
 
 ACTIVE_SUBMISSION_STATUSES = (SubmissionStatus.PENDING, SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
+# Ended without doing all its work: a failed campaign, a dashboard card.
+FAILED_SUBMISSION_STATUSES = (SubmissionStatus.FAILED, SubmissionStatus.LOST)
+# Those that restart, each once (``Submission.restart_refusal``).
 RESTARTABLE_SUBMISSION_STATUSES = (SubmissionStatus.FAILED, SubmissionStatus.LOST, SubmissionStatus.CANCELLED)
 
 SUBMISSION_TRANSITIONS: dict[str, set[str]] = {

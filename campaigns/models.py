@@ -22,16 +22,22 @@ milestone -> evidence proposal; no service locks rows of two of these groups. qa
 and steps through ``lock_rows``.
 """
 
+from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
+    CAMPAIGN_CLOSED_TO_SUBMISSIONS,
     CAMPAIGN_STATUS_COLOURS,
+    RESTARTABLE_SUBMISSION_STATUSES,
     SUBMISSION_STATUS_COLOURS,
+    SUBMISSION_TRANSITIONS,
     CampaignStatus,
     SubmissionStatus,
     WorkflowSystem,
@@ -90,6 +96,17 @@ class Campaign(models.Model):
     def status_colour(self) -> str:
         return CAMPAIGN_STATUS_COLOURS[self.status]
 
+    @property
+    def takes_submissions(self) -> bool:
+        """New submissions and restarts are taken: not while paused, never once cancelled or accepted."""
+        return self.status not in CAMPAIGN_CLOSED_TO_SUBMISSIONS
+
+    def submission_refusal(self) -> str:
+        """Why the campaign takes no submission now; empty when it takes them."""
+        if self.takes_submissions:
+            return ""
+        return f"{self} is {self.status}; it takes no submissions."
+
 
 class Step(models.Model):
     """An ordered part of a campaign, submitted as one BPS run per attempt."""
@@ -120,6 +137,49 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} / {self.name}"
+
+    def active_submission(self) -> "Submission | None":
+        """The step's submission in progress (pending, submitting or running), if any: there is at most one
+        (``submission_one_active_per_step``). Read from the step's submissions when they were prefetched
+        (``selectors.campaign_detail``), else with one query."""
+        if "submissions" in getattr(self, "_prefetched_objects_cache", {}):
+            return next((submission for submission in self.submissions.all() if submission.is_in_progress), None)
+        return self.submissions.filter(status__in=ACTIVE_SUBMISSION_STATUSES).first()
+
+    def submission_refusal(self) -> str:
+        """Why the step takes no new submission (nor a restart of one of its attempts) now; empty when it takes
+        one. Its campaign must take submissions, and no submission of the step may be in progress. The pre-flight
+        checks (``campaigns.preflight``) come on top; the services ask again with the rows locked."""
+        return self.campaign.submission_refusal() or self.in_progress_refusal()
+
+    def in_progress_refusal(self) -> str:
+        """The part of ``submission_refusal`` that is the step's own: one of its submissions is in progress."""
+        active = self.active_submission()
+        if active is None:
+            return ""
+        return f"The step {self.name} has a submission in progress already (submission {active.pk})."
+
+    @property
+    def takes_new_submission(self) -> bool:
+        return not self.submission_refusal()
+
+
+class SubmissionQuerySet(models.QuerySet):
+    """The rules about which submissions are which, for lists (each one also a method of ``Submission``)."""
+
+    def current_attempts(self) -> "SubmissionQuerySet":
+        """Attempts that no later attempt restarted: the newest of each line of restarts
+        (``Submission.is_current_attempt``)."""
+        return self.filter(~Q(Exists(self.model.objects.filter(restarts=OuterRef("pk")))))
+
+    def restartable(self) -> "SubmissionQuerySet":
+        """Attempts that may be restarted: failed, lost or cancelled, and not restarted yet
+        (``Submission.restart_refusal``)."""
+        return self.filter(status__in=RESTARTABLE_SUBMISSION_STATUSES).current_attempts()
+
+    def due_for_dispatch(self, now: datetime) -> "SubmissionQuerySet":
+        """Pending submissions whose backoff after a transient failure (if any) has passed."""
+        return self.filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now), status=SubmissionStatus.PENDING)
 
 
 class Submission(models.Model):
@@ -170,6 +230,8 @@ class Submission(models.Model):
         "files, so that nothing launched for another database is taken for it",
     )
 
+    objects = SubmissionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -192,6 +254,42 @@ class Submission(models.Model):
     @property
     def status_colour(self) -> str:
         return SUBMISSION_STATUS_COLOURS[self.status]
+
+    @property
+    def is_in_progress(self) -> bool:
+        """Pending, submitting or running (``Step.active_submission``)."""
+        return self.status in ACTIVE_SUBMISSION_STATUSES
+
+    @cached_property
+    def restarted_by_attempt(self) -> "Submission | None":
+        """The attempt that restarted this one, if any (at most one: ``restart_refusal``). The selectors that
+        read a step's attempts together set it from them (``selectors.campaign_detail``), so that it costs no
+        query."""
+        return self.restarted_by.first()
+
+    @property
+    def is_current_attempt(self) -> bool:
+        """No later attempt restarted this one (``SubmissionQuerySet.current_attempts``)."""
+        return self.restarted_by_attempt is None
+
+    def restart_refusal(self) -> str:
+        """Why this attempt cannot be restarted; empty when it can. Only a failed, lost or cancelled attempt
+        restarts, and only once (``SubmissionQuerySet.restartable``). Its step must take a new submission too
+        (``Step.submission_refusal``); the service asks both again with the rows locked."""
+        if self.status not in RESTARTABLE_SUBMISSION_STATUSES:
+            return f"Submission {self.pk} is {self.status}; only a failed, lost or cancelled one restarts."
+        if self.restarted_by_attempt is not None:
+            return f"Submission {self.pk} was restarted already, by submission {self.restarted_by_attempt.pk}."
+        return ""
+
+    @property
+    def is_restartable(self) -> bool:
+        return not self.restart_refusal()
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Whether the transition table lets it become cancelled (pending, submitting or running)."""
+        return SubmissionStatus.CANCELLED in SUBMISSION_TRANSITIONS[self.status]
 
     def set_task_counts(self, task_counts: dict) -> None:
         """Per task label counts, and their totals."""

@@ -1,7 +1,10 @@
-"""Who may call the campaign pages' actions and API endpoints (``console.permissions``)."""
+"""Who may call the campaign pages' actions and API endpoints (``console.permissions``), and the services too: each
+service checks the rule of its action (``RULE.check(actor)``), so the page, the API and the service refuse alike."""
 
-from campaigns.services import CAMPAIGN_EDITORS
 from console.permissions import Rule
+from console.roles import Role
+
+CAMPAIGN_EDITORS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
 
 DEFINE = Rule("define campaigns", roles=CAMPAIGN_EDITORS)
 SUBMIT = Rule("submit campaigns", roles=CAMPAIGN_EDITORS)

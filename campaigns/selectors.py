@@ -2,20 +2,41 @@
 
 from collections import Counter
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
-from campaigns.choices import SubmissionStatus
+from campaigns.choices import FAILED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
 
 
-def _latest_attempts() -> Q:
-    """Submissions that no later attempt restarted: the current attempt of each line of restarts."""
-    return ~Q(Exists(Submission.objects.filter(restarts=OuterRef("pk"))))
+def campaigns_with_steps() -> QuerySet[Campaign]:
+    """Campaigns with their release, owner and steps (each with the step it depends on), by name: what the API
+    answers with, and where the pages' actions on one campaign look it up."""
+    return Campaign.objects.select_related("release", "owner").prefetch_related("steps__depends_on").order_by("name")
+
+
+def campaign_step(campaign: Campaign, *, pk: int | None = None, name: str | None = None) -> Step | None:
+    """The campaign's step with this id (the pages' forms) or this name (the API); None when it has none.
+    Read from the campaign's prefetched steps (``campaigns_with_steps``)."""
+    for step in campaign.steps.all():
+        if (pk is not None and step.pk == pk) or (name is not None and step.name == name):
+            return step
+    return None
+
+
+def submissions_with_step() -> QuerySet[Submission]:
+    """Submissions with their step, its campaign and who requested them, newest first: what the API lists and
+    answers with, and where the pages' actions on one submission look it up."""
+    return Submission.objects.select_related("step__campaign", "requested_by").order_by("-created_at", "-id")
+
+
+def restart_with_key(submission: Submission, idempotency_key: str) -> Submission | None:
+    """The restart of this attempt that a request with this idempotency key made, if any."""
+    return Submission.objects.filter(restarts=submission, idempotency_key=idempotency_key).first()
 
 
 def campaign_list() -> QuerySet[Campaign]:
     """Campaigns with progress (quanta done of expected over the current attempts), failures, last activity."""
-    current = Q(steps__submissions__in=Submission.objects.filter(_latest_attempts()))
+    current = Q(steps__submissions__in=Submission.objects.current_attempts())
     return (
         Campaign.objects.select_related("release", "owner")
         .annotate(
@@ -24,7 +45,7 @@ def campaign_list() -> QuerySet[Campaign]:
             quanta_failed=Sum("steps__submissions__quanta_failed", filter=current),
             failed_submissions=Count(
                 "steps__submissions",
-                filter=current & Q(steps__submissions__status__in=[SubmissionStatus.FAILED, SubmissionStatus.LOST]),
+                filter=current & Q(steps__submissions__status__in=FAILED_SUBMISSION_STATUSES),
             ),
             last_activity=Max("steps__submissions__last_polled_at"),
             last_submitted=Max("steps__submissions__created_at"),
@@ -34,14 +55,22 @@ def campaign_list() -> QuerySet[Campaign]:
 
 
 def campaign_detail(pk: int) -> Campaign:
-    """One campaign with its steps and every submission (lineage included)."""
+    """One campaign with its steps and every submission, newest first, lineage included: each attempt's
+    ``restarts`` and ``restarted_by_attempt`` are read with the step's attempts, at no query more."""
     submissions = Submission.objects.select_related("requested_by", "restarts").order_by("-created_at", "-id")
     steps = Step.objects.select_related("depends_on").prefetch_related(Prefetch("submissions", queryset=submissions))
-    return (
+    campaign = (
         Campaign.objects.select_related("release", "owner")
         .prefetch_related(Prefetch("steps", queryset=steps))
         .get(pk=pk)
     )
+    for step in campaign.steps.all():
+        # A restart is an attempt of the same step.
+        attempts = step.submissions.all()
+        restarted_by = {attempt.restarts_id: attempt for attempt in attempts if attempt.restarts_id is not None}
+        for attempt in attempts:
+            attempt.restarted_by_attempt = restarted_by.get(attempt.pk)
+    return campaign
 
 
 def error_summary(submissions) -> list[dict]:
@@ -69,11 +98,12 @@ def running_submissions() -> QuerySet[Submission]:
 
 
 def failed_submissions_awaiting_action() -> QuerySet[Submission]:
-    """Failed or lost current attempts (not yet restarted) of campaigns still in progress."""
+    """Failed or lost attempts that may be restarted (not restarted yet), of campaigns still in progress."""
     return (
-        Submission.objects.select_related("step__campaign")
-        .filter(_latest_attempts(), status__in=[SubmissionStatus.FAILED, SubmissionStatus.LOST])
-        .exclude(step__campaign__status__in=["cancelled", "accepted"])
+        Submission.objects.restartable()
+        .select_related("step__campaign")
+        .filter(status__in=FAILED_SUBMISSION_STATUSES)
+        .exclude(step__campaign__status__in=[CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED])
         .order_by("-ended_at")
     )
 

@@ -2,8 +2,9 @@
 
 Reads come from ``campaigns.selectors`` (and the pre-flight checks), writes go
 through ``campaigns.services``; a refused change raises a domain error that
-``DomainErrorMiddleware`` turns into a 403 page or a message. The role checks
-here only decide which buttons to draw.
+``DomainErrorMiddleware`` turns into a 403 page or a message. Whether a button is
+drawn is asked of the same rules (``campaigns.permissions``) and of the rows
+(``Step.takes_new_submission``, ``Submission.is_restartable``) as the services ask.
 """
 
 import uuid
@@ -18,14 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns import permissions as may
 from campaigns import preflight, selectors, services
 from campaigns.bps_config import ConfigError
-from campaigns.choices import (
-    ACTIVE_SUBMISSION_STATUSES,
-    CAMPAIGN_TRANSITIONS,
-    RESTARTABLE_SUBMISSION_STATUSES,
-    SUBMISSION_TRANSITIONS,
-    CampaignStatus,
-    SubmissionStatus,
-)
+from campaigns.choices import CAMPAIGN_TRANSITIONS, CampaignStatus, SubmissionStatus
 from campaigns.forms import (
     CampaignCreateForm,
     CampaignDiffForm,
@@ -39,18 +33,11 @@ from console.errors import Conflict, DomainError, NotPermitted
 from console.forms import form_errors_message
 from console.permissions import requires
 from console.ratelimit import limit_submissions
-from console.roles import user_has_role
 from console.selectors import audit_events_for
 
-# Campaigns in these statuses take no new submission (``services._submission_create`` refuses them).
-CLOSED_TO_SUBMISSIONS = (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED)
 # The dashboard checks at most this many campaigns for pre-flight problems, so it never grows with data.
 BLOCKED_CAMPAIGNS_CHECKED = 10
 BLOCKED_CHECK_STATUSES = (CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.FAILED)
-
-
-def _is_editor(request: HttpRequest) -> bool:
-    return user_has_role(request.user, *services.CAMPAIGN_EDITORS)
 
 
 # The list and the creation form ------------------------------------------------------
@@ -61,13 +48,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "campaigns/campaign_list.html",
-        {"campaigns": selectors.campaign_list(), "may_create": _is_editor(request)},
+        {"campaigns": selectors.campaign_list(), "may_create": may.DEFINE.allows(request.user)},
     )
 
 
+@requires(may.DEFINE)
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    if not _is_editor(request):
-        raise NotPermitted("Only a task force lead or operator may define campaigns.")
     form = CampaignCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,7 +61,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             if isinstance(error, NotPermitted):
                 raise
-            # Kept on this page, so that the definition typed in is not lost.
+            # Caught here rather than left to DomainErrorMiddleware, which would redirect and lose the definition
+            # typed in: the form is drawn again with it, and the message above it.
             messages.error(request, str(error))
         else:
             messages.success(request, f"Campaign {campaign.name} defined as a draft.")
@@ -88,7 +75,8 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class StepRow:
-    """One step of the submissions panel: its attempts, newest first, and whether it can be submitted now."""
+    """One step of the submissions panel: its attempts, newest first, and whether it can be submitted now.
+    (Each attempt carries ``may_restart``, ``may_cancel`` and ``shown_in_full`` for the template.)"""
 
     step: Step
     submissions: list[Submission]
@@ -109,7 +97,7 @@ class SubmissionsPanel:
     campaign: Campaign
     steps: list[StepRow]
     errors: list[dict]
-    may_edit: bool
+    may_submit: bool
     oob: bool = False
 
     @property
@@ -131,43 +119,36 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
     Lineage and the buttons come from the prefetched rows; the pre-flight checks
     (up to two queries each) run only for the steps that await a submission.
     """
-    may_edit = _is_editor(request)
-    takes_submissions = campaign.status not in CLOSED_TO_SUBMISSIONS
+    may_submit = may.SUBMIT.allows(request.user)
+    may_restart = may.RESTART.allows(request.user)
+    may_cancel = may.CANCEL.allows(request.user)
     rows = []
     current = []
     for step in campaign.steps.all():
         submissions = list(step.submissions.all())
-        restarted_by = {s.restarts_id: s for s in submissions if s.restarts_id is not None}
-        row = StepRow(step=step, submissions=submissions)
+        row = StepRow(
+            step=step,
+            submissions=submissions,
+            active=step.active_submission(),
+            succeeded=any(submission.status == SubmissionStatus.SUCCEEDED for submission in submissions),
+        )
+        takes_new_submission = step.takes_new_submission
         for newest_first, submission in enumerate(submissions):
-            submission.restarted_by_attempt = restarted_by.get(submission.pk)
-            submission.is_current = submission.restarted_by_attempt is None
             # Older attempts are one line each, their details loaded on demand (submission_details).
-            submission.shown_in_full = newest_first == 0 or submission.status in ACTIVE_SUBMISSION_STATUSES
-            if submission.status in ACTIVE_SUBMISSION_STATUSES:
-                row.active = submission
-            if submission.status == SubmissionStatus.SUCCEEDED:
-                row.succeeded = True
-            if submission.is_current:
+            submission.shown_in_full = newest_first == 0 or submission.is_in_progress
+            if submission.is_current_attempt:
                 current.append(submission)
-        for submission in submissions:
-            submission.may_cancel = may_edit and SubmissionStatus.CANCELLED in SUBMISSION_TRANSITIONS[submission.status]
-            submission.may_restart = (
-                may_edit
-                and takes_submissions
-                and row.active is None
-                and submission.is_current
-                and submission.status in RESTARTABLE_SUBMISSION_STATUSES
-            )
+            submission.may_cancel = may_cancel and submission.is_cancellable
+            submission.may_restart = may_restart and takes_new_submission and submission.is_restartable
             if submission.may_restart:
                 submission.restart_key = str(uuid.uuid4())
         if row.awaits_submission:
             row.problems = preflight.preflight_problems(campaign, step)
-            row.may_submit = may_edit and takes_submissions
+            row.may_submit = may_submit and takes_new_submission
             row.idempotency_key = str(uuid.uuid4())
         rows.append(row)
     return SubmissionsPanel(
-        campaign=campaign, steps=rows, errors=selectors.error_summary(current), may_edit=may_edit, oob=oob
+        campaign=campaign, steps=rows, errors=selectors.error_summary(current), may_submit=may_submit, oob=oob
     )
 
 
@@ -186,8 +167,7 @@ def _next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
 @require_GET
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(pk)
-    may_edit = _is_editor(request)
-    allowed = CAMPAIGN_TRANSITIONS[campaign.status] if may_edit else set()
+    user = request.user
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -195,9 +175,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "panel": _submissions_panel(request, campaign),
             "configs": _next_configs(campaign),
-            "may_pause": CampaignStatus.PAUSED in allowed,
-            "may_resume": may_edit and campaign.status == CampaignStatus.PAUSED,
-            "may_clone": may_edit,
+            "may_pause": may.PAUSE.allows(user) and CampaignStatus.PAUSED in CAMPAIGN_TRANSITIONS[campaign.status],
+            "may_resume": may.RESUME.allows(user) and campaign.status == CampaignStatus.PAUSED,
+            "may_clone": may.DEFINE.allows(user),
             "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
             "events": audit_events_for(campaign),
         },
@@ -216,7 +196,7 @@ def campaign_submissions(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_details(request: HttpRequest, pk: int) -> HttpResponse:
     """What one attempt ran and how it ended, for an older attempt opened in the submissions panel."""
-    submission = get_object_or_404(Submission, pk=pk)
+    submission = get_object_or_404(selectors.submissions_with_step(), pk=pk)
     return render(request, "campaigns/_submission_body.html", {"submission": submission})
 
 
@@ -224,12 +204,12 @@ def submission_details(request: HttpRequest, pk: int) -> HttpResponse:
 @limit_submissions
 @requires(may.SUBMIT)
 def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(campaign)
-    step = campaign.steps.filter(pk=form.cleaned_data["step"]).first()
+    step = selectors.campaign_step(campaign, pk=form.cleaned_data["step"])
     if step is None:
         messages.error(request, f"{campaign.name} has no step #{form.cleaned_data['step']}.")
         return redirect(campaign)
@@ -248,15 +228,17 @@ def campaign_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @limit_submissions
 @requires(may.RESTART)
 def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
+    submission = get_object_or_404(selectors.submissions_with_step(), pk=pk)
     campaign = submission.step.campaign
     form = RestartForm(request.POST)
     key = form.cleaned_data["idempotency_key"] if form.is_valid() else ""
     try:
         restart = services.submission_restart(actor=request.user, submission=submission, idempotency_key=key)
     except Conflict:
-        # The same form posted twice (a double click): the first post made the restart.
-        restart = Submission.objects.filter(restarts=submission, idempotency_key=key).first() if key else None
+        # Not left to DomainErrorMiddleware: the same form posted twice at once (a double click) has the second
+        # post find the key unused, then wait for the first post's lock and be refused ("restarted already")
+        # once the first committed. That restart is what it asked for, so it is shown, not the refusal.
+        restart = selectors.restart_with_key(submission, key) if key else None
         if restart is None:
             raise
     messages.success(
@@ -271,7 +253,7 @@ def submission_restart(request: HttpRequest, pk: int) -> HttpResponse:
 @limit_submissions
 @requires(may.CANCEL)
 def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = get_object_or_404(Submission.objects.select_related("step__campaign"), pk=pk)
+    submission = get_object_or_404(selectors.submissions_with_step(), pk=pk)
     submission = services.submission_cancel(actor=request.user, submission=submission)
     messages.success(request, f"Submission #{submission.pk} of step {submission.step.name} is cancelled.")
     return redirect(f"{submission.step.campaign.get_absolute_url()}#submission-{submission.pk}")
@@ -280,7 +262,9 @@ def submission_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(may.PAUSE)
 def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = services.campaign_pause(actor=request.user, campaign=get_object_or_404(Campaign, pk=pk))
+    campaign = services.campaign_pause(
+        actor=request.user, campaign=get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
+    )
     messages.success(request, f"{campaign.name} is paused: no new submission until it is resumed.")
     return redirect(campaign)
 
@@ -288,7 +272,9 @@ def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(may.RESUME)
 def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = services.campaign_resume(actor=request.user, campaign=get_object_or_404(Campaign, pk=pk))
+    campaign = services.campaign_resume(
+        actor=request.user, campaign=get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
+    )
     messages.success(request, f"{campaign.name} is running again.")
     return redirect(campaign)
 
@@ -296,7 +282,7 @@ def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires(may.DEFINE)
 def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
     form = CloneForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
@@ -315,9 +301,8 @@ def campaign_diff(request: HttpRequest) -> HttpResponse:
     form = CampaignDiffForm(request.GET if both else None, initial=request.GET.dict())
     rows = None
     if both and form.is_valid():
-        campaigns = Campaign.objects.select_related("release").prefetch_related("steps__depends_on")
-        left = campaigns.get(pk=form.cleaned_data["left"].pk)
-        right = campaigns.get(pk=form.cleaned_data["right"].pk)
+        left = selectors.campaigns_with_steps().get(pk=form.cleaned_data["left"].pk)
+        right = selectors.campaigns_with_steps().get(pk=form.cleaned_data["right"].pk)
         rows = [
             {**row, "left": diff_text(row["left"]), "right": diff_text(row["right"])}
             for row in selectors.campaign_diff(left, right)

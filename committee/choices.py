@@ -7,6 +7,10 @@ class CommitteeKind(models.TextChoices):
     LEADERSHIP = "leadership", "Leadership team"
 
 
+# Committees that vote on decisions; the leadership team endorses the policy committee's instead.
+VOTING_COMMITTEE_KINDS = (CommitteeKind.POLICY, CommitteeKind.CHANGE_CONTROL)
+
+
 # The policy committee has one seat per area.
 POLICY_COMMITTEE_AREAS = (
     "Science Pipelines",
@@ -50,14 +54,6 @@ DECISION_TRANSITIONS: dict[str, set[str]] = {
     DecisionStatus.ENDORSED: set(),
     DecisionStatus.ENDORSEMENT_REFUSED: set(),
 }
-CLOSED_STATUSES = (
-    DecisionStatus.APPROVED,
-    DecisionStatus.REJECTED,
-    DecisionStatus.EXPIRED,
-    DecisionStatus.ENDORSED,
-    DecisionStatus.ENDORSEMENT_REFUSED,
-)
-
 DECISION_STATUS_COLOURS = {
     DecisionStatus.DRAFT: "light",
     DecisionStatus.OPEN: "warning",

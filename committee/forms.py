@@ -5,14 +5,11 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from campaigns.models import Campaign
-from committee.choices import CommitteeKind, DecisionKind, VoteChoice
+from committee.choices import DecisionKind, VoteChoice
 from committee.models import Committee, Seat
 from console import forms as bounded
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
-
-# Committees that vote on decisions; the leadership team endorses instead.
-VOTING_COMMITTEE_KINDS = (CommitteeKind.POLICY, CommitteeKind.CHANGE_CONTROL)
 
 
 class DecisionCreateForm(forms.Form):

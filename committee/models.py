@@ -1,5 +1,12 @@
-"""Committees, their seats and delegates, and their decisions and votes."""
+"""Committees, their seats and delegates, and their decisions and votes.
 
+The rules about one row live here and every caller asks them: whether a delegation is active on a day
+(``Delegation.is_active_on``, ``DelegationQuerySet.active_on``) and a decision's tally against its committee's
+quorum rule (``Decision.tally``, ``DecisionQuerySet.with_tally``, ``Tally``).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -55,6 +62,20 @@ class Seat(models.Model):
     def __str__(self) -> str:
         return f"{self.committee}: {self.area}"
 
+    def delegations_active_on(self, day: date) -> list["Delegation"]:
+        """The seat's delegations active on the day, from its delegations as read (prefetch them for a list)."""
+        return [delegation for delegation in self.delegations.all() if delegation.is_active_on(day)]
+
+
+class DelegationQuerySet(models.QuerySet):
+    def overlapping(self, starts_on: date, ends_on: date) -> "DelegationQuerySet":
+        """The delegations with at least one day in ``starts_on..ends_on`` (both inclusive)."""
+        return self.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+
+    def active_on(self, day: date) -> "DelegationQuerySet":
+        """The delegations whose delegate may vote for the seat on the day (``Delegation.is_active_on``)."""
+        return self.overlapping(day, day)
+
 
 class Delegation(models.Model):
     """A seat holder names a delegate who may vote for the seat from ``starts_on`` to ``ends_on`` (inclusive)."""
@@ -65,6 +86,8 @@ class Delegation(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DelegationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on"]
@@ -78,7 +101,73 @@ class Delegation(models.Model):
         return f"{self.delegate} for {self.seat} {self.starts_on}..{self.ends_on}"
 
     def is_active_on(self, day: date) -> bool:
+        """Whether the delegate may vote for the seat on the day (``DelegationQuerySet.active_on`` in a query)."""
         return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The current votes of a decision against its committee's quorum rule."""
+
+    seats: int
+    approve: int
+    reject: int
+    abstain: int
+    quorum: str
+
+    @classmethod
+    def counting(cls, choices: Iterable[str], *, seats: int, quorum: str) -> "Tally":
+        """The tally of the current votes' choices."""
+        choices = list(choices)
+        return cls(
+            seats=seats,
+            approve=choices.count(VoteChoice.APPROVE),
+            reject=choices.count(VoteChoice.REJECT),
+            abstain=choices.count(VoteChoice.ABSTAIN),
+            quorum=quorum,
+        )
+
+    @property
+    def voted(self) -> int:
+        return self.approve + self.reject + self.abstain
+
+    @property
+    def rule_met(self) -> bool:
+        """Whether enough seats voted (abstaining counts) for the committee's quorum rule."""
+        if self.quorum == QuorumRule.EVERY_SEAT:
+            return self.seats > 0 and self.voted == self.seats
+        return self.voted * 2 > self.seats
+
+    @property
+    def approved(self) -> bool:
+        # A majority of the seats that voted (abstentions aside); a tie is rejected.
+        return self.approve > self.reject
+
+    @property
+    def outcome(self) -> str:
+        """The status a decision closed on this tally takes: expired unless the rule is met."""
+        if not self.rule_met:
+            return DecisionStatus.EXPIRED
+        return DecisionStatus.APPROVED if self.approved else DecisionStatus.REJECTED
+
+    def summary(self) -> str:
+        return f"{self.approve} approve, {self.reject} reject, {self.abstain} abstain of {self.seats} seats"
+
+
+class DecisionQuerySet(models.QuerySet):
+    def with_tally(self) -> "DecisionQuerySet":
+        """Annotate each decision with its seats and current votes per choice, read by ``Decision.tally``."""
+        current = models.Q(votes__superseded_at__isnull=True)
+
+        def votes(choice: str) -> models.Count:
+            return models.Count("votes", filter=current & models.Q(votes__choice=choice), distinct=True)
+
+        return self.annotate(
+            seat_count=models.Count("committee__seats", distinct=True),
+            approve_count=votes(VoteChoice.APPROVE),
+            reject_count=votes(VoteChoice.REJECT),
+            abstain_count=votes(VoteChoice.ABSTAIN),
+        )
 
 
 class Decision(models.Model):
@@ -108,6 +197,8 @@ class Decision(models.Model):
     endorsed_at = models.DateTimeField(null=True, blank=True)
     endorsement_note = models.TextField(blank=True)
 
+    objects = DecisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -123,6 +214,23 @@ class Decision(models.Model):
     @property
     def status_colour(self) -> str:
         return DECISION_STATUS_COLOURS[self.status]
+
+    def tally(self) -> Tally:
+        """The current votes against the committee's quorum rule.
+
+        Counted from the annotations of ``DecisionQuerySet.with_tally`` when the decision was read with them, else
+        from its votes and seats (no query when they were prefetched).
+        """
+        if hasattr(self, "approve_count"):
+            return Tally(
+                seats=self.seat_count,
+                approve=self.approve_count,
+                reject=self.reject_count,
+                abstain=self.abstain_count,
+                quorum=self.committee.quorum,
+            )
+        current = [vote.choice for vote in self.votes.all() if vote.superseded_at is None]
+        return Tally.counting(current, seats=self.committee.seats.count(), quorum=self.committee.quorum)
 
 
 class Vote(models.Model):

@@ -1,4 +1,4 @@
-"""Who may call the committee pages' actions and API endpoints (``console.permissions``).
+"""Who may call the committee pages' actions and API endpoints (``console.permissions``), and the services too.
 
 Most of these depend on seats rather than roles: the services decide on the committee, the seat or the
 decision; these rules refuse at once the users who could not do it anywhere.
@@ -7,28 +7,30 @@ decision; these rules refuse at once the users who could not do it anywhere.
 from django.utils import timezone
 
 from committee import selectors
-from committee.choices import CommitteeKind
+from committee.choices import VOTING_COMMITTEE_KINDS, CommitteeKind
 from console.permissions import Rule
 from console.roles import Role
 
-VOTING_COMMITTEES = (CommitteeKind.POLICY, CommitteeKind.CHANGE_CONTROL)
+LEAD = (Role.TASK_FORCE_LEAD,)
 
+CREATE_COMMITTEES = Rule("create committees", roles=LEAD)
+ASSIGN_SEATS = Rule("assign committee seats", roles=LEAD)
 PROPOSE = Rule(
     "propose decisions",
-    roles=(Role.TASK_FORCE_LEAD,),
-    also=lambda user: selectors.holds_seat(user, kinds=VOTING_COMMITTEES),
+    roles=LEAD,
+    also=lambda user: selectors.holds_seat(user, kinds=VOTING_COMMITTEE_KINDS),
     who="a member of a committee or the task force lead",
 )
 OPEN = Rule(
     "open a decision",
-    roles=(Role.TASK_FORCE_LEAD,),
+    roles=LEAD,
     also=selectors.has_proposed_decisions,
     who="the proposer or the task force lead",
 )
 # A staff user votes only for a seat they hold, like anyone else.
 VOTE = Rule(
     "vote",
-    also=lambda user: selectors.holds_seat(user, kinds=VOTING_COMMITTEES)
+    also=lambda user: selectors.holds_seat(user, kinds=VOTING_COMMITTEE_KINDS)
     or selectors.stands_in_for_a_seat(user, today=timezone.localdate()),
     who="a seat holder or their delegate",
     staff=False,
@@ -40,7 +42,7 @@ ENDORSE = Rule(
 )
 NAME_DELEGATE = Rule(
     "name a seat's delegate",
-    roles=(Role.TASK_FORCE_LEAD,),
+    roles=LEAD,
     also=selectors.holds_seat,
     who="a seat holder or the task force lead",
 )

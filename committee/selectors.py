@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from committee.choices import DecisionStatus
 from committee.models import Committee, Decision, Delegation, ReleaseApproval, Seat, Vote
@@ -17,17 +17,11 @@ def committees_with_seats() -> QuerySet[Committee]:
 
 
 def decision_list() -> QuerySet[Decision]:
-    """Decisions with committee, release, backport and vote counts (filter with ``DecisionFilter``)."""
-    current = Q(votes__superseded_at__isnull=True)
+    """Decisions with committee, release, backport and their tally (filter with ``DecisionFilter``)."""
     return (
         Decision.objects.select_related("committee", "release", "backport_request", "proposed_by")
         .prefetch_related("campaigns")
-        .annotate(
-            seat_count=Count("committee__seats", distinct=True),
-            approve_count=Count("votes", filter=current & Q(votes__choice="approve"), distinct=True),
-            reject_count=Count("votes", filter=current & Q(votes__choice="reject"), distinct=True),
-            abstain_count=Count("votes", filter=current & Q(votes__choice="abstain"), distinct=True),
-        )
+        .with_tally()
         .order_by("-created_at", "-id")
     )
 
@@ -36,10 +30,8 @@ def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QueryS
     """Open decisions where a seat the user holds, or stands in for today, has no current vote."""
     if not user.is_authenticated:
         return Decision.objects.none()
-    my_seats = Seat.objects.filter(
-        Q(holder=user.pk)
-        | Q(delegations__delegate=user.pk, delegations__starts_on__lte=today, delegations__ends_on__gte=today)
-    )
+    stands_in_for = Delegation.objects.active_on(today).filter(delegate=user.pk).values("seat")
+    my_seats = Seat.objects.filter(Q(holder=user.pk) | Q(pk__in=stands_in_for))
     voted = Vote.objects.filter(decision=OuterRef("decision_id"), seat=OuterRef("pk"), superseded_at__isnull=True)
     waiting_seats = (
         my_seats.filter(committee=OuterRef("committee_id")).annotate(decision_id=OuterRef("pk")).exclude(Exists(voted))
@@ -77,7 +69,19 @@ def holds_seat(user: AbstractBaseUser, *, kinds: tuple[str, ...] | None = None) 
 
 def stands_in_for_a_seat(user: AbstractBaseUser, *, today: date) -> bool:
     """Whether the user is the delegate of a seat today."""
-    return Delegation.objects.filter(delegate=user.pk, starts_on__lte=today, ends_on__gte=today).exists()
+    return Delegation.objects.active_on(today).filter(delegate=user.pk).exists()
+
+
+def seats_voted_for_by(user: AbstractBaseUser, committee: Committee, day: date) -> list[tuple[Seat, User | None]]:
+    """The seats of a committee the user may vote for on a day, each with the holder a delegate votes for."""
+    held = [(seat, None) for seat in committee.seats.filter(holder=user.pk)]
+    delegated = [
+        (delegation.seat, delegation.seat.holder)
+        for delegation in Delegation.objects.active_on(day)
+        .select_related("seat__holder")
+        .filter(seat__committee=committee, delegate=user.pk)
+    ]
+    return held + delegated
 
 
 def has_proposed_decisions(user: AbstractBaseUser) -> bool:

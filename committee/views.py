@@ -6,7 +6,6 @@ or a message. The checks made here only decide which buttons to draw.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, User
@@ -19,16 +18,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from committee import exports, selectors, services
-from committee.choices import CommitteeKind, DecisionKind, DecisionStatus, QuorumRule
+from committee.choices import VOTING_COMMITTEE_KINDS, CommitteeKind, DecisionKind, DecisionStatus
 from committee.filters import DecisionFilter
-from committee.forms import (
-    VOTING_COMMITTEE_KINDS,
-    DecisionCreateForm,
-    DelegationForm,
-    EndorsementForm,
-    VoteForm,
-)
-from committee.models import Committee, Decision, Delegation, Seat, Vote
+from committee.forms import DecisionCreateForm, DelegationForm, EndorsementForm, VoteForm
+from committee.models import Committee, Decision, Delegation, Seat, Tally, Vote
 from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, VOTE
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
@@ -49,10 +42,6 @@ def _proposable_committees(user: AbstractBaseUser) -> QuerySet[Committee]:
     if user_has_role(user, Role.TASK_FORCE_LEAD):
         return committees
     return committees.filter(seats__holder=user.pk).distinct()
-
-
-def _may_endorse(user: AbstractBaseUser) -> bool:
-    return user.is_staff or Seat.objects.filter(committee__kind=CommitteeKind.LEADERSHIP, holder=user.pk).exists()
 
 
 # Decisions -------------------------------------------------------------------------
@@ -95,7 +84,8 @@ def decision_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             if isinstance(error, NotPermitted):
                 raise
-            # Kept on this page, so that the proposal typed in is not lost.
+            # Caught here rather than left to DomainErrorMiddleware, whose redirect would lose the proposal typed
+            # in: the form is shown again, filled in, with the refusal above it.
             messages.error(request, str(error))
         else:
             messages.success(request, f"Decision #{decision.pk} drafted. Open it for votes when it is ready.")
@@ -117,7 +107,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and (decision.proposed_by_id == request.user.pk or user_has_role(request.user, Role.TASK_FORCE_LEAD)),
             "may_endorse": decision.status == DecisionStatus.APPROVED
             and is_policy_decision
-            and _may_endorse(request.user),
+            and ENDORSE.allows(request.user),
             "awaits_endorsement": decision.status == DecisionStatus.APPROVED and is_policy_decision,
             "events": audit_events_for(decision),
         },
@@ -159,36 +149,44 @@ def _endorsement(request: HttpRequest, pk: int, service, verb: str) -> HttpRespo
 
 @require_POST
 def decision_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """Cast a vote. An htmx request gets the re-rendered votes panel back, with the refusal if there is one.
+    """Cast a vote. An htmx request gets the re-rendered votes panel back (``_vote_in_panel``); a plain form is
+    redirected to the decision with a message.
 
-    Who may vote at all is checked before the form is read (``committee.permissions.VOTE``)."""
-    is_htmx = request.headers.get("HX-Request") == "true"
-    if not is_htmx:
-        VOTE.check(request.user)
+    Who may vote at all is checked before the form is read (``committee.permissions.VOTE``); a refusal of the
+    service is ``DomainErrorMiddleware``'s: a 403 page, or the message on the decision page voted from."""
+    if request.headers.get("HX-Request") == "true":
+        return _vote_in_panel(request, pk)
+    VOTE.check(request.user)
+    decision = get_object_or_404(Decision.objects.select_related("committee"), pk=pk)
+    form = VoteForm(request.POST, committee=decision.committee)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(decision)
+    vote = services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
+    messages.success(request, f"Your vote ({vote.get_choice_display()}) for {vote.seat.area} is recorded.")
+    return redirect(decision)
+
+
+def _vote_in_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx vote: the votes panel comes back re-rendered, with the refusal in it if there is one."""
     decision = get_object_or_404(Decision.objects.select_related("committee"), pk=pk)
     error = ""
+    # Caught here rather than left to DomainErrorMiddleware: htmx swaps the panel in place, so a refusal (a refused
+    # permission too) is shown inside it, not as a redirect or a 403 page.
     try:
         VOTE.check(request.user)
         form = VoteForm(request.POST, committee=decision.committee)
-        if not form.is_valid():
-            error = form_errors_message(form)
+        if form.is_valid():
+            services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
         else:
-            vote = services.vote_cast(actor=request.user, decision=decision, **form.cleaned_data)
+            error = form_errors_message(form)
     except DomainError as refused:
-        if not is_htmx and isinstance(refused, NotPermitted):
-            raise
         error = str(refused)
-    if is_htmx:
-        # Read again: the vote may have closed the decision.
-        decision = _decision_or_404(pk)
-        return render(
-            request, "committee/_votes_panel.html", {"panel": _votes_panel(request, decision, error=error, oob=True)}
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, f"Your vote ({vote.get_choice_display()}) for {vote.seat.area} is recorded.")
-    return redirect(decision)
+    # Read again: the vote may have closed the decision.
+    decision = _decision_or_404(pk)
+    return render(
+        request, "committee/_votes_panel.html", {"panel": _votes_panel(request, decision, error=error, oob=True)}
+    )
 
 
 def _decision_or_404(pk: int) -> Decision:
@@ -212,21 +210,11 @@ class SeatVotes:
 class VotesPanel:
     decision: Decision
     rows: list[SeatVotes]
-    approve: int
-    reject: int
-    abstain: int
+    tally: Tally
     voting_seats: list[tuple[Seat, User | None]]
     deadline_passed: bool
     error: str = ""
     oob: bool = False
-
-    @property
-    def seat_count(self) -> int:
-        return len(self.rows)
-
-    @property
-    def rule(self) -> str:
-        return QuorumRule(self.decision.committee.quorum).label
 
     @property
     def my_seat_ids(self) -> set[int]:
@@ -240,7 +228,7 @@ class VotesPanel:
 def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", oob: bool = False) -> VotesPanel:
     """The votes panel of a decision read through ``selectors.decision_detail`` (no further query per seat)."""
     today = timezone.localdate()
-    rows = {seat.pk: SeatVotes(seat, _active_delegations(seat, today)) for seat in decision.committee.seats.all()}
+    rows = {seat.pk: SeatVotes(seat, seat.delegations_active_on(today)) for seat in decision.committee.seats.all()}
     for vote in decision.votes.all():
         row = rows.get(vote.seat_id)
         if row is None:
@@ -249,23 +237,16 @@ def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", o
             row.current = vote
         else:
             row.superseded.append(vote)
-    current = [row.current.choice for row in rows.values() if row.current]
     is_open = decision.status == DecisionStatus.OPEN
     return VotesPanel(
         decision=decision,
         rows=list(rows.values()),
-        approve=current.count("approve"),
-        reject=current.count("reject"),
-        abstain=current.count("abstain"),
-        voting_seats=services.seats_voted_for_by(request.user, decision.committee, today) if is_open else [],
+        tally=decision.tally(),
+        voting_seats=selectors.seats_voted_for_by(request.user, decision.committee, today) if is_open else [],
         deadline_passed=decision.deadline <= timezone.now(),
         error=error,
         oob=oob,
     )
-
-
-def _active_delegations(seat: Seat, today: date) -> list[Delegation]:
-    return [delegation for delegation in seat.delegations.all() if delegation.is_active_on(today)]
 
 
 # The register and its exports ---------------------------------------------------------
@@ -277,12 +258,7 @@ def _register_decisions(request: HttpRequest) -> tuple[DecisionFilter, list[Deci
 
 
 def _outcome(decision: Decision) -> str:
-    if decision.outcome_summary:
-        return decision.outcome_summary
-    return (
-        f"{decision.approve_count} approve, {decision.reject_count} reject, {decision.abstain_count} abstain"
-        f" of {decision.seat_count} seats so far"
-    )
+    return decision.outcome_summary or f"{decision.tally().summary()} so far"
 
 
 def _register_row(decision: Decision) -> list[str]:
@@ -356,7 +332,7 @@ def committee_list(request: HttpRequest, slug: str | None = None) -> HttpRespons
     today = timezone.localdate()
     for committee in committees:
         for seat in committee.seats.all():
-            seat.active_delegations = _active_delegations(seat, today)
+            seat.active_delegations = seat.delegations_active_on(today)
     return render(
         request,
         "committee/committee_list.html",

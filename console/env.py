@@ -1,7 +1,7 @@
 """Reading configuration from environment variables, failing loudly on bad values.
 
 Every setting the console takes from its environment goes through these helpers
-(in ``console/settings.py``), so that a typo in a deployment stops the start-up
+(in ``project/settings/``), so that a typo in a deployment stops the start-up
 with a message naming the variable instead of running with a silent default.
 """
 

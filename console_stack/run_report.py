@@ -52,21 +52,8 @@ def run_report(repo: str, submit_dir: Path) -> dict:
     if qgraph_path is None:
         raise ReportError(f"no quantum graph (*.qg) in {submit_dir}: the submission did not get that far")
 
-    from lsst.daf.butler import Butler, MissingCollectionError
-    from lsst.pipe.base.pipeline_graph import TaskImportMode
-    from lsst.pipe.base.quantum_graph import PredictedQuantumGraph
-
-    with PredictedQuantumGraph.open(qgraph_path, import_mode=TaskImportMode.DO_NOT_IMPORT) as reader:
-        reader.read_thin_graph()
-        graph = reader.finish()
-    labels = list(graph.quanta_by_task)
-    quanta: dict[str, tuple[str, dict[str, Any]]] = {}
-    quantum_by_data_id: dict[tuple, str] = {}
-    for label, by_data_id in graph.quanta_by_task.items():
-        for data_coordinate, quantum_id in by_data_id.items():
-            data_id = dict(data_coordinate.required)
-            quanta[str(quantum_id)] = (label, data_id)
-            quantum_by_data_id[_data_id_key(label, data_id)] = str(quantum_id)
+    graph = _read_quantum_graph(qgraph_path)
+    labels, quanta, quantum_by_data_id = _index_quanta(graph)
     jobs = {
         job.quantum_id: job
         for job in scan_job_logs(submit_dir, {qid: label for qid, (label, _) in quanta.items()})
@@ -74,50 +61,10 @@ def run_report(repo: str, submit_dir: Path) -> dict:
     }
     output_run = graph.header.output_run
 
-    try:
-        butler = Butler.from_config(repo, writeable=False)
-    except Exception as error:  # any reason the repository cannot be opened
-        raise ReportError(f"cannot open the Butler repository {repo}: {error}") from error
-    with butler:
-        try:
-            butler.collections.get_info(output_run)
-            run_registered = True
-        except MissingCollectionError:
-            run_registered = False
-
-        failures: list[dict[str, Any]] = []
+    with _open_butler(repo) as butler:
+        run_registered = _run_is_registered(butler, output_run)
         if run_registered:
-            from lsst.pipe.base.quantum_provenance_graph import QuantumProvenanceGraph
-
-            provenance = QuantumProvenanceGraph(butler, [qgraph_path], read_caveats="lazy", use_qbb=True)
-            summary = provenance.to_summary(butler, do_store_logs=True)
-            tasks = {}
-            for label in labels:
-                task = summary.tasks.get(label)
-                if task is None:
-                    continue
-                tasks[label] = {
-                    "expected": task.n_expected,
-                    "succeeded": task.n_successful,
-                    "failed": task.n_failed,
-                    "blocked": task.n_blocked,
-                    "unknown": task.n_unknown + task.n_wonky,
-                }
-                for failed in task.failed_quanta:
-                    data_id = dict(failed.data_id)
-                    quantum_id = quantum_by_data_id.get(_data_id_key(label, data_id))
-                    job = jobs.get(quantum_id)
-                    failures.append(
-                        {
-                            "task": label,
-                            "data_id": data_id,
-                            "message": (job.failure_message() if job else None)
-                            or _message_from_butler(failed.messages),
-                            "log": str(job.path) if job else None,
-                            "quantum_id": quantum_id,
-                        }
-                    )
-            failures.sort(key=lambda f: (labels.index(f["task"]), sorted(f["data_id"].items())))
+            tasks, failures = _report_from_butler(butler, qgraph_path, labels, quantum_by_data_id, jobs)
         else:
             tasks, failures = _report_from_logs(graph, labels, quanta, jobs)
 
@@ -134,6 +81,86 @@ def run_report(repo: str, submit_dir: Path) -> dict:
         "n_failures": len(failures),
         "failures": failures[:MAX_FAILURES],
     }
+
+
+def _read_quantum_graph(qgraph_path: Path):
+    """The run's predicted quantum graph, read without importing the pipeline's tasks."""
+    from lsst.pipe.base.pipeline_graph import TaskImportMode
+    from lsst.pipe.base.quantum_graph import PredictedQuantumGraph
+
+    with PredictedQuantumGraph.open(qgraph_path, import_mode=TaskImportMode.DO_NOT_IMPORT) as reader:
+        reader.read_thin_graph()
+        return reader.finish()
+
+
+def _index_quanta(graph) -> tuple[list[str], dict[str, tuple[str, dict[str, Any]]], dict[tuple, str]]:
+    """The task labels in graph order; quantum id -> (label, data id); (label, data id) key -> quantum id."""
+    labels = list(graph.quanta_by_task)
+    quanta: dict[str, tuple[str, dict[str, Any]]] = {}
+    quantum_by_data_id: dict[tuple, str] = {}
+    for label, by_data_id in graph.quanta_by_task.items():
+        for data_coordinate, quantum_id in by_data_id.items():
+            data_id = dict(data_coordinate.required)
+            quanta[str(quantum_id)] = (label, data_id)
+            quantum_by_data_id[_data_id_key(label, data_id)] = str(quantum_id)
+    return labels, quanta, quantum_by_data_id
+
+
+def _open_butler(repo: str):
+    """The repository, read-only; a ReportError when it cannot be opened."""
+    from lsst.daf.butler import Butler
+
+    try:
+        return Butler.from_config(repo, writeable=False)
+    except Exception as error:  # any reason the repository cannot be opened
+        raise ReportError(f"cannot open the Butler repository {repo}: {error}") from error
+
+
+def _run_is_registered(butler, output_run: str) -> bool:
+    """Whether the run's output RUN collection exists, i.e. the final job registered the outputs."""
+    from lsst.daf.butler import MissingCollectionError
+
+    try:
+        butler.collections.get_info(output_run)
+    except MissingCollectionError:
+        return False
+    return True
+
+
+def _report_from_butler(butler, qgraph_path: Path, labels, quantum_by_data_id, jobs) -> tuple[dict, list]:
+    """Counts from the Butler's provenance (as ``pipetask report --force-v2``); messages from the job logs."""
+    from lsst.pipe.base.quantum_provenance_graph import QuantumProvenanceGraph
+
+    provenance = QuantumProvenanceGraph(butler, [qgraph_path], read_caveats="lazy", use_qbb=True)
+    summary = provenance.to_summary(butler, do_store_logs=True)
+    tasks = {}
+    failures: list[dict[str, Any]] = []
+    for label in labels:
+        task = summary.tasks.get(label)
+        if task is None:
+            continue
+        tasks[label] = {
+            "expected": task.n_expected,
+            "succeeded": task.n_successful,
+            "failed": task.n_failed,
+            "blocked": task.n_blocked,
+            "unknown": task.n_unknown + task.n_wonky,
+        }
+        for failed in task.failed_quanta:
+            data_id = dict(failed.data_id)
+            quantum_id = quantum_by_data_id.get(_data_id_key(label, data_id))
+            job = jobs.get(quantum_id)
+            failures.append(
+                {
+                    "task": label,
+                    "data_id": data_id,
+                    "message": (job.failure_message() if job else None) or _message_from_butler(failed.messages),
+                    "log": str(job.path) if job else None,
+                    "quantum_id": quantum_id,
+                }
+            )
+    failures.sort(key=lambda f: (labels.index(f["task"]), sorted(f["data_id"].items())))
+    return tasks, failures
 
 
 def _report_from_logs(graph, labels, quanta, jobs) -> tuple[dict, list]:

@@ -52,6 +52,22 @@ def run_status(submit_dir: Path) -> dict:
             "tasks": {},
         }
     graph = read_graph_summary(qgraph)
+    tasks, newest_job_log = _task_counts(submit_dir, graph)
+    phase, finished = _phase(final_job, newest_job_log, attempt_started)
+    return {
+        **common,
+        "qgraph": str(qgraph),
+        "output_run": graph.output_run,
+        "phase": phase,
+        "finished": finished,
+        "final_job": final_job["state"] if phase != "running" else "pending",
+        "tasks": tasks,
+    }
+
+
+def _task_counts(submit_dir: Path, graph) -> tuple[dict[str, dict[str, int]], float]:
+    """Per task label the quanta expected, succeeded, failed, running and pending, from the job logs; and the
+    time the newest job log was written (0 when none)."""
     tasks = {
         label: {"expected": n, "succeeded": 0, "failed": 0, "running": 0, "pending": n}
         for label, n in graph.expected.items()
@@ -66,7 +82,11 @@ def run_status(submit_dir: Path) -> dict:
         newest_job_log = max(newest_job_log, job.mtime)
     for counts in tasks.values():
         counts["pending"] = max(counts["pending"], 0)
+    return tasks, newest_job_log
 
+
+def _phase(final_job: dict, newest_job_log: float, attempt_started: float | None) -> tuple[str, bool]:
+    """The run's phase (running, finishing, finished) and whether it has finished."""
     # A restart runs jobs, then the final job again, after an earlier final
     # job: that final job counts only if it is newer than the latest attempt's
     # start and than every job log.
@@ -80,15 +100,7 @@ def run_status(submit_dir: Path) -> dict:
         phase = "finishing"
     else:
         phase = "running"
-    return {
-        **common,
-        "qgraph": str(qgraph),
-        "output_run": graph.output_run,
-        "phase": phase,
-        "finished": final_ended,
-        "final_job": final_job["state"] if phase != "running" else "pending",
-        "tasks": tasks,
-    }
+    return phase, final_ended
 
 
 def main(argv: list[str] | None = None) -> int:

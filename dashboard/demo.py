@@ -159,11 +159,31 @@ def _governance_history(users: dict[str, User]) -> None:
     v22 = Release.objects.get(version="v22.0.1")
     v23 = Release.objects.get(version="v23.0.0")
     release_set_support_until(actor=users["lead"], release=v22, support_until=timezone.localdate() + timedelta(days=45))
+    campaign, drill = _demo_campaigns(users, v23)
+    _choose_v23(users, policy, v23, campaigns=[campaign, drill], deadline=now + timedelta(days=7))
+    _backports(users, board, v23)
+    qa_tooling = decision_create(
+        actor=users["validation"],
+        committee=policy,
+        kind=DecisionKind.QA_TOOLING,
+        title="Run faro w.2021.44 on every DP0.2 step",
+        proposal="Use faro from w.2021.44 for the DP0.2 QA and run it at the IDF after each step.",
+        deadline=now + timedelta(days=5),
+        campaigns=[campaign],
+    )
+    decision_open(actor=users["validation"], decision=qa_tooling)
+    for username in ("pipelines", "validation", "execution"):
+        vote_cast(actor=users[username], decision=qa_tooling, choice=VoteChoice.APPROVE)
+
+
+def _demo_campaigns(users: dict[str, User], release: Release) -> tuple[Campaign, Campaign]:
+    """The DP0.2 reprocessing on the demo repository, and a failure drill whose detector 2 fails while a
+    marker file in the data folder exists."""
     campaign = campaign_create(
         actor=users["operator"],
         name="DP0.2 reprocessing",
         description="Reprocess the simulated DemoCam images (2 visits x 4 detectors) with the demo pipeline.",
-        release=v23,
+        release=release,
         source=SOURCE,
         **_demo_definition(output_prefix="u/operator/dp02-demo"),
     )
@@ -176,23 +196,27 @@ def _governance_history(users: dict[str, User]) -> None:
             f"Detector 2 fails in `measure` while the file {marker} exists: submit, see the failure, "
             "delete the file, then restart the failed submission."
         ),
-        release=v23,
+        release=release,
         source=SOURCE,
         **_demo_definition(
             output_prefix="u/operator/failure-drill",
             overrides=f'extraQgraphOptions: "-c measure:fail_detectors=[2] -c measure:fail_marker={marker}"\n',
         ),
     )
+    return campaign, drill
 
+
+def _choose_v23(users: dict[str, User], policy: Committee, v23: Release, *, campaigns, deadline) -> None:
+    """The policy committee chooses v23.0.0 for the campaigns, the lead endorses it, and it becomes supported."""
     choose_v23 = decision_create(
         actor=users["pipelines"],
         committee=policy,
         kind=DecisionKind.PIPELINE_VERSION,
         title="Use v23.0.0 for the DP0.2 reprocessing",
         proposal="The weekly w.2021.40 passed the RC2 mini run with no regression; tag it v23.0.0 and use it.",
-        deadline=now + timedelta(days=7),
+        deadline=deadline,
         release=v23,
-        campaigns=[campaign, drill],
+        campaigns=campaigns,
     )
     decision_open(actor=users["pipelines"], decision=choose_v23)
     for username, choice, comment in (
@@ -205,6 +229,9 @@ def _governance_history(users: dict[str, User]) -> None:
     decision_endorse(actor=users["lead"], decision=choose_v23, note="Endorsed at the DPLT meeting.")
     release_mark_supported(actor=users["lead"], release=v23)
 
+
+def _backports(users: dict[str, User], board: Committee, v23: Release) -> None:
+    """One backport approved, merged and shipped in the patch v23.0.1; another still before the board."""
     shipped = backport_request_create(
         actor=users["operator"],
         rfc_id="RFC-812",
@@ -227,19 +254,6 @@ def _governance_history(users: dict[str, User]) -> None:
         target_release=v23,
     )
     _board_decides(board, users, pending, votes=(("board", VoteChoice.APPROVE),))
-
-    qa_tooling = decision_create(
-        actor=users["validation"],
-        committee=policy,
-        kind=DecisionKind.QA_TOOLING,
-        title="Run faro w.2021.44 on every DP0.2 step",
-        proposal="Use faro from w.2021.44 for the DP0.2 QA and run it at the IDF after each step.",
-        deadline=now + timedelta(days=5),
-        campaigns=[campaign],
-    )
-    decision_open(actor=users["validation"], decision=qa_tooling)
-    for username in ("pipelines", "validation", "execution"):
-        vote_cast(actor=users[username], decision=qa_tooling, choice=VoteChoice.APPROVE)
 
 
 def _board_decides(board: Committee, users: dict[str, User], backport, *, votes) -> None:
@@ -277,59 +291,76 @@ def _qa_history(users: dict[str, User]) -> None:
     The values are generated (seeded, so every load gives the same), shaped like the demo pipeline's own
     metrics; they are demo history, marked as such in the campaign's description.
     """
-    import numpy as np
-
     from qa.ingest import measurements_ingest
-    from qa.models import Metric
-    from qa.services import specification_create
 
     now = timezone.now()
     for index, (version, shift) in enumerate((("v23.0.0", 0.0), ("v23.0.1", -0.8))):
-        release = Release.objects.get(version=version)
-        campaign = campaign_create(
-            actor=users["operator"],
-            name=f"RC2 mini run on {version}",
-            description="Demo history: an earlier mini run, its measurements generated for the demo.",
-            release=release,
-            source=SOURCE,
-            **_demo_definition(output_prefix=f"u/operator/rc2-{version}"),
-        )
-        step = campaign.steps.get()
-        started = now - timedelta(days=14 - 7 * index)
-        submission = Submission.objects.create(
-            step=step,
-            idempotency_key=f"demo-history-{version}",
-            requested_by=users["operator"],
-            status="succeeded",
-            started_at=started,
-            ended_at=started + timedelta(minutes=42),
-            last_polled_at=started + timedelta(minutes=42),
-            run_collection=f"u/operator/rc2-{version}/all/submission-history",
-            task_counts={
-                "calibrate": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
-                "measure": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
-                "summarize": {"expected": 4, "succeeded": 4, "failed": 0, "blocked": 0},
-            },
-            quanta_expected=132,
-            quanta_succeeded=132,
-        )
-        Campaign.objects.filter(pk=campaign.pk).update(status="completed")
-        rng = np.random.default_rng(2021 + index)
-        rows = []
-        for visit in range(1001, 1005):
-            for detector in range(16):
-                tags = {"instrument": "DemoCam", "visit": visit, "detector": detector, "band": "gri"[visit % 3]}
-                edge = 1.0 if detector in (0, 3, 12, 15) else 0.0  # corner detectors are noisier
-                rows += [
-                    {"metric": "demo.measure.std", "value": 10 + shift + edge * 2 + rng.normal(0, 0.6), "tags": tags},
-                    {"metric": "demo.measure.mean", "value": rng.normal(0, 0.05), "tags": tags},
-                    {"metric": "demo.measure.n_outliers", "value": float(rng.poisson(3 + 4 * edge)), "tags": tags},
-                    {"metric": "resources.calibrate.run_time", "value": rng.gamma(4, 0.9), "tags": tags},
-                    {"metric": "resources.measure.run_time", "value": rng.gamma(3, 0.7 + 0.1 * index), "tags": tags},
-                    {"metric": "resources.calibrate.max_rss", "value": rng.normal(210, 8), "tags": tags},
-                    {"metric": "resources.measure.max_rss", "value": rng.normal(180 + 25 * index, 6), "tags": tags},
-                ]
+        submission = _earlier_run(users, version, started=now - timedelta(days=14 - 7 * index))
+        rows = _generated_measurements(seed=2021 + index, index=index, shift=shift)
         measurements_ingest(submission=submission, rows=rows, register_unknown=True, source=SOURCE)
+    _demo_specifications(users)
+
+
+def _earlier_run(users: dict[str, User], version: str, *, started) -> Submission:
+    """A completed campaign on the release, with one succeeded submission of its step (recorded, not run)."""
+    release = Release.objects.get(version=version)
+    campaign = campaign_create(
+        actor=users["operator"],
+        name=f"RC2 mini run on {version}",
+        description="Demo history: an earlier mini run, its measurements generated for the demo.",
+        release=release,
+        source=SOURCE,
+        **_demo_definition(output_prefix=f"u/operator/rc2-{version}"),
+    )
+    step = campaign.steps.get()
+    submission = Submission.objects.create(
+        step=step,
+        idempotency_key=f"demo-history-{version}",
+        requested_by=users["operator"],
+        status="succeeded",
+        started_at=started,
+        ended_at=started + timedelta(minutes=42),
+        last_polled_at=started + timedelta(minutes=42),
+        run_collection=f"u/operator/rc2-{version}/all/submission-history",
+        task_counts={
+            "calibrate": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
+            "measure": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
+            "summarize": {"expected": 4, "succeeded": 4, "failed": 0, "blocked": 0},
+        },
+        quanta_expected=132,
+        quanta_succeeded=132,
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(status="completed")
+    return submission
+
+
+def _generated_measurements(*, seed: int, index: int, shift: float) -> list[dict]:
+    """The demo pipeline's metrics for 4 visits x 16 detectors, drawn from a generator seeded with ``seed``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for visit in range(1001, 1005):
+        for detector in range(16):
+            tags = {"instrument": "DemoCam", "visit": visit, "detector": detector, "band": "gri"[visit % 3]}
+            edge = 1.0 if detector in (0, 3, 12, 15) else 0.0  # corner detectors are noisier
+            rows += [
+                {"metric": "demo.measure.std", "value": 10 + shift + edge * 2 + rng.normal(0, 0.6), "tags": tags},
+                {"metric": "demo.measure.mean", "value": rng.normal(0, 0.05), "tags": tags},
+                {"metric": "demo.measure.n_outliers", "value": float(rng.poisson(3 + 4 * edge)), "tags": tags},
+                {"metric": "resources.calibrate.run_time", "value": rng.gamma(4, 0.9), "tags": tags},
+                {"metric": "resources.measure.run_time", "value": rng.gamma(3, 0.7 + 0.1 * index), "tags": tags},
+                {"metric": "resources.calibrate.max_rss", "value": rng.normal(210, 8), "tags": tags},
+                {"metric": "resources.measure.max_rss", "value": rng.normal(180 + 25 * index, 6), "tags": tags},
+            ]
+    return rows
+
+
+def _demo_specifications(users: dict[str, User]) -> None:
+    """The noise metric described, with its three levels of specification; a design limit on outliers."""
+    from qa.models import Metric
+    from qa.services import specification_create
+
     std = Metric.objects.get(name="demo.measure.std")
     std.description, std.unit = "Robust noise of the calibrated detector image", "adu"
     std.save()

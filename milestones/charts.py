@@ -74,60 +74,7 @@ def gantt_figure(rows: Sequence[ReportRow], *, as_of: date) -> dict:
         (row for row in rows if row.due_date or row.completed_date),
         key=lambda row: (row.team_label.casefold(), row.due_date or row.completed_date, row.jira_key),
     )
-
-    def axis(subset: list[ReportRow]) -> list[list[str]]:
-        return [[row.team_label for row in subset], [shown(row.jira_key) for row in subset]]
-
-    traces = []
-    slipped = [row for row in dated if row.slip_days]
-    if slipped:
-        traces.append(
-            {
-                "type": "bar",
-                "name": "Slip (baseline → due)",
-                "orientation": "h",
-                "y": axis(slipped),
-                "base": [row.baseline_due_date.isoformat() for row in slipped],
-                "x": [row.slip_days * MS_PER_DAY for row in slipped],
-                "marker": {"color": COLOURS["slip"]},
-                "customdata": [[row.title, row.slip_days] for row in slipped],
-                "hovertemplate": "%{customdata[0]}<br>slipped %{customdata[1]} days<extra></extra>",
-            }
-        )
-    labels = {"overdue": "Overdue", "open": "Open", "done": "Done", "wont_fix": "Won't fix"}
-    for state, label in labels.items():
-        subset = [row for row in dated if _state(row, as_of) == state]
-        if not subset:
-            continue
-        traces.append(
-            {
-                "type": "scatter",
-                "name": label,
-                "mode": "markers",
-                "y": axis(subset),
-                "x": [
-                    ((row.completed_date if state == "done" else None) or row.due_date).isoformat() for row in subset
-                ],
-                "marker": {"symbol": "diamond", "size": 10, "color": COLOURS[state]},
-                "customdata": [
-                    [row.title, row.status, row.due_date.isoformat() if row.due_date else ""] for row in subset
-                ],
-                "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}, due %{customdata[2]}<extra></extra>",
-            }
-        )
-    forecast = [row for row in dated if row.is_open and row.forecast_date and row.forecast_date != row.due_date]
-    if forecast:
-        traces.append(
-            {
-                "type": "scatter",
-                "name": "Forecast",
-                "mode": "markers",
-                "y": axis(forecast),
-                "x": [row.forecast_date.isoformat() for row in forecast],
-                "marker": {"symbol": "diamond-open", "size": 10, "color": COLOURS["forecast"]},
-                "hovertemplate": "forecast %{x}<extra></extra>",
-            }
-        )
+    traces = [*_slip_traces(dated), *_state_traces(dated, as_of), *_forecast_traces(dated)]
     layout = {
         "title": {"text": "Timeline by team"},
         "barmode": "overlay",
@@ -139,6 +86,76 @@ def gantt_figure(rows: Sequence[ReportRow], *, as_of: date) -> dict:
         **_as_of_marks(as_of),
     }
     return {"data": traces, "layout": layout}
+
+
+def _gantt_axis(rows: list[ReportRow]) -> list[list[str]]:
+    """The timeline's two-level categories: team, then milestone."""
+    return [[row.team_label for row in rows], [shown(row.jira_key) for row in rows]]
+
+
+def _slip_traces(dated: list[ReportRow]) -> list[dict]:
+    """A bar from the baseline to the due date of each milestone that slipped (none if none did)."""
+    slipped = [row for row in dated if row.slip_days]
+    if not slipped:
+        return []
+    return [
+        {
+            "type": "bar",
+            "name": "Slip (baseline → due)",
+            "orientation": "h",
+            "y": _gantt_axis(slipped),
+            "base": [row.baseline_due_date.isoformat() for row in slipped],
+            "x": [row.slip_days * MS_PER_DAY for row in slipped],
+            "marker": {"color": COLOURS["slip"]},
+            "customdata": [[row.title, row.slip_days] for row in slipped],
+            "hovertemplate": "%{customdata[0]}<br>slipped %{customdata[1]} days<extra></extra>",
+        }
+    ]
+
+
+def _state_traces(dated: list[ReportRow], as_of: date) -> list[dict]:
+    """A diamond per milestone on its due date (its completion, once done), one trace per state that has any."""
+    traces = []
+    labels = {"overdue": "Overdue", "open": "Open", "done": "Done", "wont_fix": "Won't fix"}
+    for state, label in labels.items():
+        subset = [row for row in dated if _state(row, as_of) == state]
+        if not subset:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "name": label,
+                "mode": "markers",
+                "y": _gantt_axis(subset),
+                "x": [
+                    ((row.completed_date if state == "done" else None) or row.due_date).isoformat() for row in subset
+                ],
+                "marker": {"symbol": "diamond", "size": 10, "color": COLOURS[state]},
+                "customdata": [
+                    [row.title, row.status, row.due_date.isoformat() if row.due_date else ""] for row in subset
+                ],
+                "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}, due %{customdata[2]}<extra></extra>",
+            }
+        )
+    return traces
+
+
+def _forecast_traces(dated: list[ReportRow]) -> list[dict]:
+    """An open diamond on each open milestone's forecast that differs from its due date (none if none does)."""
+    forecast = [row for row in dated if row.is_open and row.forecast_date and row.forecast_date != row.due_date]
+    if not forecast:
+        return []
+    return [
+        {
+            "type": "scatter",
+            "name": "Forecast",
+            "mode": "markers",
+            "y": _gantt_axis(forecast),
+            "x": [row.forecast_date.isoformat() for row in forecast],
+            "marker": {"symbol": "diamond-open", "size": 10, "color": COLOURS["forecast"]},
+            "hovertemplate": "forecast %{x}<extra></extra>",
+        }
+    ]
 
 
 @dataclass

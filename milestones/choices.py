@@ -9,7 +9,6 @@ class MilestoneStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (MilestoneStatus.TO_DO, MilestoneStatus.IN_PROGRESS)
-CLOSED_STATUSES = (MilestoneStatus.DONE, MilestoneStatus.WONT_FIX)
 
 # Status -> the statuses a person may move a milestone to in the console. Jira
 # and imported tables are the record of the milestones, so what they say is

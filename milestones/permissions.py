@@ -1,8 +1,12 @@
-"""Who may call the milestone pages' actions and API endpoints (``console.permissions``)."""
+"""Who may call the milestone pages' actions and API endpoints, and the services (``console.permissions``)."""
 
 from console.permissions import Rule
-from milestones.services import MILESTONE_EDITORS
+from console.roles import Role
 
+# Who changes milestones by hand, imports tables, links evidence and decides on proposals.
+MILESTONE_EDITORS = (Role.TASK_FORCE_LEAD,)
+
+IMPORT = Rule("import milestones", roles=MILESTONE_EDITORS)
 SYNC = Rule("sync milestones from Jira", roles=MILESTONE_EDITORS)
 CHANGE = Rule("change milestones", roles=MILESTONE_EDITORS)
 LINK = Rule("link milestones", roles=MILESTONE_EDITORS)

@@ -145,7 +145,6 @@ SECTIONS = (
     ("wont_fix", "Won't fix"),
     ("no_due_date", "Open, no due date"),
 )
-SECTION_TITLES = dict(SECTIONS)
 SUMMARY_COLUMNS = ("open", "overdue", "due_30", "due_90", "slipped", "done", "wont_fix", "total")
 SUMMARY_HEADERS = {
     "open": "Open",

@@ -23,7 +23,7 @@ from console.charts import chart_payload
 from console.errors import Conflict, InvalidInput
 from console.forms import form_errors_message
 from console.permissions import requires
-from console.roles import require_role, user_has_role
+from console.roles import user_has_role
 from console.selectors import audit_events_for
 from milestones import charts, reports, selectors, services
 from milestones import permissions as may
@@ -43,7 +43,7 @@ DASHBOARD_ROWS = 6
 
 
 def _is_editor(user: AbstractBaseUser) -> bool:
-    return user_has_role(user, *services.MILESTONE_EDITORS)
+    return user_has_role(user, *may.MILESTONE_EDITORS)
 
 
 # The status report ----------------------------------------------------------------------------------
@@ -274,8 +274,8 @@ def _back(request: HttpRequest, milestone: Milestone) -> HttpResponse:
 # Import and sync -------------------------------------------------------------------------------------
 
 
+@requires(may.IMPORT)
 def milestone_import(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, *services.MILESTONE_EDITORS, action="import milestones")
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
@@ -285,6 +285,8 @@ def milestone_import(request: HttpRequest) -> HttpResponse:
                 actor=request.user, text=form.cleaned_data["table"], dry_run=dry_run, source="import page"
             )
         except InvalidInput as error:
+            # Caught here rather than left to DomainErrorMiddleware: the page shows every bad row of the table,
+            # one per line, next to the form with what was sent.
             context["problems"] = str(error).splitlines()
         else:
             if not dry_run:
@@ -302,7 +304,6 @@ def sync_now(request: HttpRequest) -> HttpResponse:
     """Ask the worker for a Jira sync now (the task force lead)."""
     from milestones.tasks import sync_jira_task
 
-    require_role(request.user, *services.MILESTONE_EDITORS, action="sync milestones from Jira")
     if not selectors.jira_sync_state().configured:
         raise Conflict("Jira is not configured: JIRA_SERVER is empty.")
     user_id = request.user.pk

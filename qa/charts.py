@@ -118,58 +118,11 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
     By time, the band is a filled area under the line; by release (a category axis in
     ``order``, version numbers ascending) each run is a point with its band as an error bar.
     """
-    xs = [run["x"] for run in runs]
-    medians = [_number(run["median"]) for run in runs]
-    lows = [_number(run["p05"]) for run in runs]
-    highs = [_number(run["p95"]) for run in runs]
-    labels = [run["label"] for run in runs]
     if by == "time":
-        traces = [
-            _line(xs, highs, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False),
-            _line(
-                xs,
-                lows,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor="rgba(13,110,253,0.18)",
-                name="5th-95th percentile",
-                hoverinfo="skip",
-            ),
-            _line(
-                xs,
-                medians,
-                mode="lines+markers",
-                name="median",
-                text=labels,
-                marker={"color": NEUTRAL_COLOUR},
-                hovertemplate="%{text}<br>median %{y}<extra></extra>",
-            ),
-        ]
+        traces = _trend_over_time(runs)
         xaxis = {"title": {"text": "run end time (UTC)"}, "type": "date"}
     else:
-        traces = [
-            _line(
-                xs,
-                medians,
-                mode="markers",
-                name="median (bar: 5th-95th percentile)",
-                text=labels,
-                marker={"color": NEUTRAL_COLOUR, "size": 9},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        None if h is None or m is None else _number(h - m) for h, m in zip(highs, medians, strict=True)
-                    ],
-                    "arrayminus": [
-                        None if lo is None or m is None else _number(m - lo)
-                        for lo, m in zip(lows, medians, strict=True)
-                    ],
-                },
-                hovertemplate="%{text}<br>median %{y}<extra></extra>",
-            )
-        ]
+        traces = _trend_by_release(runs)
         xaxis = {
             "title": {"text": "release"},
             "type": "category",
@@ -184,6 +137,56 @@ def trend(title: str, runs: Sequence[dict], *, by: str, unit: str = "", order: S
         "legend": {"orientation": "h", "y": -0.25},
     }
     return chart_payload({"data": traces, "layout": layout})
+
+
+def _trend_over_time(runs: Sequence[dict]) -> list[dict]:
+    """The median as a line, between the 95th and the 5th percentile as the edges of a filled band."""
+    xs = [run["x"] for run in runs]
+    return [
+        _line(xs, _series(runs, "p95"), mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False),
+        _line(
+            xs,
+            _series(runs, "p05"),
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(13,110,253,0.18)",
+            name="5th-95th percentile",
+            hoverinfo="skip",
+        ),
+        _line(
+            xs,
+            _series(runs, "median"),
+            mode="lines+markers",
+            name="median",
+            text=[run["label"] for run in runs],
+            marker={"color": NEUTRAL_COLOUR},
+            hovertemplate="%{text}<br>median %{y}<extra></extra>",
+        ),
+    ]
+
+
+def _trend_by_release(runs: Sequence[dict]) -> list[dict]:
+    """Each run's median as a point, its 5th-95th percentile as an error bar around it."""
+    medians, lows, highs = _series(runs, "median"), _series(runs, "p05"), _series(runs, "p95")
+    above = [None if h is None or m is None else _number(h - m) for h, m in zip(highs, medians, strict=True)]
+    below = [None if lo is None or m is None else _number(m - lo) for lo, m in zip(lows, medians, strict=True)]
+    return [
+        _line(
+            [run["x"] for run in runs],
+            medians,
+            mode="markers",
+            name="median (bar: 5th-95th percentile)",
+            text=[run["label"] for run in runs],
+            marker={"color": NEUTRAL_COLOUR, "size": 9},
+            error_y={"type": "data", "symmetric": False, "array": above, "arrayminus": below},
+            hovertemplate="%{text}<br>median %{y}<extra></extra>",
+        )
+    ]
+
+
+def _series(runs: Sequence[dict], statistic: str) -> list[float | None]:
+    return [_number(run[statistic]) for run in runs]
 
 
 def _line(x: Sequence, y: Sequence, **trace) -> dict:

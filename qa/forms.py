@@ -23,15 +23,6 @@ def _select(**attrs) -> forms.Select:
     return forms.Select(attrs={"class": "form-select form-select-sm", **attrs})
 
 
-def form_errors_message(form: forms.Form) -> str:
-    """One line per error, naming the field."""
-    lines = []
-    for name, errors in form.errors.items():
-        label = form[name].label if name in form.fields else ""
-        lines.extend(f"{label}: {error}" if label else error for error in errors)
-    return "\n".join(lines)
-
-
 class SpecificationForm(forms.Form):
     """A new specification (``qa.services.specification_create`` takes its cleaned data as is)."""
 

@@ -1,9 +1,9 @@
-"""Who may call the QA pages' actions and API endpoints (``console.permissions``)."""
+"""Who may call the QA pages' actions and API endpoints (``console.permissions``); the services check the same rules."""
 
 from console.permissions import Rule
-from qa.services import GATE_KEEPERS, SPEC_EDITORS, UPLOADERS
+from console.roles import Role
 
-SET_SPECIFICATIONS = Rule("set QA specifications", roles=SPEC_EDITORS)
-ACCEPT_STEPS = Rule("accept steps", roles=GATE_KEEPERS)
-RECORD_WAIVERS = Rule("record waivers", roles=GATE_KEEPERS)
-UPLOAD_MEASUREMENTS = Rule("upload measurements", roles=UPLOADERS)
+SET_SPECIFICATIONS = Rule("set QA specifications", roles=(Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER))
+ACCEPT_STEPS = Rule("accept steps", roles=(Role.TASK_FORCE_LEAD,))
+RECORD_WAIVERS = Rule("record waivers", roles=(Role.TASK_FORCE_LEAD,))
+UPLOAD_MEASUREMENTS = Rule("upload measurements", roles=(Role.TASK_FORCE_LEAD, Role.OPERATOR))

@@ -7,64 +7,48 @@ run at production scale), again on every request; stored, they are a few hundred
 
 Statistics are stored per run and slice: every measurement of the run, or those with one
 tag value (``band=r``), as specifications name them. A slice's statistics are valid while
-the run's ``measurement_count`` is the one they were computed from. Ingest adds to that
-count and computes the run's statistics again in the same transaction (every measurement,
-and every slice a specification names); a slice missing or stale when read (a
-specification added since, statistics computed while another ingest was committing) is
-computed then. Every writer of measurements keeps the count (ingest, the benchmark's
-generator, the migration that added it), so a run whose count is 0 has none: reading it
-writes nothing. Reads check validity in the database first and compute again what is stale.
+the run's ``measurement_count`` is the one they were computed from. This module writes them;
+``qa.selectors.metric_statistics`` reads them and never writes. Who stores them:
+
+- ingest adds to the count and computes the run's statistics again in the same transaction
+  (every measurement, and every slice a specification names): ``statistics_refresh_all``;
+- a new specification naming a slice has it computed for every run in the background
+  (``qa.tasks.store_slice_statistics_task``, enqueued once it commits);
+- ``manage.py refresh_run_statistics`` computes them ahead (after an upgrade);
+- the code that judges or shows runs calls ``statistics_refresh_stale`` before it reads
+  (``qa.judging.fresh_statistics``): a slice missing or stale then (the background task
+  not run yet, a run measured before statistics were stored) is computed and stored first,
+  and otherwise it costs one query and writes nothing.
+
+Every writer of measurements keeps the count (ingest, the benchmark's generator, the
+migration that added it), so a run whose count is 0 has none: refreshing it writes nothing.
 """
 
 from collections.abc import Iterable
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Submission
-from qa.models import Measurement, MetricStatistics, RunStatistics, Specification
-
-STATISTICS = ("count", "mean", "min", "p05", "median", "p95", "max")
-COLUMNS = ["submission_id", "metric_id", *STATISTICS]
-
-Tag = tuple[str, str]
+from qa import selectors
+from qa.models import Measurement, MetricStatistics, RunStatistics
+from qa.statistics import STATISTICS, Tag, aggregate
 
 
-def metric_statistics(
-    submission_ids: Iterable[int], *, tag: Tag | None = None, metric_ids: Iterable[int] | None = None
-) -> pd.DataFrame:
-    """One row per (submission, metric): count, mean, min, 5th percentile, median, 95th percentile, max.
+def statistics_refresh_stale(submission_ids: Iterable[int], *, tag: Tag | None = None) -> list[int]:
+    """Store the statistics (of the tag slice) of those runs whose stored ones are missing or stale.
 
-    ``tag=("band", "r")`` restricts to the measurements of that slice; ``metric_ids`` to those metrics.
-    Two queries when every run's statistics are stored and valid; the missing ones are computed first.
+    What a reader calls before it reads figures it judges or shows. One query, and nothing
+    written, when every run's statistics are valid; returns the ids of the runs refreshed.
     """
     ids = sorted(set(submission_ids))
     if not ids:
-        return pd.DataFrame(columns=COLUMNS)
-    tag_key, tag_value = tag or ("", "")
-    missing = list(runs_needing_statistics(tag).filter(pk__in=ids).values_list("pk", flat=True))
-    if missing:
-        statistics_refresh(missing, tags=[tag])
-    rows = MetricStatistics.objects.filter(
-        run_statistics__submission_id__in=ids, run_statistics__tag_key=tag_key, run_statistics__tag_value=tag_value
-    )
-    if metric_ids is not None:
-        rows = rows.filter(metric_id__in=list(metric_ids))
-    return pd.DataFrame(rows.values_list("run_statistics__submission_id", "metric_id", *STATISTICS), columns=COLUMNS)
-
-
-def runs_needing_statistics(tag: Tag | None = None) -> QuerySet[Submission]:
-    """Runs with measurements whose statistics (of the tag slice) are missing or stale.
-
-    A run without measurements has no statistics to compute or store: a page's read stays a read.
-    """
-    tag_key, tag_value = tag or ("", "")
-    valid = RunStatistics.objects.filter(
-        submission=OuterRef("pk"), tag_key=tag_key, tag_value=tag_value, measurements=OuterRef("measurement_count")
-    )
-    return Submission.objects.filter(measurement_count__gt=0).exclude(Exists(valid)).order_by("pk")
+        return []
+    stale = list(selectors.runs_needing_statistics(tag).filter(pk__in=ids).values_list("pk", flat=True))
+    if stale:
+        statistics_refresh(stale, tags=[tag])
+    return stale
 
 
 def statistics_refresh_in_batches(submission_ids: list[int], *, tags: list[Tag | None], batch: int = 50) -> None:
@@ -73,13 +57,9 @@ def statistics_refresh_in_batches(submission_ids: list[int], *, tags: list[Tag |
         statistics_refresh(submission_ids[start : start + batch], tags=tags)
 
 
-def slices_named_by_specifications() -> list[Tag]:
-    return sorted(Specification.objects.exclude(tag_key="").values_list("tag_key", "tag_value").distinct().order_by())
-
-
 def statistics_refresh_all(submission_ids: Iterable[int]) -> None:
     """The runs' statistics of every measurement and of every slice a specification names (ingest's)."""
-    statistics_refresh(submission_ids, tags=[None, *slices_named_by_specifications()])
+    statistics_refresh(submission_ids, tags=[None, *selectors.slices_named_by_specifications()])
 
 
 def statistics_refresh(submission_ids: Iterable[int], *, tags: Iterable[Tag | None] = (None,)) -> None:
@@ -170,22 +150,3 @@ def _aggregate_in_pandas(ids: list[int], wanted: list[Tag], slice_ids: dict[tupl
                 )
             )
     MetricStatistics.objects.bulk_create(statistics, batch_size=5_000)
-
-
-def aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The statistics of ``frame``'s values grouped by ``keys`` (columns: the keys, then ``STATISTICS``)."""
-    if frame.empty:
-        return pd.DataFrame(columns=[*keys, *STATISTICS])
-    grouped = frame.groupby(keys)["value"]
-    result = pd.DataFrame(
-        {
-            "count": grouped.count(),
-            "mean": grouped.mean(),
-            "min": grouped.min(),
-            "p05": grouped.quantile(0.05),
-            "median": grouped.median(),
-            "p95": grouped.quantile(0.95),
-            "max": grouped.max(),
-        }
-    )
-    return result.reset_index()

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
 
 from campaigns import services as campaigns_services
 from campaigns.choices import SubmissionStatus
@@ -15,16 +14,14 @@ from campaigns.models import Step, Submission, lock_rows
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.choices import DecisionStatus
 from console.errors import Conflict, InvalidInput
-from console.roles import Role, require_role
 from console.services import audit_record
 from console.tasks import enqueue_on_commit
-from qa import run_statistics, selectors
+from qa import selectors
 from qa.ingest import IngestReport, measurements_ingest
+from qa.judging import fresh_statistics, runs_judged
 from qa.models import Measurement, Specification, Waiver
-from qa.specs import SpecResult, applies_to_release, judge
-
-GATE_KEEPERS = (Role.TASK_FORCE_LEAD,)
-SPEC_EDITORS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER)
+from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS, UPLOAD_MEASUREMENTS
+from qa.specs import SpecResult
 
 
 def submission_metrics_ingest(*, submission_id: int) -> IngestReport | None:
@@ -64,45 +61,25 @@ def _stack_measurements(repo: str, run: str) -> Iterator[dict]:
 
 
 def submission_qa(submission: Submission) -> list[SpecResult]:
-    """Every specification that applies to the run, judged on the run's statistics."""
-    statistics = run_statistics.metric_statistics([submission.pk])
-    by_metric = {row["metric_id"]: row for row in statistics.to_dict("records")}
-    release = submission.step.campaign.release
-    specs = [
-        spec
-        for spec in selectors.specifications_for(by_metric, include_blocking=True)
-        if applies_to_release(spec, release)
-    ]
-    sliced: dict[tuple[str, str], dict] = {}
-    for key in {(spec.tag_key, spec.tag_value) for spec in specs if spec.tag_key}:
-        frame = run_statistics.metric_statistics([submission.pk], tag=key)
-        sliced[key] = {row["metric_id"]: row for row in frame.to_dict("records")}
-    return [
-        judge(spec, (sliced[(spec.tag_key, spec.tag_value)] if spec.tag_key else by_metric).get(spec.metric_id))
-        for spec in specs
-    ]
+    """Every specification that applies to the run (every blocking one among them), judged on its statistics."""
+    statistics = fresh_statistics([submission.pk])
+    return runs_judged([submission], statistics, include_blocking=True)[submission.pk]
 
 
 def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiver | None]:
     """The step's latest successful run, its failing blocking specifications, and a waiver if one allows them."""
-    submission = (
-        Submission.objects.select_related("step__campaign__release")
-        .filter(step=step, status=SubmissionStatus.SUCCEEDED)
-        .order_by(F("ended_at").desc(nulls_last=True), "-pk")
-        .first()
-    )
+    submission = selectors.latest_succeeded_run_of(step)
     if submission is None:
         return None, [], None
     # A blocking specification with nothing to judge (no measurements) blocks too: no data is no pass.
     failing = [result for result in submission_qa(submission) if result.spec.blocking and result.passed is not True]
-    waiver = Waiver.objects.filter(step=step, submission=submission).select_related("decision").first()
-    return submission, failing, waiver
+    return submission, failing, selectors.waiver_of(step, submission)
 
 
 @transaction.atomic
 def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""
-    require_role(actor, *GATE_KEEPERS, action="accept steps")
+    ACCEPT_STEPS.check(actor)
     # The campaign, then the step: the one lock order of campaigns/models.py.
     _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if step.accepted_at is not None:
@@ -130,7 +107,7 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
 @transaction.atomic
 def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) -> Waiver:
     """Record that a committee decision allows accepting the step's latest run despite failing specifications."""
-    require_role(actor, *GATE_KEEPERS, action="record waivers")
+    RECORD_WAIVERS.check(actor)
     _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if not reason.strip():
         raise InvalidInput("A waiver says why.")
@@ -156,7 +133,7 @@ def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) 
 @transaction.atomic
 def specification_create(*, actor: AbstractBaseUser, **fields) -> Specification:
     """A threshold for a metric at a level (people with the lead or committee-member role)."""
-    require_role(actor, *SPEC_EDITORS, action="set QA specifications")
+    SET_SPECIFICATIONS.check(actor)
     if bool(fields.get("tag_key")) != bool(fields.get("tag_value")):
         raise InvalidInput("A tag restriction needs both the tag and its value (e.g. band and r).")
     spec = Specification.objects.create(**fields)
@@ -174,14 +151,11 @@ def _store_slice_statistics_on_commit(tag_key: str, tag_value: str) -> None:
     enqueue_on_commit(store_slice_statistics_task, tag_key, tag_value, what=what)
 
 
-UPLOADERS = (Role.TASK_FORCE_LEAD, Role.OPERATOR)
-
-
 def measurements_upload(
     *, actor: AbstractBaseUser, submission: Submission, rows, register_unknown: bool = False, source: str = "api"
 ) -> IngestReport:
     """Measurements sent by a person or a script (API, file upload, command)."""
-    require_role(actor, *UPLOADERS, action="upload measurements")
+    UPLOAD_MEASUREMENTS.check(actor)
     return measurements_ingest(
         submission=submission, rows=rows, register_unknown=register_unknown, actor=actor, source=source
     )

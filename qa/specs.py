@@ -40,3 +40,28 @@ def judge(spec: Specification, statistics: dict | None) -> SpecResult:
         return SpecResult(spec, None, None)
     value = float(statistics[spec.statistic])
     return SpecResult(spec, value, COMPARE[spec.operator](value, spec.threshold))
+
+
+def judge_runs(
+    runs: list,
+    specs: list[Specification],
+    statistics: dict[tuple[int, int], dict],
+    sliced: dict[tuple[str, str], dict[tuple[int, int], dict]],
+) -> dict[int, list[SpecResult]]:
+    """Every specification that applies to each run, judged on its statistics.
+
+    ``statistics``: ``(submission_id, metric_id) -> statistics`` of every measurement; ``sliced``: the same
+    for each tag slice a specification names, by ``(tag_key, tag_value)``.
+    """
+    results = {}
+    for run in runs:
+        release = run.step.campaign.release
+        results[run.pk] = [
+            judge(
+                spec,
+                (sliced[(spec.tag_key, spec.tag_value)] if spec.tag_key else statistics).get((run.pk, spec.metric_id)),
+            )
+            for spec in specs
+            if applies_to_release(spec, release)
+        ]
+    return results

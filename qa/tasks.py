@@ -4,7 +4,8 @@ from celery import shared_task
 
 from campaigns.workflow import StackCommandError
 from console.tasks import enqueue_on_commit
-from qa.run_statistics import runs_needing_statistics, statistics_refresh_in_batches
+from qa.run_statistics import statistics_refresh_in_batches
+from qa.selectors import runs_needing_statistics
 from qa.services import submission_metrics_ingest
 
 

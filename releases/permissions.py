@@ -1,10 +1,14 @@
-"""Who may call the release and backport pages' actions and API endpoints (``console.permissions``)."""
+"""Who may call the release and backport pages' actions, API endpoints and services (``console.permissions``)."""
 
 from console.permissions import Rule
 from console.roles import Role
-from releases.services import BACKPORT_RECORDERS, BACKPORT_REQUESTERS
 
 LEAD = (Role.TASK_FORCE_LEAD,)
+# Who records merges and shipments of backports.
+BACKPORT_RECORDERS = (Role.TASK_FORCE_LEAD, Role.CCB_MEMBER)
+# Who may ask for a backport: anyone with a working role.
+BACKPORT_REQUESTERS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER, Role.CCB_MEMBER, Role.OPERATOR)
+
 RECORD_RELEASES = Rule("record releases", roles=LEAD)
 MARK_SUPPORTED = Rule("put releases into support", roles=LEAD)
 END_SUPPORT = Rule("end the support of releases", roles=LEAD)

@@ -15,18 +15,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
-from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
 from releases import events
+from releases import permissions as may
 from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
 from releases.models import BackportRequest, Release, parse_version, validate_rfc_id, validate_ticket
 
 SUPPORT_PERIOD = timedelta(days=365)
-# Who records merges and shipments of backports.
-BACKPORT_RECORDERS = (Role.TASK_FORCE_LEAD, Role.CCB_MEMBER)
-# Who may ask for a backport: anyone with a working role.
-BACKPORT_REQUESTERS = (Role.TASK_FORCE_LEAD, Role.COMMITTEE_MEMBER, Role.CCB_MEMBER, Role.OPERATOR)
 
 
 def _release_snapshot(release: Release) -> dict:
@@ -49,7 +45,7 @@ def release_create(
 ) -> Release:
     """Record a release, or a patch of a supported release. People need the task force lead role."""
     if actor is not None:
-        require_role(actor, Role.TASK_FORCE_LEAD, action="record releases")
+        may.RECORD_RELEASES.check(actor)
     try:
         major, minor, patch = parse_version(version)
     except ValidationError as error:
@@ -99,7 +95,7 @@ def _release_move(
 @transaction.atomic
 def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support_until: date | None = None) -> Release:
     """An approved release enters support (by default one year from its approval)."""
-    require_role(actor, Role.TASK_FORCE_LEAD, action="put releases into support")
+    may.MARK_SUPPORTED.check(actor)
     approved_on = release.approved_on or timezone.localdate()
     if support_until is not None and support_until < approved_on:
         raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({approved_on}).")
@@ -114,20 +110,20 @@ def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support
 
 @transaction.atomic
 def release_end_support(*, actor: AbstractBaseUser, release: Release) -> Release:
-    require_role(actor, Role.TASK_FORCE_LEAD, action="end the support of releases")
+    may.END_SUPPORT.check(actor)
     return _release_move(actor=actor, release=release, to=ReleaseStatus.END_OF_SUPPORT, action="release.support-ended")
 
 
 @transaction.atomic
 def release_withdraw(*, actor: AbstractBaseUser, release: Release) -> Release:
-    require_role(actor, Role.TASK_FORCE_LEAD, action="withdraw releases")
+    may.WITHDRAW.check(actor)
     return _release_move(actor=actor, release=release, to=ReleaseStatus.WITHDRAWN, action="release.withdrawn")
 
 
 @transaction.atomic
 def release_set_support_until(*, actor: AbstractBaseUser, release: Release, support_until: date) -> Release:
     """Move the end of a release's support window."""
-    require_role(actor, Role.TASK_FORCE_LEAD, action="change support windows")
+    may.CHANGE_SUPPORT_WINDOW.check(actor)
     release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
     if release.status in (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT):
         raise Conflict(f"{release} is {release.status}; its support window is closed.")
@@ -196,7 +192,7 @@ def backport_request_create(
     target_release: Release,
 ) -> BackportRequest:
     """Ask for a fix to be backported to a supported release."""
-    require_role(actor, *BACKPORT_REQUESTERS, action="request backports")
+    may.REQUEST_BACKPORTS.check(actor)
     for validate, value in ((validate_rfc_id, rfc_id), (validate_ticket, ticket)):
         try:
             validate(value)
@@ -273,14 +269,14 @@ def backport_review_conclude(
 @transaction.atomic
 def backport_mark_merged(*, actor: AbstractBaseUser, backport: BackportRequest) -> BackportRequest:
     """The approved fix has been merged onto the release branch."""
-    require_role(actor, *BACKPORT_RECORDERS, action="record backport merges")
+    may.RECORD_MERGES.check(actor)
     return _backport_move(actor=actor, backport=backport, to=BackportStatus.MERGED, action="backport.merged")
 
 
 @transaction.atomic
 def backport_ship(*, actor: AbstractBaseUser, backport: BackportRequest, patch_release: Release) -> BackportRequest:
     """The merged fix ships in a patch release of the release it targets."""
-    require_role(actor, *BACKPORT_RECORDERS, action="record backport shipments")
+    may.RECORD_SHIPMENTS.check(actor)
     backport = BackportRequest.objects.select_related("target_release").get(pk=backport.pk)
     if not patch_release.is_patch or patch_release.base_release_id != backport.target_release.family_root_id:
         family = Release.objects.get(pk=backport.target_release.family_root_id)

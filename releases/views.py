@@ -2,7 +2,8 @@
 
 Reads come from ``releases.selectors``, writes go through ``releases.services``;
 a refused change raises a domain error that ``DomainErrorMiddleware`` turns
-into a 403 page or a message. The role checks here only decide what to draw.
+into a 403 page or a message. The rules of ``releases.permissions`` decide
+here only what to draw.
 """
 
 from django.contrib import messages
@@ -14,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from console.forms import form_errors_message
 from console.permissions import requires
-from console.roles import Role, user_has_role
 from console.selectors import audit_events_for
 from releases import permissions as may
 from releases import selectors, services
@@ -40,15 +40,11 @@ def _filter_errors_message(filterset) -> str:
     return form_errors_message(filterset.form) if filterset.is_bound and not filterset.is_valid() else ""
 
 
-def _is_lead(request: HttpRequest) -> bool:
-    return user_has_role(request.user, Role.TASK_FORCE_LEAD)
-
-
 @require_GET
 def release_list(request: HttpRequest) -> HttpResponse:
     release_filter = ReleaseFilter(request.GET, queryset=selectors.release_list())
     create_form = None
-    if _is_lead(request):
+    if may.RECORD_RELEASES.allows(request.user):
         supported_majors = Release.objects.filter(status=ReleaseStatus.SUPPORTED, base_release__isnull=True)
         create_form = ReleaseCreateForm(choices={"base_release": supported_majors})
     return render(
@@ -83,8 +79,7 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
     except Release.DoesNotExist:
         raise Http404(f"No release {version}.") from None
     targeting = list(release.backport_requests.all())
-    is_lead = _is_lead(request)
-    allowed = RELEASE_TRANSITIONS[release.status] if is_lead else set()
+    allowed = RELEASE_TRANSITIONS[release.status]
     return render(
         request,
         "releases/release_detail.html",
@@ -94,10 +89,11 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
             "shipped_backports": [b for b in targeting if b.status == BackportStatus.SHIPPED],
             "rejected_backports": [b for b in targeting if b.status == BackportStatus.REJECTED],
             "events": audit_events_for(release),
-            "may_mark_supported": ReleaseStatus.SUPPORTED in allowed,
-            "may_end_support": ReleaseStatus.END_OF_SUPPORT in allowed,
-            "may_withdraw": ReleaseStatus.WITHDRAWN in allowed,
-            "may_move_window": is_lead and release.status in OPEN_WINDOW_STATUSES,
+            "may_mark_supported": ReleaseStatus.SUPPORTED in allowed and may.MARK_SUPPORTED.allows(request.user),
+            "may_end_support": ReleaseStatus.END_OF_SUPPORT in allowed and may.END_SUPPORT.allows(request.user),
+            "may_withdraw": ReleaseStatus.WITHDRAWN in allowed and may.WITHDRAW.allows(request.user),
+            "may_move_window": release.status in OPEN_WINDOW_STATUSES
+            and may.CHANGE_SUPPORT_WINDOW.allows(request.user),
             "support_start_form": SupportStartForm(auto_id="start-%s"),
             "support_window_form": SupportWindowForm(
                 auto_id="window-%s", initial={"support_until": release.support_until}
@@ -162,7 +158,7 @@ def backport_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     request_form = None
-    if user_has_role(request.user, *services.BACKPORT_REQUESTERS):
+    if may.REQUEST_BACKPORTS.allows(request.user):
         supported = Release.objects.filter(status=ReleaseStatus.SUPPORTED)
         request_form = BackportRequestForm(choices={"target_release": supported})
     return render(
@@ -196,11 +192,9 @@ def backport_detail(request: HttpRequest, rfc_id: str) -> HttpResponse:
         backport = selectors.backport_detail(rfc_id)
     except BackportRequest.DoesNotExist:
         raise Http404(f"No backport request {rfc_id}.") from None
-    allowed = (
-        BACKPORT_TRANSITIONS[backport.status] if user_has_role(request.user, *services.BACKPORT_RECORDERS) else set()
-    )
+    allowed = BACKPORT_TRANSITIONS[backport.status]
     ship_form = None
-    if BackportStatus.SHIPPED in allowed:
+    if BackportStatus.SHIPPED in allowed and may.RECORD_SHIPMENTS.allows(request.user):
         family_patches = (
             Release.objects.filter(base_release_id=backport.target_release.family_root_id)
             .exclude(status=ReleaseStatus.WITHDRAWN)
@@ -213,7 +207,7 @@ def backport_detail(request: HttpRequest, rfc_id: str) -> HttpResponse:
         {
             "backport": backport,
             "age_days": (timezone.now() - backport.created_at).days,
-            "may_merge": BackportStatus.MERGED in allowed,
+            "may_merge": BackportStatus.MERGED in allowed and may.RECORD_MERGES.allows(request.user),
             "ship_form": ship_form,
             "events": audit_events_for(backport),
         },

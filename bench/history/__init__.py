@@ -13,7 +13,7 @@ import numpy as np
 from django.contrib.auth.models import Group
 
 from bench import shapes
-from bench.history import campaigns, milestones, people
+from bench.history import campaigns, milestones, people, quality
 from bench.history.base import History, RunShape
 from bench.shapes import Plan
 
@@ -29,8 +29,8 @@ def build(plan: Plan, now: datetime, groups: dict[str, Group]) -> History:
     committees = people.committees(history, users)
     shaped = campaigns.campaigns(history, rng, plan, users, releases)
     decisions = people.decisions(history, rng, plan, users, committees, shaped, releases)
-    metrics = campaigns.metrics(history, rng, plan)
+    metrics = quality.metrics(history, rng, plan)
     campaigns.submissions(history, rng, plan, users, shaped, metrics, decisions)
-    campaigns.specifications(history, rng, metrics, releases)
+    quality.specifications(history, rng, metrics, releases)
     milestones.milestones(history, rng, plan, users, shaped, decisions, releases)
     return history

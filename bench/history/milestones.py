@@ -13,7 +13,24 @@ from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneCh
 
 
 def milestones(history, rng, plan, users, campaigns, decisions, releases) -> None:
+    syncs = _jira_syncs(history, rng, plan)
     today = history.now.date()
+    for index in range(plan.milestones):
+        milestone = _milestone(history, rng, index, releases)
+        baseline = milestone.baseline_due_date
+        created = min(history.now - timedelta(days=30), at_noon(baseline) - timedelta(days=200))
+        due, changes = _milestone_changes(history, rng, milestone, baseline, created, syncs, users)
+        milestone.due_date = due
+        _set_status(rng, milestone, today)
+        milestone.forecast_date = None if milestone.status == MilestoneStatus.DONE else due + timedelta(days=7)
+        milestone.updated_at = changes[-1].changed_at if changes else created
+        if milestone.status != MilestoneStatus.TO_DO:
+            _status_change(history, milestone, syncs, today)
+        _milestone_links(history, rng, index, milestone, campaigns, decisions, releases, users)
+
+
+def _jira_syncs(history, rng, plan) -> list[JiraSync]:
+    """The periodic syncs, every four hours up to now; a few failed, never the latest."""
     syncs = []
     for index in range(plan.jira_syncs):
         started = history.now - timedelta(hours=4 * (plan.jira_syncs - index) - 1)
@@ -35,16 +52,20 @@ def milestones(history, rng, plan, users, campaigns, decisions, releases) -> Non
                 )
             )
         )
-    for index in range(plan.milestones):
-        team = index % len(shapes.TEAMS)
-        level = int(rng.choice([1, 2, 3], p=[0.1, 0.3, 0.6]))
-        baseline = today + timedelta(days=int(rng.integers(-730, 730)))
-        created = min(history.now - timedelta(days=30), at_noon(baseline) - timedelta(days=200))
-        dataset = shapes.DATASETS[index % len(shapes.DATASETS)][0]
-        title = shapes.MILESTONE_TITLES[index % len(shapes.MILESTONE_TITLES)].format(
-            dataset=dataset, release=releases[index % len(releases)].version, n=index // 8 + 1
-        )
-        milestone = Milestone(
+    return syncs
+
+
+def _milestone(history, rng, index: int, releases) -> Milestone:
+    """The index-th milestone as Jira first gave it, its baseline due date within two years of today."""
+    team = index % len(shapes.TEAMS)
+    level = int(rng.choice([1, 2, 3], p=[0.1, 0.3, 0.6]))
+    baseline = history.now.date() + timedelta(days=int(rng.integers(-730, 730)))
+    dataset = shapes.DATASETS[index % len(shapes.DATASETS)][0]
+    title = shapes.MILESTONE_TITLES[index % len(shapes.MILESTONE_TITLES)].format(
+        dataset=dataset, release=releases[index % len(releases)].version, n=index // 8 + 1
+    )
+    return history.add(
+        Milestone(
             jira_key=f"PREOPS-{1000 + index}",
             project_id=f"L{level}-{shapes.TEAM_CODES[team]}-{index:04d}",
             title=title,
@@ -53,33 +74,36 @@ def milestones(history, rng, plan, users, campaigns, decisions, releases) -> Non
             team=shapes.TEAMS[team],
             baseline_due_date=baseline,
         )
-        history.add(milestone)
-        due, changes = _milestone_changes(history, rng, milestone, baseline, created, syncs, users)
-        milestone.due_date = due
-        if due < today - timedelta(days=30) and rng.random() < 0.85:
-            milestone.status = MilestoneStatus.DONE
-            milestone.completed_date = due - timedelta(days=int(rng.integers(0, 20)))
-        elif due < today + timedelta(days=60):
-            milestone.status = MilestoneStatus.IN_PROGRESS if rng.random() < 0.7 else MilestoneStatus.TO_DO
-        else:
-            milestone.status = MilestoneStatus.TO_DO if rng.random() < 0.8 else MilestoneStatus.WONT_FIX
-        milestone.forecast_date = None if milestone.status == MilestoneStatus.DONE else due + timedelta(days=7)
-        milestone.updated_at = changes[-1].changed_at if changes else created
-        if milestone.status != MilestoneStatus.TO_DO:
-            when = at_noon(min(today, milestone.completed_date or due)) - timedelta(days=3)
-            history.add(
-                MilestoneChange(
-                    milestone_id=milestone.pk,
-                    field="status",
-                    old_value=MilestoneStatus.TO_DO,
-                    new_value=milestone.status,
-                    changed_at=min(when, history.now - timedelta(hours=1)),
-                    origin=ChangeOrigin.JIRA,
-                    actor_name="jira",
-                    sync_id=_sync_at(syncs, when),
-                )
-            )
-        _milestone_links(history, rng, index, milestone, campaigns, decisions, releases, users)
+    )
+
+
+def _set_status(rng, milestone, today: date) -> None:
+    """Mostly done when long past due, in progress when due soon, to do (or won't fix) when far off."""
+    due = milestone.due_date
+    if due < today - timedelta(days=30) and rng.random() < 0.85:
+        milestone.status = MilestoneStatus.DONE
+        milestone.completed_date = due - timedelta(days=int(rng.integers(0, 20)))
+    elif due < today + timedelta(days=60):
+        milestone.status = MilestoneStatus.IN_PROGRESS if rng.random() < 0.7 else MilestoneStatus.TO_DO
+    else:
+        milestone.status = MilestoneStatus.TO_DO if rng.random() < 0.8 else MilestoneStatus.WONT_FIX
+
+
+def _status_change(history, milestone, syncs, today: date) -> None:
+    """The move out of To Do, as the Jira sync recorded it three days before completion (or the due date)."""
+    when = at_noon(min(today, milestone.completed_date or milestone.due_date)) - timedelta(days=3)
+    history.add(
+        MilestoneChange(
+            milestone_id=milestone.pk,
+            field="status",
+            old_value=MilestoneStatus.TO_DO,
+            new_value=milestone.status,
+            changed_at=min(when, history.now - timedelta(hours=1)),
+            origin=ChangeOrigin.JIRA,
+            actor_name="jira",
+            sync_id=_sync_at(syncs, when),
+        )
+    )
 
 
 def _milestone_changes(history, rng, milestone, baseline, created, syncs, users) -> tuple[date, list]:

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import Group, User
 
@@ -61,69 +61,85 @@ def releases(history: History, rng, plan: Plan, users: Users) -> list[Release]:
     majors = math.ceil(plan.releases / 2)
     today = history.now.date()
     for index in range(majors):
-        major = 20 + index
         approved_on = today - timedelta(days=150 * (majors - index))
         is_latest = index == majors - 1
-        status = (
-            ReleaseStatus.CANDIDATE
-            if is_latest
-            else ReleaseStatus.SUPPORTED
-            if index >= majors - 3
-            else ReleaseStatus.END_OF_SUPPORT
-        )
-        base = history.add(
-            Release(
-                version=f"v{major}.0.0",
-                major=major,
-                minor=0,
-                patch=0,
-                status=status,
-                approved_on=None if is_latest else approved_on,
-                support_until=approved_on + timedelta(days=540),
-                notes=f"Science pipelines release {major}.",
-                created_at=at_noon(approved_on) - timedelta(days=20),
-            )
-        )
+        base = _major_release(history, index, majors, approved_on)
         releases.append(base)
         if len(releases) < plan.releases:
-            patch = history.add(
-                Release(
-                    version=f"v{major}.0.1",
-                    major=major,
-                    minor=0,
-                    patch=1,
-                    base_release_id=base.pk,
-                    status=ReleaseStatus.CANDIDATE if is_latest else status,
-                    approved_on=None if is_latest else approved_on + timedelta(days=60),
-                    support_until=base.support_until,
-                    notes="Patch with the backports the change control board approved.",
-                    created_at=at_noon(approved_on) + timedelta(days=40),
-                )
-            )
-            releases.append(patch)
+            releases.append(_patch_release(history, base, approved_on, is_latest=is_latest))
     for number in range(3 * len(releases)):
-        target = releases[int(rng.integers(0, len(releases)))]
-        family = target.base_release_id or target.pk
-        patches = [r for r in releases if r.base_release_id == family]
-        status = str(rng.choice(list(BackportStatus.values), p=[0.1, 0.1, 0.15, 0.1, 0.15, 0.4]))
-        if status == BackportStatus.SHIPPED and not patches:
-            status = BackportStatus.MERGED
-        created = target.created_at + timedelta(days=int(rng.integers(1, 60)))
-        history.add(
-            BackportRequest(
-                rfc_id=f"RFC-{800 + number}",
-                ticket=f"DM-{40000 + 37 * number}",
-                title=f"Backport the fix of DM-{40000 + 37 * number} to {target.version}",
-                rationale="Campaign processing hits this bug; the fix is small and tested on main.",
-                target_release_id=target.pk,
-                requester_id=users.operators[number % len(users.operators)].pk,
-                status=status,
-                shipped_in_id=patches[0].pk if status == BackportStatus.SHIPPED else None,
-                created_at=created,
-                updated_at=created + timedelta(days=10),
-            )
-        )
+        _backport_request(history, rng, users, releases, number)
     return releases
+
+
+def _major_release(history: History, index: int, majors: int, approved_on: date) -> Release:
+    """The index-th of the major releases, one every 150 days: the latest a candidate (not yet approved), the
+    three before it supported, the older ones out of support."""
+    major = 20 + index
+    is_latest = index == majors - 1
+    status = (
+        ReleaseStatus.CANDIDATE
+        if is_latest
+        else ReleaseStatus.SUPPORTED
+        if index >= majors - 3
+        else ReleaseStatus.END_OF_SUPPORT
+    )
+    return history.add(
+        Release(
+            version=f"v{major}.0.0",
+            major=major,
+            minor=0,
+            patch=0,
+            status=status,
+            approved_on=None if is_latest else approved_on,
+            support_until=approved_on + timedelta(days=540),
+            notes=f"Science pipelines release {major}.",
+            created_at=at_noon(approved_on) - timedelta(days=20),
+        )
+    )
+
+
+def _patch_release(history: History, base: Release, approved_on: date, *, is_latest: bool) -> Release:
+    """The first patch of a major release (approved on ``approved_on``), approved 60 days after it."""
+    return history.add(
+        Release(
+            version=f"v{base.major}.0.1",
+            major=base.major,
+            minor=0,
+            patch=1,
+            base_release_id=base.pk,
+            status=ReleaseStatus.CANDIDATE if is_latest else base.status,
+            approved_on=None if is_latest else approved_on + timedelta(days=60),
+            support_until=base.support_until,
+            notes="Patch with the backports the change control board approved.",
+            created_at=at_noon(approved_on) + timedelta(days=40),
+        )
+    )
+
+
+def _backport_request(history: History, rng, users: Users, releases: list[Release], number: int) -> None:
+    """A backport request to a release drawn at random; shipped ones name the family's patch release."""
+    target = releases[int(rng.integers(0, len(releases)))]
+    family = target.base_release_id or target.pk
+    patches = [r for r in releases if r.base_release_id == family]
+    status = str(rng.choice(list(BackportStatus.values), p=[0.1, 0.1, 0.15, 0.1, 0.15, 0.4]))
+    if status == BackportStatus.SHIPPED and not patches:
+        status = BackportStatus.MERGED
+    created = target.created_at + timedelta(days=int(rng.integers(1, 60)))
+    history.add(
+        BackportRequest(
+            rfc_id=f"RFC-{800 + number}",
+            ticket=f"DM-{40000 + 37 * number}",
+            title=f"Backport the fix of DM-{40000 + 37 * number} to {target.version}",
+            rationale="Campaign processing hits this bug; the fix is small and tested on main.",
+            target_release_id=target.pk,
+            requester_id=users.operators[number % len(users.operators)].pk,
+            status=status,
+            shipped_in_id=patches[0].pk if status == BackportStatus.SHIPPED else None,
+            created_at=created,
+            updated_at=created + timedelta(days=10),
+        )
+    )
 
 
 # Committees, decisions, votes ------------------------------------------------------------------------
@@ -201,21 +217,10 @@ def decisions(history, rng, plan, users, committees, campaigns, releases) -> lis
         if index >= plan.decisions - 3:
             status = DecisionStatus.OPEN  # the newest ones are still being voted on
         committee = committees.ccb if index % 3 == 2 else committees.policy
-        if committee is committees.ccb:
-            kind = DecisionKind.BACKPORT
-            if status in (DecisionStatus.ENDORSED, DecisionStatus.ENDORSEMENT_REFUSED):
-                status = DecisionStatus.APPROVED  # endorsement is the policy committee's
-        else:
-            kind = (DecisionKind.CAMPAIGN_POLICY, DecisionKind.PIPELINE_VERSION, DecisionKind.QA_TOOLING)[index % 3]
-            kind = DecisionKind.OPERATIONAL if index % 7 == 0 else kind
-        opened = created + timedelta(days=1) if status != DecisionStatus.DRAFT else None
-        deadline = (opened or created) + timedelta(days=7)
-        if status in (DecisionStatus.OPEN, DecisionStatus.DRAFT):
-            deadline = history.now + timedelta(days=int(rng.integers(1, 9)))
-        closed = None if status in (DecisionStatus.DRAFT, DecisionStatus.OPEN) else deadline - timedelta(days=2)
+        kind, status = _decision_kind(index, committee is committees.ccb, status)
+        opened, deadline, closed = _decision_dates(rng, history.now, created, status)
         release = releases[index % len(releases)] if kind == DecisionKind.PIPELINE_VERSION else None
         backport = backports[index % len(backports)] if kind == DecisionKind.BACKPORT else None
-        endorsed = status in (DecisionStatus.ENDORSED, DecisionStatus.ENDORSEMENT_REFUSED)
         decision = history.add(
             Decision(
                 committee_id=committee.pk,
@@ -230,32 +235,69 @@ def decisions(history, rng, plan, users, committees, campaigns, releases) -> lis
                 created_at=created,
                 opened_at=opened,
                 closed_at=closed,
-                outcome_summary=f"{status} on {closed:%Y-%m-%d}" if closed else "",
-                endorsed_by_id=users.lead.pk if endorsed else None,
-                endorsed_at=closed + timedelta(days=1) if endorsed else None,
-                endorsement_note="Endorsed for the operations plan." if endorsed else "",
+                **_decision_outcome(users, status, closed),
             )
         )
         decisions.append(decision)
-        history.audit(created, users.lead, "decision.created", decision, title=decision.title)
-        if opened:
-            history.audit(opened, users.lead, "decision.opened", decision)
-            history.add(
-                DecisionNotification(
-                    decision_id=decision.pk, kind="opened", recipients=["committee@example.org"], sent_at=opened
-                )
-            )
-        if kind in (DecisionKind.CAMPAIGN_POLICY, DecisionKind.PIPELINE_VERSION):
-            linked = {campaigns[index % len(campaigns)].campaign, campaigns[(index * 7 + 3) % len(campaigns)].campaign}
-            for campaign in sorted(linked, key=lambda c: c.pk):
-                history.add(Decision.campaigns.through(decision_id=decision.pk, campaign_id=campaign.pk))
-                if release and status in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):
-                    _approve_release(history, release, campaign, decision, closed)
-        if opened:
-            _votes(history, rng, decision, committees.seats[committee.pk], opened, closed)
-        if closed:
-            history.audit(closed, None, f"decision.{status}", decision)
+        _decision_trail(history, rng, users, committees, campaigns, decision, release, index)
     return decisions
+
+
+def _decision_kind(index: int, by_ccb: bool, status: str) -> tuple[str, str]:
+    """The kind of the index-th decision, and its status (the change control board's are not endorsed)."""
+    if by_ccb:
+        kind = DecisionKind.BACKPORT
+        if status in (DecisionStatus.ENDORSED, DecisionStatus.ENDORSEMENT_REFUSED):
+            status = DecisionStatus.APPROVED  # endorsement is the policy committee's
+    else:
+        kind = (DecisionKind.CAMPAIGN_POLICY, DecisionKind.PIPELINE_VERSION, DecisionKind.QA_TOOLING)[index % 3]
+        kind = DecisionKind.OPERATIONAL if index % 7 == 0 else kind
+    return kind, status
+
+
+def _decision_dates(rng, now, created, status: str) -> tuple:
+    """When a decision opened (drafts never did), its deadline, and when it closed (if it did)."""
+    opened = created + timedelta(days=1) if status != DecisionStatus.DRAFT else None
+    deadline = (opened or created) + timedelta(days=7)
+    if status in (DecisionStatus.OPEN, DecisionStatus.DRAFT):
+        deadline = now + timedelta(days=int(rng.integers(1, 9)))
+    closed = None if status in (DecisionStatus.DRAFT, DecisionStatus.OPEN) else deadline - timedelta(days=2)
+    return opened, deadline, closed
+
+
+def _decision_outcome(users, status: str, closed) -> dict:
+    """A closed decision's summary, and the lead's endorsement of the policy committee's outcome."""
+    endorsed = status in (DecisionStatus.ENDORSED, DecisionStatus.ENDORSEMENT_REFUSED)
+    return {
+        "outcome_summary": f"{status} on {closed:%Y-%m-%d}" if closed else "",
+        "endorsed_by_id": users.lead.pk if endorsed else None,
+        "endorsed_at": closed + timedelta(days=1) if endorsed else None,
+        "endorsement_note": "Endorsed for the operations plan." if endorsed else "",
+    }
+
+
+def _decision_trail(history, rng, users, committees, campaigns, decision, release, index: int) -> None:
+    """What followed a decision's creation: its audit rows, the notice of its opening, the campaigns it is
+    about (and the releases it approved for them), and the votes."""
+    history.audit(decision.created_at, users.lead, "decision.created", decision, title=decision.title)
+    opened, closed, status = decision.opened_at, decision.closed_at, decision.status
+    if opened:
+        history.audit(opened, users.lead, "decision.opened", decision)
+        history.add(
+            DecisionNotification(
+                decision_id=decision.pk, kind="opened", recipients=["committee@example.org"], sent_at=opened
+            )
+        )
+    if decision.kind in (DecisionKind.CAMPAIGN_POLICY, DecisionKind.PIPELINE_VERSION):
+        linked = {campaigns[index % len(campaigns)].campaign, campaigns[(index * 7 + 3) % len(campaigns)].campaign}
+        for campaign in sorted(linked, key=lambda c: c.pk):
+            history.add(Decision.campaigns.through(decision_id=decision.pk, campaign_id=campaign.pk))
+            if release and status in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):
+                _approve_release(history, release, campaign, decision, closed)
+    if opened:
+        _votes(history, rng, decision, committees.seats[decision.committee_id], opened, closed)
+    if closed:
+        history.audit(closed, None, f"decision.{status}", decision)
 
 
 def _approve_release(history, release, campaign, decision, when) -> None:

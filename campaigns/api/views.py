@@ -19,7 +19,7 @@ from campaigns.api.serializers import (
 )
 from campaigns.bps_config import ConfigError
 from campaigns.filters import SubmissionFilter
-from campaigns.models import Campaign, Submission
+from campaigns.models import Campaign
 from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.ratelimit import SubmissionRateThrottle
@@ -40,18 +40,18 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     filterset_fields = ["status", "workflow_system"]
 
     def get_queryset(self):
-        return (
-            Campaign.objects.select_related("release", "owner").prefetch_related("steps__depends_on").order_by("name")
-        )
+        return selectors.campaigns_with_steps()
 
-    def _answer(self, campaign, code=status.HTTP_200_OK) -> Response:
+    def _respond_with_detail(self, campaign: Campaign, code: int = status.HTTP_200_OK) -> Response:
+        """The campaign as it is now (read again, with its steps), after a service changed or made it."""
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data, status=code)
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
     def create(self, request: Request) -> Response:
         data = validated_payload(CampaignCreateSerializer, request)
         steps = data.pop("steps", None)
-        return self._answer(services.campaign_create(actor=request.user, steps=steps, **data), status.HTTP_201_CREATED)
+        campaign = services.campaign_create(actor=request.user, steps=steps, **data)
+        return self._respond_with_detail(campaign, status.HTTP_201_CREATED)
 
     @extend_schema(request=CloneSerializer, responses={201: CampaignSerializer})
     @action(detail=True, methods=["post"])
@@ -59,17 +59,17 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         campaign = self.get_object()
         data = validated_payload(CloneSerializer, request)
         clone = services.campaign_clone(actor=request.user, campaign=campaign, name=data["name"])
-        return self._answer(clone, status.HTTP_201_CREATED)
+        return self._respond_with_detail(clone, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, pk: str) -> Response:
-        return self._answer(services.campaign_pause(actor=request.user, campaign=self.get_object()))
+        return self._respond_with_detail(services.campaign_pause(actor=request.user, campaign=self.get_object()))
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
-        return self._answer(services.campaign_resume(actor=request.user, campaign=self.get_object()))
+        return self._respond_with_detail(services.campaign_resume(actor=request.user, campaign=self.get_object()))
 
     @extend_schema(
         request=SubmitSerializer,
@@ -86,7 +86,7 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
             raise ValidationError({"idempotency_key": ["Give an idempotency_key (or an Idempotency-Key header)."]})
         steps = list(campaign.steps.all())
         if "step" in data:
-            step = next((s for s in steps if s.name == data["step"]), None)
+            step = selectors.campaign_step(campaign, name=data["step"])
             if step is None:
                 raise ValidationError({"step": [f"{campaign.name} has no step {data['step']!r}."]})
         elif len(steps) == 1:
@@ -94,7 +94,7 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         else:
             raise ValidationError({"step": [f"{campaign.name} has {len(steps)} steps; name one."]})
         submission = services.submission_request(actor=request.user, step=step, idempotency_key=key)
-        submission = Submission.objects.select_related("step", "requested_by").get(pk=submission.pk)
+        submission = selectors.submissions_with_step().get(pk=submission.pk)
         return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=PreflightSerializer(many=True), filters=False)
@@ -139,7 +139,7 @@ class SubmissionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMo
     filterset_class = SubmissionFilter
 
     def get_queryset(self):
-        return Submission.objects.select_related("step", "requested_by").order_by("-created_at", "-id")
+        return selectors.submissions_with_step()
 
     @extend_schema(request=RestartSerializer, responses={202: SubmissionSerializer})
     @action(detail=True, methods=["post"], throttle_classes=[SubmissionRateThrottle])

@@ -73,18 +73,19 @@ class DecisionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     def get_serializer_class(self):
         return DecisionSerializer if self.action in ("list", "awaiting_my_vote") else DecisionDetailSerializer
 
-    def _answer(self, decision, code=status.HTTP_200_OK) -> Response:
+    def _respond_with_detail(self, decision, code=status.HTTP_200_OK) -> Response:
+        """The decision read again, with its votes, as the answer of a transition."""
         return Response(DecisionDetailSerializer(self.get_queryset().get(pk=decision.pk)).data, status=code)
 
     @extend_schema(request=DecisionCreateSerializer, responses={201: DecisionDetailSerializer})
     def create(self, request: Request) -> Response:
         data = validated_payload(DecisionCreateSerializer, request)
-        return self._answer(services.decision_create(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._respond_with_detail(services.decision_create(actor=request.user, **data), status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=DecisionDetailSerializer)
     @action(detail=True, methods=["post"])
     def open(self, request: Request, pk: str) -> Response:
-        return self._answer(services.decision_open(actor=request.user, decision=self.get_object()))
+        return self._respond_with_detail(services.decision_open(actor=request.user, decision=self.get_object()))
 
     @extend_schema(request=VoteCastSerializer, responses={201: VoteSerializer})
     @action(detail=True, methods=["post"])
@@ -100,7 +101,7 @@ class DecisionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     def endorse(self, request: Request, pk: str) -> Response:
         decision = self.get_object()
         data = validated_payload(EndorsementSerializer, request)
-        return self._answer(services.decision_endorse(actor=request.user, decision=decision, **data))
+        return self._respond_with_detail(services.decision_endorse(actor=request.user, decision=decision, **data))
 
     @extend_schema(request=EndorsementSerializer, responses=DecisionDetailSerializer)
     @action(detail=True, methods=["post"], url_path="refuse-endorsement")
@@ -108,7 +109,7 @@ class DecisionViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         decision = self.get_object()
         data = validated_payload(EndorsementSerializer, request)
         decision = services.decision_refuse_endorsement(actor=request.user, decision=decision, **data)
-        return self._answer(decision)
+        return self._respond_with_detail(decision)
 
     @extend_schema(responses=DecisionSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="awaiting-my-vote")

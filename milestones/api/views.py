@@ -90,18 +90,19 @@ class EvidenceProposalViewSet(
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    def _answer(self, proposal) -> Response:
+    def _respond_with_detail(self, proposal) -> Response:
+        """The proposal read again, as the answer of a decision on it."""
         return Response(EvidenceProposalSerializer(selectors.proposal_list().get(pk=proposal.pk)).data)
 
     @extend_schema(request=None, responses=EvidenceProposalSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
-        return self._answer(services.proposal_confirm(actor=request.user, proposal=self.get_object()))
+        return self._respond_with_detail(services.proposal_confirm(actor=request.user, proposal=self.get_object()))
 
     @extend_schema(request=None, responses=EvidenceProposalSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: str) -> Response:
-        return self._answer(services.proposal_dismiss(actor=request.user, proposal=self.get_object()))
+        return self._respond_with_detail(services.proposal_dismiss(actor=request.user, proposal=self.get_object()))
 
 
 class JiraSyncViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

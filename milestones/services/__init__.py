@@ -16,7 +16,6 @@ from milestones.services.evidence import (
 from milestones.services.jira_sync import jira_sync
 from milestones.services.milestone import (
     EDITABLE_FIELDS,
-    MILESTONE_EDITORS,
     REQUIRED_COLUMNS,
     TABLE_COLUMNS,
     ImportPlan,
@@ -31,7 +30,6 @@ from milestones.services.milestone import (
 __all__ = [
     "EDITABLE_FIELDS",
     "KEEP",
-    "MILESTONE_EDITORS",
     "REQUIRED_COLUMNS",
     "TABLE_COLUMNS",
     "ImportPlan",

@@ -8,9 +8,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
-from console.roles import require_role
 from console.services import audit_record
 from console.transitions import require_transition
+from milestones import permissions as may
 from milestones.choices import (
     EVIDENCE_TARGETS,
     MILESTONE_TRANSITIONS,
@@ -21,7 +21,7 @@ from milestones.choices import (
     ProposalState,
 )
 from milestones.models import EvidenceProposal, Milestone, MilestoneEvidence
-from milestones.services.milestone import MILESTONE_EDITORS, _apply_changes, _differences, _relation_for
+from milestones.services.milestone import _apply_changes, _differences, _relation_for
 
 
 @transaction.atomic
@@ -35,7 +35,7 @@ def evidence_link_create(
 ) -> MilestoneEvidence:
     """When ``target`` has the event ``kind`` (a campaign starts, a step is accepted, a release is approved),
     propose ``proposed_status`` for the milestone to the task force lead."""
-    require_role(actor, *MILESTONE_EDITORS, action="link evidence to milestones")
+    may.LINK_EVIDENCE.check(actor)
     target_field = EVIDENCE_TARGETS.get(kind)
     if target_field is None:
         raise InvalidInput(f"Unknown evidence kind {kind!r}; the kinds are {', '.join(EvidenceKind.values)}.")
@@ -65,7 +65,7 @@ def evidence_link_create(
 @transaction.atomic
 def evidence_link_delete(*, actor: AbstractBaseUser, evidence: MilestoneEvidence) -> None:
     """Stop waiting for an event; proposals it made stay, to be decided."""
-    require_role(actor, *MILESTONE_EDITORS, action="unlink evidence")
+    may.UNLINK_EVIDENCE.check(actor)
     evidence = MilestoneEvidence.objects.select_related("milestone", "campaign", "step", "release").get(pk=evidence.pk)
     audit_record(
         actor=actor,
@@ -146,7 +146,7 @@ def evidence_observed(*, kind: str, obj: models.Model, actor: AbstractBaseUser |
 @transaction.atomic
 def proposal_confirm(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> EvidenceProposal:
     """The task force lead confirms a proposal: the milestone takes the proposed status."""
-    require_role(actor, *MILESTONE_EDITORS, action="confirm milestone proposals")
+    may.CONFIRM_PROPOSALS.check(actor)
     # The milestone, then its proposal: parent first, the lock order of campaigns/models.py.
     milestone = Milestone.objects.select_for_update(no_key=True).get(pk=proposal.milestone_id)
     proposal = EvidenceProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
@@ -170,7 +170,7 @@ def proposal_confirm(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> 
 @transaction.atomic
 def proposal_dismiss(*, actor: AbstractBaseUser, proposal: EvidenceProposal) -> EvidenceProposal:
     """The task force lead dismisses a proposal: the milestone stays as it is."""
-    require_role(actor, *MILESTONE_EDITORS, action="dismiss milestone proposals")
+    may.DISMISS_PROPOSALS.check(actor)
     proposal = EvidenceProposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
     require_transition(PROPOSAL_TRANSITIONS, f"Proposal #{proposal.pk}", proposal.state, ProposalState.DISMISSED)
     return _proposal_decide(actor=actor, proposal=proposal, to=ProposalState.DISMISSED, milestone=proposal.milestone)

@@ -12,11 +12,12 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, DomainError
-from console.roles import require_role
 from milestones import jira
+from milestones import permissions as may
 from milestones.choices import ChangeOrigin, SyncStatus
 from milestones.models import JiraSync
-from milestones.services.milestone import MILESTONE_EDITORS, _as_text, _upsert
+from milestones.rows import MilestoneRow
+from milestones.services.milestone import _as_text, _upsert
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def jira_sync(
     the pages then call the data stale.
     """
     if actor is not None:
-        require_role(actor, *MILESTONE_EDITORS, action="sync milestones from Jira")
+        may.SYNC.check(actor)
     if not settings.JIRA_SERVER:
         raise Conflict("Jira is not configured: JIRA_SERVER is empty.")
     sync = _jira_sync_claim(trigger=trigger, actor=actor)
@@ -89,37 +90,49 @@ def jira_sync(
     )
     try:
         with transaction.atomic():
-            summary = []
-            counts = {"created": 0, "updated": 0, "unchanged": 0}
-            for row in fetched.rows:
-                _, action, changes = _upsert(actor=None, row=row, source="jira", origin=ChangeOrigin.JIRA, sync=sync)
-                counts[action] += 1
-                if action != "unchanged":
-                    fields = {name: [_as_text(old), _as_text(new)] for name, (old, new) in changes.items()}
-                    summary.append({"jira_key": row.jira_key, "action": action, "fields": fields})
-            sync.status, sync.finished_at, sync.summary = SyncStatus.SUCCEEDED, timezone.now(), summary
-            sync.created_count, sync.updated_count, sync.unchanged_count = (
-                counts["created"],
-                counts["updated"],
-                counts["unchanged"],
-            )
-            finished = JiraSync.objects.filter(pk=sync.pk, status=SyncStatus.RUNNING).update(
-                status=sync.status,
-                finished_at=sync.finished_at,
-                summary=summary,
-                notes=sync.notes,
-                pages=sync.pages,
-                retries=sync.retries,
-                issues_seen=sync.issues_seen,
-                created_count=sync.created_count,
-                updated_count=sync.updated_count,
-                unchanged_count=sync.unchanged_count,
-            )
-            if finished != 1:
-                raise Conflict("The run was closed as abandoned while it ran; its changes are dropped.")
+            _jira_sync_apply(sync, fetched.rows)
+            _jira_sync_succeed(sync)
     except DomainError as error:
         return _jira_sync_fail(sync, str(error), pages=sync.pages, retries=sync.retries)
     except DatabaseError as error:
         _jira_sync_fail(sync, f"Could not save the changes: {error}", pages=sync.pages, retries=sync.retries)
         raise
     return sync
+
+
+def _jira_sync_apply(sync: JiraSync, rows: list[MilestoneRow]) -> None:
+    """Upsert every issue read, in the caller's transaction; the run's summary and counts say what changed."""
+    summary = []
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for row in rows:
+        _, action, changes = _upsert(actor=None, row=row, source="jira", origin=ChangeOrigin.JIRA, sync=sync)
+        counts[action] += 1
+        if action != "unchanged":
+            fields = {name: [_as_text(old), _as_text(new)] for name, (old, new) in changes.items()}
+            summary.append({"jira_key": row.jira_key, "action": action, "fields": fields})
+    sync.summary = summary
+    sync.created_count, sync.updated_count, sync.unchanged_count = (
+        counts["created"],
+        counts["updated"],
+        counts["unchanged"],
+    )
+
+
+def _jira_sync_succeed(sync: JiraSync) -> None:
+    """Record the run as succeeded, unless it was closed as abandoned meanwhile (``Conflict``: its changes are
+    dropped with the caller's transaction)."""
+    sync.status, sync.finished_at = SyncStatus.SUCCEEDED, timezone.now()
+    finished = JiraSync.objects.filter(pk=sync.pk, status=SyncStatus.RUNNING).update(
+        status=sync.status,
+        finished_at=sync.finished_at,
+        summary=sync.summary,
+        notes=sync.notes,
+        pages=sync.pages,
+        retries=sync.retries,
+        issues_seen=sync.issues_seen,
+        created_count=sync.created_count,
+        updated_count=sync.updated_count,
+        unchanged_count=sync.unchanged_count,
+    )
+    if finished != 1:
+        raise Conflict("The run was closed as abandoned while it ran; its changes are dropped.")

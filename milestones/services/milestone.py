@@ -20,15 +20,12 @@ from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
 from console.identifiers import JIRA_KEY
-from console.roles import Role, require_role
 from console.services import audit_record
 from console.transitions import require_transition
+from milestones import permissions as may
 from milestones.choices import LEVELS, MILESTONE_TRANSITIONS, ChangeOrigin, MilestoneStatus, TrackedField
 from milestones.models import JiraSync, Milestone, MilestoneChange
 from milestones.rows import MilestoneRow
-
-# Who changes milestones by hand, imports tables, links evidence and decides on proposals.
-MILESTONE_EDITORS = (Role.TASK_FORCE_LEAD,)
 
 # Column of the exported table -> field of MilestoneRow (header names are matched case-insensitively).
 TABLE_COLUMNS = {
@@ -293,7 +290,7 @@ def milestone_import(
     People need the task force lead role; ``actor=None`` is a system import (a command).
     """
     if actor is not None:
-        require_role(actor, *MILESTONE_EDITORS, action="import milestones")
+        may.IMPORT.check(actor)
     rows = parse_milestone_table(text)
     existing = {m.jira_key: m for m in Milestone.objects.filter(jira_key__in=[row.jira_key for row in rows])}
     plan = ImportPlan(rows=len(rows))
@@ -324,7 +321,7 @@ def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str
 
     Done sets the completion date to today unless one is given; leaving Done clears it.
     """
-    require_role(actor, *MILESTONE_EDITORS, action="change milestones")
+    may.CHANGE.check(actor)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -350,7 +347,7 @@ LINK_FIELDS = ("campaigns", "decisions", "releases")
 @transaction.atomic
 def milestone_link(*, actor: AbstractBaseUser, milestone: Milestone, to: models.Model) -> Milestone:
     """Link a milestone to the campaign, decision or release that it concerns."""
-    require_role(actor, *MILESTONE_EDITORS, action="link milestones")
+    may.LINK.check(actor)
     relation = _relation_for(milestone, to)
     if relation.filter(pk=to.pk).exists():
         raise Conflict(f"{milestone.jira_key} is linked to {to} already.")
@@ -361,7 +358,7 @@ def milestone_link(*, actor: AbstractBaseUser, milestone: Milestone, to: models.
 
 @transaction.atomic
 def milestone_unlink(*, actor: AbstractBaseUser, milestone: Milestone, to: models.Model) -> Milestone:
-    require_role(actor, *MILESTONE_EDITORS, action="unlink milestones")
+    may.UNLINK.check(actor)
     relation = _relation_for(milestone, to)
     if not relation.filter(pk=to.pk).exists():
         raise Conflict(f"{milestone.jira_key} is not linked to {to}.")

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from console.api import fields
 from console.api.fields import SlugRelatedField
 from qa.choices import SpecLevel, SpecOperator, SpecStatistic
-from qa.ingest import ISO_DATE_TIME, METRIC_NAME, NUMBER
+from qa.ingest_rows import ISO_DATE_TIME, METRIC_NAME, NUMBER
 from qa.limits import (
     METRIC_NAME_MAX_CHARS,
     TAG_KEY_MAX_CHARS,
@@ -54,14 +54,14 @@ class SpecificationSerializer(fields.ModelSerializer):
 
 
 def _described(schema: dict, *, required: bool = False) -> serializers.Field:
-    """A field that only says, in the schema, what qa.ingest takes in its place (it never validates anything)."""
+    """A field that only says, in the schema, what qa.ingest_rows takes in its place (it never validates anything)."""
     return extend_schema_field(schema)(type("Described", (serializers.Field,), {}))(required=required)
 
 
 class MeasurementRowSerializer(serializers.Serializer):
     """One measurement as uploaded: the API reads a JSON list of these (or a CSV or Parquet file).
 
-    Only the schema's description of a row: ``qa.ingest`` reads the rows, within the limits of ``qa.limits``.
+    Only the schema's description of a row: ``qa.ingest_rows`` reads the rows, within the limits of ``qa.limits``.
     A field of a row other than these four is a tag, when the row has no ``tags``.
     """
 

@@ -7,11 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.models import Step, Submission
-from committee.models import Decision
 from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.errors import InvalidInput
-from qa import run_statistics, services
+from qa import selectors, services
 from qa.api.parsers import JSONRows, JSONValue, StreamingJSONParser
 from qa.api.serializers import (
     IngestResultSerializer,
@@ -22,7 +21,7 @@ from qa.api.serializers import (
     SpecResultSerializer,
     WaiverInputSerializer,
 )
-from qa.models import Metric, Specification
+from qa.judging import fresh_statistics
 from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS, UPLOAD_MEASUREMENTS
 from qa.readers import rows_from_file
 
@@ -31,7 +30,7 @@ class MetricViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelM
     """QA metrics (registered by uploads that ask for it, or by the stack-side reader)."""
 
     serializer_class = MetricSerializer
-    queryset = Metric.objects.order_by("name")
+    queryset = selectors.metrics()
     filterset_fields = {"name": ["exact", "startswith"]}
 
 
@@ -44,9 +43,7 @@ class SpecificationViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.Retriev
     filterset_fields = ["level", "blocking"]
 
     def get_queryset(self):
-        return Specification.objects.select_related("metric", "min_release", "max_release").order_by(
-            "metric__name", "id"
-        )
+        return selectors.specifications()
 
     def create(self, request: Request) -> Response:
         data = validated_payload(SpecificationSerializer, request)
@@ -55,10 +52,10 @@ class SpecificationViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.Retriev
 
 
 def _submission(pk: int) -> Submission:
-    try:
-        return Submission.objects.select_related("step__campaign__release").get(pk=pk)
-    except Submission.DoesNotExist:
-        raise NotFound(f"No submission {pk}.") from None
+    submission = selectors.run_by_id(pk)
+    if submission is None:
+        raise NotFound(f"No submission {pk}.")
+    return submission
 
 
 def _what_was_sent(request: Request) -> str:
@@ -107,11 +104,11 @@ class SubmissionMeasurementsView(ConsoleAPIView, APIView):
     @extend_schema(responses=MetricStatisticsSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         submission = _submission(pk)
-        frame = run_statistics.metric_statistics([submission.pk])
-        metrics = Metric.objects.in_bulk(list(frame["metric_id"]))
+        statistics = fresh_statistics([submission.pk])
+        metrics = selectors.metrics_by_id(metric_id for _run, metric_id in statistics)
         rows = [
-            {"metric": metrics[row["metric_id"]].name, "unit": metrics[row["metric_id"]].unit, **row}
-            for row in frame.to_dict("records")
+            {"metric": metrics[metric_id].name, "unit": metrics[metric_id].unit, **row}
+            for (_run, metric_id), row in statistics.items()
         ]
         return Response(sorted(rows, key=lambda row: row["metric"]))
 
@@ -137,10 +134,10 @@ class SubmissionQAView(ConsoleAPIView, APIView):
 
 
 def _step(pk: int) -> Step:
-    try:
-        return Step.objects.select_related("campaign").get(pk=pk)
-    except Step.DoesNotExist:
-        raise NotFound(f"No step {pk}.") from None
+    step = selectors.step_by_id(pk)
+    if step is None:
+        raise NotFound(f"No step {pk}.")
+    return step
 
 
 class StepAcceptView(ConsoleAPIView, APIView):
@@ -163,9 +160,8 @@ class StepWaiverView(ConsoleAPIView, APIView):
     def post(self, request: Request, pk: int) -> Response:
         step = _step(pk)
         data = validated_payload(WaiverInputSerializer, request)
-        try:
-            decision = Decision.objects.get(pk=data["decision"])
-        except Decision.DoesNotExist:
-            raise ValidationError({"decision": [f"No decision {data['decision']}."]}) from None
+        decision = selectors.decision_by_id(data["decision"])
+        if decision is None:
+            raise ValidationError({"decision": [f"No decision {data['decision']}."]})
         waiver = services.waiver_grant(actor=request.user, step=step, reason=data["reason"], decision=decision)
         return Response({"waiver": waiver.pk, "submission": waiver.submission_id}, status=status.HTTP_201_CREATED)

@@ -45,36 +45,41 @@ class ReleaseViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModel
     def get_serializer_class(self):
         return ReleaseDetailSerializer if self.action == "retrieve" else ReleaseSerializer
 
-    def _answer(self, release, code=status.HTTP_200_OK) -> Response:
+    def _respond_with_detail(self, release, code=status.HTTP_200_OK) -> Response:
+        """The release read again, in its detail form, as the answer of a change."""
         return Response(ReleaseDetailSerializer(self.get_queryset().get(pk=release.pk)).data, status=code)
 
     @extend_schema(request=ReleaseCreateSerializer, responses={201: ReleaseDetailSerializer})
     def create(self, request: Request) -> Response:
         data = validated_payload(ReleaseCreateSerializer, request)
         release = services.release_create(actor=request.user, **data)
-        return self._answer(release, status.HTTP_201_CREATED)
+        return self._respond_with_detail(release, status.HTTP_201_CREATED)
 
     @extend_schema(request=MarkSupportedSerializer, responses=ReleaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def supported(self, request: Request, version: str) -> Response:
         data = validated_payload(MarkSupportedSerializer, request)
-        return self._answer(services.release_mark_supported(actor=request.user, release=self.get_object(), **data))
+        return self._respond_with_detail(
+            services.release_mark_supported(actor=request.user, release=self.get_object(), **data)
+        )
 
     @extend_schema(request=None, responses=ReleaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="end-support")
     def end_support(self, request: Request, version: str) -> Response:
-        return self._answer(services.release_end_support(actor=request.user, release=self.get_object()))
+        return self._respond_with_detail(services.release_end_support(actor=request.user, release=self.get_object()))
 
     @extend_schema(request=None, responses=ReleaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, version: str) -> Response:
-        return self._answer(services.release_withdraw(actor=request.user, release=self.get_object()))
+        return self._respond_with_detail(services.release_withdraw(actor=request.user, release=self.get_object()))
 
     @extend_schema(request=SupportWindowSerializer, responses=ReleaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="support-window")
     def support_window(self, request: Request, version: str) -> Response:
         data = validated_payload(SupportWindowSerializer, request)
-        return self._answer(services.release_set_support_until(actor=request.user, release=self.get_object(), **data))
+        return self._respond_with_detail(
+            services.release_set_support_until(actor=request.user, release=self.get_object(), **data)
+        )
 
 
 class BackportRequestViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -90,21 +95,24 @@ class BackportRequestViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.Retri
     def get_queryset(self):
         return selectors.backport_queue()
 
-    def _answer(self, backport, code=status.HTTP_200_OK) -> Response:
+    def _respond_with_detail(self, backport, code=status.HTTP_200_OK) -> Response:
+        """The backport request read again, as the answer of a change."""
         return Response(BackportRequestSerializer(self.get_queryset().get(pk=backport.pk)).data, status=code)
 
     @extend_schema(request=BackportRequestCreateSerializer, responses={201: BackportRequestSerializer})
     def create(self, request: Request) -> Response:
         data = validated_payload(BackportRequestCreateSerializer, request)
-        return self._answer(services.backport_request_create(actor=request.user, **data), status.HTTP_201_CREATED)
+        return self._respond_with_detail(
+            services.backport_request_create(actor=request.user, **data), status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=None, responses=BackportRequestSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, rfc_id: str) -> Response:
-        return self._answer(services.backport_mark_merged(actor=request.user, backport=self.get_object()))
+        return self._respond_with_detail(services.backport_mark_merged(actor=request.user, backport=self.get_object()))
 
     @extend_schema(request=BackportShipSerializer, responses=BackportRequestSerializer)
     @action(detail=True, methods=["post"])
     def ship(self, request: Request, rfc_id: str) -> Response:
         data = validated_payload(BackportShipSerializer, request)
-        return self._answer(services.backport_ship(actor=request.user, backport=self.get_object(), **data))
+        return self._respond_with_detail(services.backport_ship(actor=request.user, backport=self.get_object(), **data))

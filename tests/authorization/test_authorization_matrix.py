@@ -1,5 +1,6 @@
 """The authorization matrix (issue 8): every mutating endpoint and page action x every role x (own object,
-someone else's object), with the outcomes of the one table in ``tests/authorization/table.py``.
+someone else's object), with the outcomes of the one table ``tests/authorization/table.py`` assembles from
+each app's ``tests/<app>/authorization.py``.
 
 An allowed cell must reach the service: the request is valid, its object is in a state where the action is
 possible, and the audit row the service writes (or the work it enqueues) is there afterwards. A refused cell
@@ -145,7 +146,10 @@ def test_every_mutating_endpoint_has_an_entry_in_the_table(staff_user):
             rule_for(endpoint.name)
         except LookupError:
             missing.append(f"{endpoint.name} ({endpoint.route}, {', '.join(sorted(endpoint.methods))})")
-    assert not missing, "Mutating URL patterns without an entry in tests/authorization/table.py:\n" + "\n".join(missing)
+    assert not missing, (
+        "Mutating URL patterns without an entry in the authorization table (declare each in the ENDPOINTS of "
+        "tests/<app>/authorization.py):\n" + "\n".join(missing)
+    )
     found = {endpoint.name for endpoint in endpoints}
     stale = sorted(set(TABLE) - found)
     assert not stale, f"Entries of the table that name no mutating URL pattern: {stale}"
@@ -270,9 +274,10 @@ def test_every_entry_of_the_table_has_a_request_to_make():
 
 
 def test_a_cell_fails_when_a_service_lets_a_role_through(world, monkeypatch):
-    # Both gates let the viewer through: the view's rule (console.permissions) and the service's role check.
+    # Both gates let the viewer through: the view's rule and the service's (campaigns.permissions.PAUSE, read
+    # when the service is called).
     monkeypatch.setitem(CampaignViewSet.rules, "pause", Rule("pause campaigns", roles=(LEAD, OPERATOR, VIEWER)))
-    monkeypatch.setattr("campaigns.services.CAMPAIGN_EDITORS", (LEAD, OPERATOR, VIEWER))
+    monkeypatch.setattr("campaigns.permissions.PAUSE", Rule("pause campaigns", roles=(LEAD, OPERATOR, VIEWER)))
 
     problems = run_cell(world, Client(), "api:campaign-pause", VIEWER, "other")
 
@@ -285,7 +290,8 @@ def test_a_cell_fails_when_a_service_lets_a_role_through(world, monkeypatch):
 
 
 def test_a_cell_fails_when_an_allowed_request_does_not_reach_the_service(world, monkeypatch):
-    monkeypatch.setattr("campaigns.services.CAMPAIGN_EDITORS", (LEAD,))
+    # The page's rule (taken by @requires when the view was defined) lets the operator in; the service's does not.
+    monkeypatch.setattr("campaigns.permissions.PAUSE", Rule("pause campaigns", roles=(LEAD,)))
 
     problems = run_cell(world, Client(), "campaigns:campaign-pause", OPERATOR, "own")
 

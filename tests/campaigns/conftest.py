@@ -27,7 +27,7 @@ computeSite: local
 def dispatched(monkeypatch) -> list:
     """Nothing is launched: the submissions whose dispatch a request would enqueue on commit, in order."""
     calls = []
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", calls.append)
+    monkeypatch.setattr("campaigns.services.dispatch.dispatch_on_commit", calls.append)
     return calls
 
 

@@ -29,7 +29,7 @@ def test_an_operator_follows_a_running_campaign_and_submits_a_step(
     live_server, transactional_db, screenshot_dir, monkeypatch
 ):
     dispatched = []
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", dispatched.append)
+    monkeypatch.setattr("campaigns.services.dispatch.dispatch_on_commit", dispatched.append)
     UserFactory(username="operator", password="a-demo-password-1", roles=["operator"])
     campaign = SubmittableCampaignFactory(name="DC2 RC6", dataset_label="DC2 test-med-1", status=CampaignStatus.RUNNING)
     step1 = StepFactory(campaign=campaign, name="step1", pipeline_subset="#step1")

@@ -123,11 +123,11 @@ def test_a_second_key_for_a_step_in_progress_is_refused(operator, step, django_c
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_and_dispatches_with_one_key_start_one_process(operator, step, fake_stack, end_runs):
-    from campaigns import services
+    from campaigns.services import dispatch as outbox
 
     services_dispatch = []
-    original = services._dispatch_on_commit
-    services._dispatch_on_commit = lambda submission: services_dispatch.append(submission.pk)
+    original = outbox.dispatch_on_commit
+    outbox.dispatch_on_commit = lambda submission: services_dispatch.append(submission.pk)
     start = threading.Barrier(4)
     try:
 
@@ -145,7 +145,7 @@ def test_concurrent_requests_and_dispatches_with_one_key_start_one_process(opera
         for thread in threads:
             thread.join(30)
     finally:
-        services._dispatch_on_commit = original
+        outbox.dispatch_on_commit = original
     submission = Submission.objects.get()
 
     dispatch_start = threading.Barrier(3)
@@ -419,7 +419,8 @@ def test_the_poll_writes_each_running_submissions_own_progress_batch_by_batch(mo
     written_later = running[4]  # by a poll cycle that overlapped this one and read its progress later
     later = timezone.now() + timedelta(seconds=5)
     Submission.objects.filter(pk=written_later.pk).update(last_polled_at=later, quanta_succeeded=7)
-    monkeypatch.setattr("campaigns.services.adapter_for", lambda system: ProgressAdapter(cancel_after=running[2]))
+    adapter = ProgressAdapter(cancel_after=running[2])
+    monkeypatch.setattr("campaigns.services.polling.adapter_for", lambda system: adapter)
     before = timezone.now()
 
     assert submissions_poll(batch_size=2) == {"polled": 5, "finished": 0, "errors": 0}

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from committee.models import Delegation, Vote
-from committee.services import decision_tally, delegation_create, vote_cast
+from committee.services import delegation_create, vote_cast
 from console.errors import Conflict, NotPermitted
 from console.models import AuditEvent
 from tests.committee.factories import PolicyCommitteeFactory
@@ -41,7 +41,7 @@ def test_a_second_vote_of_a_seat_supersedes_the_first_and_is_counted_once(policy
     assert first.superseded_at is not None
     assert second.superseded_at is None
     assert Vote.objects.filter(decision=decision).count() == 2
-    tally = decision_tally(decision)
+    tally = decision.tally()
     assert (tally.approve, tally.reject, tally.voted) == (0, 1, 1)
     assert list(AuditEvent.objects.filter(object_id=str(decision.pk)).values_list("action", flat=True)) == [
         "decision.vote-changed",

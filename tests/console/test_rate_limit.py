@@ -29,7 +29,7 @@ REDIS_URL = _BROKER if _BROKER.startswith("redis://") else "redis://127.0.0.1:63
 
 @pytest.fixture(autouse=True)
 def nothing_dispatched(monkeypatch):
-    monkeypatch.setattr("campaigns.services._dispatch_on_commit", lambda submission: None)
+    monkeypatch.setattr("campaigns.services.dispatch.dispatch_on_commit", lambda submission: None)
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_a_cache_that_is_down_lets_submissions_through(client_for, operator, cam
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",
-            # As console/settings.py configures Redis.
+            # As project/settings/ configures Redis.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
@@ -232,7 +232,7 @@ def test_production_counts_in_the_brokers_redis_unless_told_otherwise(tmp_path):
 
 @pytest.fixture
 def embedded_default_cache(settings):
-    """What a process starts with when CACHE_URL is not set (console/settings.py): a table in the console's
+    """What a process starts with when CACHE_URL is not set (project/settings/): a table in the console's
     database, whatever this test run's own CACHE_URL."""
     settings.CACHES = {"default": {"BACKEND": "console.cache.CountingDatabaseCache", "LOCATION": "console_cache"}}
     call_command("createcachetable", verbosity=0)

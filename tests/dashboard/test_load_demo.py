@@ -92,7 +92,7 @@ def test_it_loads_a_governance_history(data_dir):
 
 def test_it_loads_two_earlier_runs_with_measurements_to_compare(data_dir):
     from campaigns.models import Submission
-    from qa.run_statistics import metric_statistics
+    from qa.selectors import metric_statistics
     from qa.services import submission_qa
 
     call_command("load_demo")

@@ -34,7 +34,7 @@ class SpecificationFactory(factory.django.DjangoModelFactory):
 def store_measurements(rows: Iterable[Measurement]) -> None:
     """Measurements written straight to the table, quicker than ingest, with the runs' counts kept as ingest does.
 
-    The count makes the runs' stored statistics stale, so that they are computed again when read.
+    The count makes the runs' stored statistics stale, so that the refresh their readers call first computes them again.
     """
     rows = list(rows)
     Measurement.objects.bulk_create(rows, batch_size=2000)

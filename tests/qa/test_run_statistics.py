@@ -1,4 +1,4 @@
-"""Stored run statistics: computed at ingest, equal to the measurements' own, never read stale."""
+"""Stored run statistics: computed at ingest, equal to the measurements' own, refreshed before a read when stale."""
 
 import io
 
@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Submission
-from campaigns.services import _submission_move
+from campaigns.services.lifecycle import submission_move
 from qa.ingest import measurements_ingest
 from qa.models import MetricStatistics, RunStatistics
-from qa.run_statistics import metric_statistics
+from qa.run_statistics import statistics_refresh_stale
+from qa.selectors import metric_statistics
 from tests.qa.factories import MetricFactory, SpecificationFactory, measure, succeeded_run
 
 pytestmark = pytest.mark.django_db
@@ -77,9 +78,10 @@ def test_statistics_read_once_stored_take_two_queries_whatever_the_size_of_the_r
     metric = MetricFactory(name="demo.measure.std")
     measure(small, metric, range(10))
     measure(large, metric, range(10_000))
-    metric_statistics([small.pk, large.pk])  # stored now: measured straight into the table, not ingested
+    statistics_refresh_stale([small.pk, large.pk])  # stored now: measured straight into the table, not ingested
 
     with CaptureQueriesContext(connection) as captured:
+        assert statistics_refresh_stale([small.pk, large.pk]) == []
         frame = metric_statistics([small.pk, large.pk])
 
     assert len(captured) == 2
@@ -90,17 +92,21 @@ def test_reading_the_statistics_of_a_run_without_measurements_writes_nothing():
     run = succeeded_run()
 
     with CaptureQueriesContext(connection) as captured:
+        assert statistics_refresh_stale([run.pk]) == []
         assert metric_statistics([run.pk]).empty
 
     assert len(captured) == 2
     assert not RunStatistics.objects.exists()
 
 
-def test_a_slice_named_by_a_specification_added_later_is_computed_when_first_read_and_then_stored():
+def test_a_slice_named_by_a_specification_added_later_is_stored_by_the_refresh_before_a_read_not_by_the_read():
     run = succeeded_run()
     MetricFactory(name="demo.measure.std")
     measurements_ingest(submission=run, rows=rows([1, 2, 3], "r") + rows([7, 8], "i"))
     assert not RunStatistics.objects.filter(tag_key="band").exists()
+    assert metric_statistics([run.pk], tag=("band", "i")).empty  # a read writes nothing
+
+    assert statistics_refresh_stale([run.pk], tag=("band", "i")) == [run.pk]
 
     assert stored(run, ("band", "i")) == pytest.approx(expected([7, 8]))
 
@@ -111,22 +117,26 @@ def test_a_slice_with_no_measurements_is_stored_empty_and_not_computed_again():
     run = succeeded_run()
     MetricFactory(name="demo.measure.std")
     measurements_ingest(submission=run, rows=rows([1, 2, 3], "r"))
+    assert statistics_refresh_stale([run.pk], tag=("band", "y")) == [run.pk]
     assert metric_statistics([run.pk], tag=("band", "y")).empty
 
     with CaptureQueriesContext(connection) as captured:
+        assert statistics_refresh_stale([run.pk], tag=("band", "y")) == []
         assert metric_statistics([run.pk], tag=("band", "y")).empty
 
     assert len(captured) == 2
 
 
 def test_statistics_computed_from_fewer_measurements_than_the_run_has_are_stale_and_computed_again():
-    """As when a read computed them while an ingest was committing: the count they record is lower."""
+    """As when a refresh computed them while an ingest was committing: the count they record is lower."""
     run = succeeded_run()
     MetricFactory(name="demo.measure.std")
     measurements_ingest(submission=run, rows=rows([1, 2, 3], "r"))
     measurements_ingest(submission=run, rows=rows([4, 5], "r"))
     RunStatistics.objects.filter(submission=run).update(measurements=3)
     MetricStatistics.objects.filter(run_statistics__submission=run).update(median=-1.0)
+
+    assert statistics_refresh_stale([run.pk]) == [run.pk]
 
     assert stored(run)["median"] == 3
 
@@ -139,7 +149,7 @@ def test_a_run_moved_through_an_instance_read_before_an_ingest_keeps_its_measure
     MetricFactory(name="demo.measure.std")
     measurements_ingest(submission=run, rows=rows([1, 2, 3], "r"))
 
-    _submission_move(read_before, "succeeded", actor=None, changes={"task_counts": {"measure": {"expected": 1}}})
+    submission_move(read_before, "succeeded", actor=None, changes={"task_counts": {"measure": {"expected": 1}}})
 
     read_before.refresh_from_db()
     assert (read_before.status, read_before.quanta_expected, read_before.measurement_count) == ("succeeded", 1, 3)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.models import Submission
-from qa.run_statistics import slices_named_by_specifications, statistics_refresh_in_batches
+from qa.run_statistics import statistics_refresh_in_batches
+from qa.selectors import existing_run_ids, measured_run_ids, slices_named_by_specifications
 
 
 class Command(BaseCommand):
@@ -17,11 +17,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, submission: list[int] | None, every_run: bool, **options):
         if every_run:
-            measured = Submission.objects.filter(measurement_count__gt=0).order_by("pk")
-            ids = list(measured.values_list("pk", flat=True))
+            ids = measured_run_ids()
         else:
             ids = sorted(set(submission))
-            unknown = sorted(set(ids) - set(Submission.objects.filter(pk__in=ids).values_list("pk", flat=True)))
+            unknown = sorted(set(ids) - existing_run_ids(ids))
             if unknown:
                 raise CommandError(f"No submission {', '.join(map(str, unknown))}.")
         tags = [None, *slices_named_by_specifications()]

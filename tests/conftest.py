@@ -113,7 +113,7 @@ def screenshot_dir():
     """Where browser tests leave their screenshots, for a person to look at."""
     from pathlib import Path
 
-    directory = Path(__file__).parent / "test-results" / "screenshots"
+    directory = Path(__file__).parent.parent / "test-results" / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 

@@ -1,0 +1,157 @@
+"""The dispatch of submissions, the outbox's consumer: a committed ``pending`` submission is claimed with a
+conditional update (``pending -> submitting``), its BPS process launched (or adopted), and it is recorded
+``running``. A launch that fails transiently (``failure_is_transient``), or a dispatch that fails in a way nobody
+foresaw, goes back to ``pending`` until its backoff has passed (``retry_at``), at most ``SUBMISSION_MAX_TRIES``
+launches in all.
+
+``dispatch_on_commit`` is the outbox's producer: every caller reaches it through this module, so that tests
+replace it in one place (``monkeypatch.setattr("campaigns.services.dispatch.dispatch_on_commit", ...)``).
+"""
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from campaigns.choices import SubmissionStatus
+from campaigns.models import Campaign, Submission, lock_rows
+from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
+from campaigns.workflow import Launch, StackCommandError, WorkflowAdapter, adapter_for
+from console.tasks import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def dispatch_on_commit(submission: Submission, *, countdown: float | None = None) -> None:
+    """Enqueue the dispatch after commit; if the broker is down the row stays pending for the sweeper."""
+    from campaigns.tasks import dispatch_submission_task
+
+    what = f"submission {submission.pk}; the sweeper will"
+    enqueue_on_commit(dispatch_submission_task, submission.pk, what=what, countdown=countdown)
+
+
+def submission_dispatch(*, submission_id: int) -> Submission | None:
+    """Launch (or adopt) the BPS process of a pending submission. Safe to run twice: only one claims it."""
+    if not _submission_claim(submission_id, now=timezone.now()):
+        return None  # another worker got there first, it was cancelled, or its backoff has not passed
+    submission = Submission.objects.select_related("step__campaign", "restarts").get(pk=submission_id)
+    Submission.objects.filter(pk=submission_id).update(dispatch_tries=submission.dispatch_tries + 1)
+    adapter = adapter_for(submission.step.campaign.workflow_system)
+    try:
+        if submission.restarts is not None:
+            launch = adapter.restart(submission, submission.restarts)
+        else:
+            launch = adapter.submit(submission)
+    except StackCommandError as error:
+        return _launch_failed(submission, transient=error.transient, message=str(error))
+    except Exception as error:
+        # A bug or a failure nobody foresaw: tried again with the backoff of a transient failure, so that
+        # it ends failed after SUBMISSION_MAX_TRIES instead of being freed and dispatched again for good.
+        logger.exception("the dispatch of submission %s failed unexpectedly", submission_id)
+        message = f"The dispatch failed unexpectedly ({type(error).__name__}: {error}); the worker's log has more."
+        return _launch_failed(submission, transient=True, message=message)
+    return _launch_record(submission, launch, adapter)
+
+
+def _submission_claim(submission_id: int, *, now: datetime) -> bool:
+    """Claim a pending submission whose backoff has passed for this dispatch: ``pending -> submitting``."""
+    claimed = (
+        Submission.objects.due_for_dispatch(now)
+        .filter(pk=submission_id)
+        .update(
+            status=SubmissionStatus.SUBMITTING,
+            dispatched_at=now,
+            retry_at=None,
+            # The first claim draws the launch's token; a later one (a retry, a dispatch after the sweeper freed a
+            # stuck one) keeps it, and with it the directory where that launch may have begun.
+            launch_token=Case(When(launch_token="", then=Value(secrets.token_hex(8))), default=F("launch_token")),
+        )
+    )
+    return claimed == 1
+
+
+def _launch_failed(submission: Submission, *, transient: bool, message: str) -> Submission:
+    """Record a launch that raised: tried again later when the failure is transient, else failed."""
+    with transaction.atomic():
+        campaign, _, locked = lock_rows(campaign_id=submission.step.campaign_id, submission_id=submission.pk)
+        if locked.status != SubmissionStatus.SUBMITTING:
+            return locked  # cancelled meanwhile, or freed by the sweeper for another dispatch
+        if transient:
+            return submission_retry_later(campaign, locked, error=message, now=timezone.now())
+        submission_move(
+            locked,
+            SubmissionStatus.FAILED,
+            actor=None,
+            changes={"error": message, "ended_at": timezone.now()},
+            audit_after={"error": message},
+        )
+        campaign_move_after_submission_ended(campaign, locked)
+    return locked
+
+
+def _launch_record(submission: Submission, launch: Launch, adapter: WorkflowAdapter) -> Submission:
+    """Record the launched process: the submission is running, unless it was cancelled or freed meanwhile."""
+    with transaction.atomic():
+        locked = lock_rows(submission_id=submission.pk).submission
+        if locked.status == SubmissionStatus.SUBMITTING:
+            return submission_move(
+                locked,
+                SubmissionStatus.RUNNING,
+                actor=None,
+                changes={
+                    "working_dir": launch.working_dir,
+                    "host": launch.host,
+                    "pid": launch.pid,
+                    "started_at": launch.started_at,
+                    "wms_run_id": launch.wms_run_id,
+                    "submit_dir": launch.submit_dir or locked.submit_dir,
+                    "error": "",  # the transient error of an earlier try, if any, stays in the audit trail
+                },
+                audit_after={"pid": launch.pid, "host": launch.host, "working_dir": launch.working_dir},
+            )
+        if locked.status in (SubmissionStatus.RUNNING, SubmissionStatus.PENDING):
+            # This dispatch was so slow that the sweeper freed the submission for another one, which adopts
+            # (or adopted already) the process launched here.
+            return locked
+        # Cancelled while it was being launched: record where it ran, then end the process just started.
+        locked.working_dir, locked.pid, locked.host = launch.working_dir, launch.pid, launch.host
+        locked.wms_run_id = launch.wms_run_id
+        locked.save(update_fields=["working_dir", "pid", "host", "wms_run_id"])
+    adapter.cancel(locked)
+    return locked
+
+
+def _retry_delay(retries: int) -> timedelta:
+    """SUBMISSION_RETRY_BACKOFF, twice as long after each retry, at most SUBMISSION_RETRY_MAX_DELAY."""
+    return timedelta(seconds=min(settings.SUBMISSION_RETRY_MAX_DELAY, settings.SUBMISSION_RETRY_BACKOFF * 2**retries))
+
+
+def submission_retry_later(campaign: Campaign, locked: Submission, *, error: str, now: datetime) -> Submission:
+    """A launch failed transiently: pending again until its backoff has passed, or failed after the last try.
+    The campaign and the submission are locked."""
+    tries = locked.retries + 1
+    if tries >= settings.SUBMISSION_MAX_TRIES:
+        error = f"{error}\nGave up after {tries} tries."
+        submission_move(
+            locked,
+            SubmissionStatus.FAILED,
+            actor=None,
+            changes={"error": error, "ended_at": now},
+            audit_after={"error": error, "tries": tries},
+        )
+        campaign_move_after_submission_ended(campaign, locked)
+        return locked
+    delay = _retry_delay(locked.retries)
+    submission_move(
+        locked,
+        SubmissionStatus.PENDING,
+        actor=None,
+        changes={"error": error, "retries": tries, "retry_at": now + delay, "pid": None},
+        audit_after={"error": error, "tries": tries, "retry_at": (now + delay).isoformat()},
+    )
+    dispatch_on_commit(locked, countdown=delay.total_seconds())
+    return locked

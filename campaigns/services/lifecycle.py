@@ -1,0 +1,231 @@
+"""A campaign's life: defined (``campaign_create``, ``campaign_clone``), paused and resumed, its steps accepted;
+and the one status move of a campaign and of a submission, each checking the transition table and writing its
+audit row (``campaign_move``, ``submission_move``), with what a submission's end does to its campaign."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import events
+from campaigns import permissions as may
+from campaigns.choices import (
+    ACTIVE_SUBMISSION_STATUSES,
+    CAMPAIGN_TRANSITIONS,
+    FAILED_SUBMISSION_STATUSES,
+    SUBMISSION_TRANSITIONS,
+    CampaignStatus,
+    SubmissionStatus,
+    WorkflowSystem,
+)
+from campaigns.models import Campaign, Step, Submission, lock_rows
+from console.errors import Conflict, InvalidInput
+from console.services import audit_record
+from console.transitions import require_transition
+
+CAMPAIGN_FIELDS = Campaign.DEFINITION_FIELDS
+
+
+def _definition(campaign: Campaign) -> dict:
+    values = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
+    values["release"] = str(campaign.release) if campaign.release_id else None
+    return values
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    steps: list[dict] | None = None,
+    source: str = "system",
+    **definition,
+) -> Campaign:
+    """Define a campaign (a draft) with its steps; one step named ``all`` when none are given."""
+    may.DEFINE.check(actor)
+    unknown = set(definition) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown campaign field(s): {', '.join(sorted(unknown))}.")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A campaign needs a name.")
+    if Campaign.objects.filter(name=name).exists():
+        raise Conflict(f"A campaign named {name!r} exists already.")
+    if definition.get("workflow_system", WorkflowSystem.PARSL) not in WorkflowSystem.values:
+        raise InvalidInput(f"Unknown workflow system {definition['workflow_system']!r}.")
+    campaign = Campaign.objects.create(name=name, owner=actor, **definition)
+    _create_steps(campaign, steps or [{"name": "all"}])
+    audit_record(
+        actor=actor,
+        action="campaign.created",
+        obj=campaign,
+        after={**_definition(campaign), "steps": [step.name for step in campaign.steps.all()]},
+        system_actor=source,
+    )
+    return campaign
+
+
+def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
+    created: dict[str, Step] = {}
+    for position, spec in enumerate(steps, start=1):
+        depends_on = spec.get("depends_on")
+        if depends_on and depends_on not in created:
+            raise InvalidInput(f"Step {spec['name']!r} depends on {depends_on!r}, which does not come before it.")
+        created[spec["name"]] = Step.objects.create(
+            campaign=campaign,
+            name=spec["name"],
+            position=position,
+            pipeline_subset=spec.get("pipeline_subset", ""),
+            data_query=spec.get("data_query", ""),
+            depends_on=created.get(depends_on) if depends_on else None,
+        )
+
+
+@transaction.atomic
+def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) -> Campaign:
+    """A new draft campaign with the same definition and steps."""
+    steps = [
+        {
+            "name": step.name,
+            "pipeline_subset": step.pipeline_subset,
+            "data_query": step.data_query,
+            "depends_on": step.depends_on.name if step.depends_on_id else None,
+        }
+        for step in campaign.steps.select_related("depends_on")
+    ]
+    definition = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
+    clone = campaign_create(actor=actor, name=name, steps=steps, **definition)
+    audit_record(actor=actor, action="campaign.cloned", obj=clone, after={"from": campaign.name})
+    return clone
+
+
+def campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "") -> None:
+    """Move a locked campaign to a new status (no-op when it is there already)."""
+    if campaign.status == to:
+        return
+    require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, to)
+    before = campaign.status
+    campaign.status = to
+    campaign.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=f"campaign.{to}",
+        obj=campaign,
+        before={"status": before},
+        after={"status": to, **({"reason": reason} if reason else {})},
+        system_actor="workflow",
+    )
+    if to == CampaignStatus.RUNNING:
+        events.campaign_started.publish(campaign=campaign, actor=actor)
+
+
+@transaction.atomic
+def step_accept(*, actor: AbstractBaseUser, step: Step, submission: Submission, gate: dict | None = None) -> Step:
+    """Record that a step is accepted with this successful run; the campaign is accepted with its last step.
+
+    The QA app decides whether the run may be accepted (its gate) and calls this with what the gate found,
+    which goes into the audit row; the roles are checked there too.
+    """
+    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    if step.accepted_at is not None:
+        raise Conflict(f"The step {step.name} was accepted already.")
+    if submission.step_id != step.pk or submission.status != SubmissionStatus.SUCCEEDED:
+        raise Conflict(f"Submission {submission.pk} is not a successful run of the step {step.name}.")
+    step.accepted_submission, step.accepted_at, step.accepted_by = submission, timezone.now(), actor
+    step.save(update_fields=["accepted_submission", "accepted_at", "accepted_by"])
+    audit_record(
+        actor=actor,
+        action="step.accepted",
+        obj=campaign,
+        after={"step": step.name, "submission": submission.pk, **(gate or {})},
+    )
+    events.step_accepted.publish(step=step, actor=actor)
+    if campaign.status == CampaignStatus.COMPLETED and not campaign.steps.filter(accepted_at__isnull=True).exists():
+        campaign_move(campaign, CampaignStatus.ACCEPTED, actor=actor)
+    return step
+
+
+@transaction.atomic
+def campaign_pause(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
+    """No new submissions until resumed; runs in progress go on."""
+    may.PAUSE.check(actor)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
+    require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, CampaignStatus.PAUSED)
+    campaign_move(campaign, CampaignStatus.PAUSED, actor=actor)
+    return campaign
+
+
+@transaction.atomic
+def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
+    may.RESUME.check(actor)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
+    if campaign.status != CampaignStatus.PAUSED:
+        raise Conflict(f"{campaign} is {campaign.status}, not paused.")
+    campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    return campaign
+
+
+def submission_move(
+    submission: Submission, to: str, *, actor: AbstractBaseUser | None, changes: dict, audit_after: dict | None = None
+) -> Submission:
+    """Move a locked submission to a new status with the fields that change with it, and write the audit row."""
+    require_transition(SUBMISSION_TRANSITIONS, f"Submission {submission.pk}", submission.status, to)
+    before = submission.status
+    submission.status = to
+    changed = {"status"}
+    for name, value in changes.items():
+        if name == "task_counts":
+            submission.set_task_counts(value)
+            changed |= {"task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed"}
+        else:
+            setattr(submission, name, value)
+            changed.add(name)
+    # Only what moved: the row holds columns others write meanwhile (ingest's measurement count).
+    submission.save(update_fields=sorted(changed))
+    audit_record(
+        actor=actor,
+        action=f"submission.{to}",
+        obj=submission,
+        before={"status": before},
+        after={"status": to, **(audit_after or {})},
+        system_actor="workflow",
+    )
+    return submission
+
+
+def _steps_all_succeeded(campaign: Campaign) -> bool:
+    """Every step of the campaign has a succeeded submission."""
+    done = set(
+        Submission.objects.filter(step__campaign=campaign, status=SubmissionStatus.SUCCEEDED).values_list(
+            "step_id", flat=True
+        )
+    )
+    return done >= set(campaign.steps.values_list("pk", flat=True))
+
+
+def campaign_move_after_submission_ended(campaign: Campaign, submission: Submission) -> None:
+    """A submission's run ended (succeeded, failed or lost): its running (locked) campaign is completed when
+    every step succeeded, failed on a failure."""
+    if campaign.status != CampaignStatus.RUNNING:
+        return
+    if submission.status == SubmissionStatus.SUCCEEDED:
+        if _steps_all_succeeded(campaign):
+            campaign_move(campaign, CampaignStatus.COMPLETED, actor=None)
+    elif submission.status in FAILED_SUBMISSION_STATUSES:
+        campaign_move(
+            campaign, CampaignStatus.FAILED, actor=None, reason=f"submission {submission.pk} {submission.status}"
+        )
+
+
+def campaign_move_after_submission_cancelled(
+    campaign: Campaign, submission: Submission, actor: AbstractBaseUser
+) -> None:
+    """A submission was cancelled: with nothing left running, its running (locked) campaign is completed (every
+    step done) or paused for a decision."""
+    if campaign.status != CampaignStatus.RUNNING:
+        return
+    if Submission.objects.filter(step__campaign=campaign, status__in=ACTIVE_SUBMISSION_STATUSES).exists():
+        return
+    if _steps_all_succeeded(campaign):
+        campaign_move(campaign, CampaignStatus.COMPLETED, actor=actor)
+    else:
+        campaign_move(campaign, CampaignStatus.PAUSED, actor=actor, reason=f"submission {submission.pk} cancelled")

@@ -1,0 +1,159 @@
+"""Following submissions after their launch: ``submissions_poll`` reads every running submission's state and
+``submission_finish`` records the end of a run; ``submissions_sweep`` re-enqueues rows left ``pending`` and frees
+ones stuck in ``submitting``."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaigns import events
+from campaigns.choices import SubmissionStatus
+from campaigns.models import Submission, lock_rows
+from campaigns.services.dispatch import submission_retry_later
+from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
+from campaigns.workflow import RunState, StackCommandError, adapter_for
+
+logger = logging.getLogger(__name__)
+
+
+def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
+    """One poll cycle: read every running submission's state; progress is written one query per batch."""
+    batch_size = batch_size or settings.SUBMISSION_POLL_BATCH
+    seen = {"polled": 0, "finished": 0, "errors": 0}
+    # The ids first (a range of submission_poll_idx), then each batch, its steps and their campaigns by their
+    # keys: every batch costs the same however many submissions run, whatever the planner believes about how
+    # many do (a join of the three made it walk every step for each batch when its statistics were stale).
+    running_ids = list(
+        Submission.objects.filter(status=SubmissionStatus.RUNNING).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(running_ids), batch_size):
+        batch = list(
+            Submission.objects.prefetch_related("step__campaign")
+            .filter(pk__in=running_ids[start : start + batch_size], status=SubmissionStatus.RUNNING)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        progressed = []
+        for submission in batch:
+            seen["polled"] += 1
+            try:
+                state = adapter_for(submission.step.campaign.workflow_system).poll(submission)
+            except StackCommandError as error:
+                seen["errors"] += 1
+                logger.warning("could not poll submission %s: %s", submission.pk, error)
+                continue
+            if state.state == "running":
+                submission.set_task_counts(state.task_counts or submission.task_counts)
+                submission.submit_dir = state.submit_dir or submission.submit_dir
+                submission.last_polled_at = now
+                progressed.append(submission)
+            else:
+                submission_finish(submission_id=submission.pk, state=state, now=now)
+                seen["finished"] += 1
+        _submissions_progress_write(progressed)
+    return seen
+
+
+POLLED_FIELDS = ("task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at")
+
+
+def _submissions_progress_write(submissions: list[Submission]) -> None:
+    """The polled progress of a batch of running submissions in one UPDATE ... FROM (VALUES ...).
+
+    Django's bulk_update builds a CASE expression of one WHEN per row for each field, which cost the poll
+    three times its reading and parsing. A submission that stopped running since the batch was read is left
+    as it is, and so is one a later poll cycle (overlapping this one) wrote already. VALUES names its columns
+    column1, column2, ... in PostgreSQL and SQLite alike; PostgreSQL is told their types (a column of NULLs
+    would be text), SQLite needs none.
+    """
+    if not submissions:
+        return
+    fields = [Submission._meta.get_field(name) for name in POLLED_FIELDS]
+    quote = connection.ops.quote_name
+    table = quote(Submission._meta.db_table)
+    typed = connection.vendor == "postgresql"
+    value = {
+        field.name: f"v.column{n}" + (f"::{field.cast_db_type(connection)}" if typed else "")
+        for n, field in enumerate(fields, start=2)
+    }
+    assignments = ", ".join(f"{quote(field.column)} = {value[field.name]}" for field in fields)
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    params = []
+    for submission in submissions:
+        params.append(submission.pk)
+        params.extend(field.get_db_prep_save(getattr(submission, field.attname), connection) for field in fields)
+    values = ", ".join([row] * len(submissions))
+    polled_at = f"{table}.{quote('last_polled_at')}"
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v"  # noqa: S608 - names from the model, values are parameters
+        f" WHERE {table}.{quote('id')} = v.column1 AND {table}.{quote('status')} = %s"
+        f" AND ({polled_at} IS NULL OR {polled_at} < {value['last_polled_at']})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, SubmissionStatus.RUNNING])
+
+
+@transaction.atomic
+def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> Submission | None:
+    """Record the end of a run as the poller found it."""
+    campaign_id = Submission.objects.filter(pk=submission_id).values_list("step__campaign_id", flat=True).get()
+    campaign, _, submission = lock_rows(campaign_id=campaign_id, submission_id=submission_id)
+    if submission.status != SubmissionStatus.RUNNING:
+        return None  # cancelled meanwhile
+    if state.state == SubmissionStatus.FAILED and state.transient:
+        return submission_retry_later(campaign, submission, error=state.error, now=now)
+    submission_move(
+        submission,
+        state.state,
+        actor=None,
+        changes={
+            "task_counts": state.task_counts or submission.task_counts,
+            "failures": state.failures[:20],
+            "submit_dir": state.submit_dir or submission.submit_dir,
+            "run_collection": state.run_collection or submission.run_collection,
+            "error": state.error,
+            "ended_at": now,
+            "last_polled_at": now,
+        },
+        audit_after={
+            "expected": submission.quanta_expected,
+            "failed": sum(int(c.get("failed", 0) or 0) for c in state.task_counts.values()),
+        },
+    )
+    campaign_move_after_submission_ended(campaign, submission)
+    if submission.status == SubmissionStatus.SUCCEEDED:
+        events.submission_succeeded.publish(submission=submission)
+    return submission
+
+
+def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue submissions left pending (broker down at commit) once their backoff has passed, and free
+    ones stuck submitting (their worker died mid-dispatch: the next dispatch adopts a process it launched)."""
+    from campaigns.tasks import dispatch_submission_task
+
+    now = now or timezone.now()
+    stuck = Submission.objects.filter(
+        status=SubmissionStatus.SUBMITTING,
+        dispatched_at__lt=now - timedelta(seconds=settings.SUBMISSION_STUCK_AFTER),
+    )
+    freed = 0
+    for submission_id in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = lock_rows(submission_id=submission_id).submission
+            if locked.status == SubmissionStatus.SUBMITTING:
+                # Dispatch adopts the process if the worker died after launching it.
+                submission_move(
+                    locked, SubmissionStatus.PENDING, actor=None, changes={}, audit_after={"reason": "stuck"}
+                )
+                freed += 1
+    pending = list(
+        Submission.objects.due_for_dispatch(now)
+        .filter(created_at__lt=now - timedelta(seconds=settings.SUBMISSION_PENDING_SWEEP_AFTER))
+        .values_list("pk", flat=True)
+    )
+    for submission_id in pending:
+        dispatch_submission_task.delay(submission_id)
+    return {"requeued": len(pending), "freed": freed}

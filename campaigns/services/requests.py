@@ -1,0 +1,159 @@
+"""What people ask of submissions: a new submission of a step (``submission_request``), a restart of an attempt
+(``submission_restart``), a cancellation (``submission_cancel``).
+
+A request commits a ``pending`` row and enqueues its dispatch on commit (the outbox, ``dispatch.py``); the same
+idempotency key always gives the same submission, once. Restarts are new attempts linked to the one they restart.
+"""
+
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaigns import permissions as may
+from campaigns import preflight
+from campaigns.bps_config import ConfigError
+from campaigns.choices import SUBMISSION_TRANSITIONS, CampaignStatus, SubmissionStatus
+from campaigns.models import Step, Submission, lock_rows
+from campaigns.services import dispatch
+from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_cancelled, submission_move
+from campaigns.workflow import StackCommandError, adapter_for
+from console.errors import Conflict, InvalidInput
+from console.services import audit_record
+from console.transitions import require_transition
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_MAX_LENGTH = Submission._meta.get_field("idempotency_key").max_length
+
+
+def submission_request(*, actor: AbstractBaseUser, step: Step, idempotency_key: str) -> Submission:
+    """Ask for one submission of a step. The same key always gives the same submission, once; a key that
+    another request used (for another step, or a restart) is refused, naming the submission it gave."""
+    may.SUBMIT.check(actor)
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(f"An idempotency key of 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters is required.")
+    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _same_request(existing, step=step, restarts=None)
+    try:
+        return _submission_create(actor=actor, step=step, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # Another request with the same key, or for the same step, committed first.
+        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _same_request(existing, step=step, restarts=None)
+        raise _step_busy(step) from None
+
+
+def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idempotency_key: str = "") -> Submission:
+    """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked.
+
+    The same restart asked again (the same key, or none twice: a double click, a retried call) gives the same
+    attempt. A key that another request used is refused, naming the submission it gave; so is an attempt that
+    cannot restart (``Submission.restart_refusal``: pending, running or succeeded, or restarted already).
+    """
+    may.RESTART.check(actor)
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(f"An idempotency key has at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters.")
+    key = idempotency_key or f"restart-of-{submission.pk}"
+    existing = Submission.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return _same_request(existing, step=submission.step, restarts=submission)
+    try:
+        return _submission_create(actor=actor, step=submission.step, idempotency_key=key, restarts=submission)
+    except IntegrityError:
+        existing = Submission.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _same_request(existing, step=submission.step, restarts=submission)
+        raise _step_busy(submission.step) from None
+
+
+def _same_request(existing: Submission, *, step: Step, restarts: Submission | None) -> Submission:
+    """The submission an idempotency key gave, when it is asked for again by the same request: a submission of
+    the same step, or the restart of the same attempt. A key reused for anything else is a conflict."""
+    if existing.step_id == step.pk and existing.restarts_id == (restarts.pk if restarts else None):
+        return existing
+    asked = f"a restart of submission {restarts.pk}" if restarts else f"a new submission of the step {step.name}"
+    raise Conflict(
+        f"That idempotency key belongs to submission {existing.pk}, not to {asked}; a new request needs a new key."
+    )
+
+
+def _step_busy(step: Step) -> Conflict:
+    """The refusal of a request that ``submission_one_active_per_step`` stopped: another submission of the step,
+    requested meanwhile, is in progress (``Step.in_progress_refusal`` names it, unless it ended since)."""
+    return Conflict(step.in_progress_refusal() or f"The step {step.name} has a submission in progress already.")
+
+
+@transaction.atomic
+def _submission_create(
+    *, actor: AbstractBaseUser, step: Step, idempotency_key: str, restarts: Submission | None = None
+) -> Submission:
+    """The new submission (or restart), with the campaign and the restarted attempt locked.
+
+    Whether the step has a submission in progress is left to the constraint ``submission_one_active_per_step``
+    (an IntegrityError for the caller): a request that finds one with its own key gives that one.
+    """
+    campaign, _, restarts = lock_rows(campaign_id=step.campaign_id, submission_id=restarts.pk if restarts else None)
+    refusal = (restarts.restart_refusal() if restarts is not None else "") or campaign.submission_refusal()
+    if refusal:
+        raise Conflict(refusal)
+    problems = preflight.preflight_problems(campaign, step)
+    if restarts is not None:
+        # A restart re-runs the attempt's own graph: the previous-step and release checks were made then.
+        problems = [problem for problem in problems if problem.check in ("config",)]
+    if problems:
+        raise Conflict("Pre-flight checks failed:\n" + "\n".join(f"- {p.message}" for p in problems))
+    with transaction.atomic():
+        submission = Submission.objects.create(
+            step=step,
+            idempotency_key=idempotency_key,
+            requested_by=actor,
+            attempt=restarts.attempt + 1 if restarts else 1,
+            restarts=restarts,
+        )
+    try:
+        submission.bps_config = (
+            restarts.bps_config if restarts else preflight.render_config(campaign, step, submission.pk)
+        )
+    except ConfigError as error:
+        raise InvalidInput(str(error)) from None
+    submission.run_collection = (
+        restarts.run_collection if restarts else (preflight.output_run_for(campaign, step, submission.pk))
+    )
+    submission.save(update_fields=["bps_config", "run_collection"])
+    audit_record(
+        actor=actor,
+        action="submission.restart-requested" if restarts else "submission.requested",
+        obj=submission,
+        after={"step": step.name, "attempt": submission.attempt, "restarts": restarts.pk if restarts else None},
+    )
+    campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    dispatch.dispatch_on_commit(submission)
+    return submission
+
+
+def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Submission:
+    """Stop a submission: a pending one is dropped, a running one has its whole process group ended."""
+    may.CANCEL.check(actor)
+    with transaction.atomic():
+        campaign, _, locked = lock_rows(campaign_id=submission.step.campaign_id, submission_id=submission.pk)
+        require_transition(SUBMISSION_TRANSITIONS, f"Submission {locked.pk}", locked.status, SubmissionStatus.CANCELLED)
+        was = locked.status
+        submission_move(
+            locked,
+            SubmissionStatus.CANCELLED,
+            actor=actor,
+            changes={"ended_at": timezone.now()},
+            audit_after={"was": was},
+        )
+        campaign_move_after_submission_cancelled(campaign, locked, actor)
+    if was != SubmissionStatus.PENDING and locked.working_dir:
+        try:
+            adapter_for(locked.step.campaign.workflow_system).cancel(locked)
+        except StackCommandError as error:
+            logger.error("cancel of submission %s: %s", locked.pk, error)
+            raise Conflict(f"Submission {locked.pk} is marked cancelled, but ending its run failed: {error}") from None
+    return locked

@@ -1,0 +1,38 @@
+"""Writes of committees: seats, delegations, decisions, votes, endorsements and notifications.
+
+A decision's life: ``decision_create`` (draft) -> ``decision_open`` -> votes
+(``vote_cast``) -> closed by the vote that meets the committee's rule or by the
+periodic ``decisions_close_expired`` -> for the policy committee,
+``decision_endorse`` or ``decision_refuse_endorsement`` by the leadership team.
+Every transition locks the decision row, checks ``DECISION_TRANSITIONS``,
+writes its audit row, and applies its effects in the same transaction.
+
+One module per concern:
+
+- ``committees``: committees, their seats and the seats' delegates;
+- ``decisions``: drafting, opening and closing decisions (by the last vote or the deadline);
+- ``votes``: casting a vote for a seat;
+- ``endorsement``: the leadership team's endorsement of the policy committee's decisions;
+- ``effects``: what a closed or refused decision does to releases and backport requests;
+- ``notifications``: the e-mails about decisions and the vote reminders.
+"""
+
+from committee.services.committees import committee_create, delegation_create, seat_assign
+from committee.services.decisions import decision_create, decision_open, decisions_close_expired
+from committee.services.endorsement import decision_endorse, decision_refuse_endorsement
+from committee.services.notifications import decision_notify, vote_reminders_send
+from committee.services.votes import vote_cast
+
+__all__ = [
+    "committee_create",
+    "decision_create",
+    "decision_endorse",
+    "decision_notify",
+    "decision_open",
+    "decision_refuse_endorsement",
+    "decisions_close_expired",
+    "delegation_create",
+    "seat_assign",
+    "vote_cast",
+    "vote_reminders_send",
+]

@@ -1,0 +1,51 @@
+"""The leadership team endorses, or refuses to endorse, an approved decision of the policy committee."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from committee import permissions as may
+from committee.choices import CommitteeKind, DecisionKind, DecisionStatus
+from committee.models import Decision
+from committee.services.decisions import lock_decision, move_decision
+from committee.services.effects import release_approvals_withdraw
+from console.errors import Conflict, InvalidInput
+from console.services import audit_record
+
+
+@transaction.atomic
+def decision_endorse(*, actor: AbstractBaseUser, decision: Decision, note: str = "") -> Decision:
+    """The leadership team endorses an approved decision of the policy committee."""
+    may.ENDORSE.check(actor)
+    return _endorsement(actor=actor, decision=decision, to=DecisionStatus.ENDORSED, note=note)
+
+
+@transaction.atomic
+def decision_refuse_endorsement(*, actor: AbstractBaseUser, decision: Decision, note: str) -> Decision:
+    """The leadership team refuses to endorse; the release approvals the decision gave are withdrawn."""
+    may.ENDORSE.check(actor)
+    if not note.strip():
+        raise InvalidInput("Say why the endorsement is refused.")
+    decision = _endorsement(actor=actor, decision=decision, to=DecisionStatus.ENDORSEMENT_REFUSED, note=note)
+    if decision.kind == DecisionKind.PIPELINE_VERSION:
+        release_approvals_withdraw(actor=actor, decision=decision)
+    return decision
+
+
+def _endorsement(*, actor: AbstractBaseUser, decision: Decision, to: str, note: str) -> Decision:
+    decision = lock_decision(decision)
+    if decision.committee.kind != CommitteeKind.POLICY:
+        raise Conflict(f"Only the policy committee's decisions are endorsed; this one is the {decision.committee}'s.")
+    before = move_decision(decision, to)
+    decision.endorsed_by = actor
+    decision.endorsed_at = timezone.now()
+    decision.endorsement_note = note.strip()
+    decision.save(update_fields=["status", "endorsed_by", "endorsed_at", "endorsement_note"])
+    audit_record(
+        actor=actor,
+        action=f"decision.{to}",
+        obj=decision,
+        before=before,
+        after={"status": to, "note": decision.endorsement_note},
+    )
+    return decision

@@ -1,0 +1,119 @@
+"""The QA gate of a campaign's steps (a fragment of the campaign page), and its two actions: accepting a step,
+recording a waiver."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from campaigns.models import Step, Submission
+from console.errors import Conflict, InvalidInput
+from console.forms import form_errors_message
+from console.permissions import requires
+from qa import selectors, services
+from qa.forms import WaiverForm
+from qa.models import Waiver
+from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS
+from qa.specs import SpecResult
+
+# The waiver form offers this many of the latest decisions that allow one.
+DECISIONS_OFFERED = 50
+
+
+@dataclass
+class GateRow:
+    step: Step
+    submission: Submission | None = None
+    failing: list[SpecResult] = field(default_factory=list)
+    waiver: Waiver | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.step.accepted_at is not None
+
+    @property
+    def state(self) -> str:
+        if self.accepted:
+            return "accepted"
+        if self.submission is None:
+            return "no-run"
+        if self.failing:
+            return "waived" if self.waiver else "blocked"
+        return "passes"
+
+
+@require_GET
+def campaign_gate(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Each step's QA gate: accepted (by whom, when, with which waiver) or what blocks it, with the lead's buttons."""
+    campaign = selectors.campaign_by_id(campaign_id)
+    if campaign is None:
+        raise Http404(f"No campaign #{campaign_id}.")
+    steps = selectors.gate_steps(campaign)
+    accepted_waivers = selectors.waivers_of_accepted_runs(steps)
+    rows = []
+    for step in steps:
+        if step.accepted_at is not None:
+            waiver = accepted_waivers.get((step.pk, step.accepted_submission_id))
+            rows.append(GateRow(step=step, submission=step.accepted_submission, waiver=waiver))
+        else:
+            submission, failing, waiver = services.gate_blockers(step)
+            rows.append(GateRow(step=step, submission=submission, failing=failing, waiver=waiver))
+    may_gate = ACCEPT_STEPS.allows(request.user)
+    needs_waiver = may_gate and any(row.state == "blocked" for row in rows)
+    decisions = selectors.decisions_allowing_waivers(DECISIONS_OFFERED) if needs_waiver else []
+    return render(
+        request,
+        "qa/_campaign_gate.html",
+        {"campaign": campaign, "rows": rows, "may_gate": may_gate, "decisions": decisions},
+    )
+
+
+def _step_or_404(step_id: int) -> Step:
+    step = selectors.step_by_id(step_id)
+    if step is None:
+        raise Http404(f"No step #{step_id}.")
+    return step
+
+
+def _gate_return(step: Step) -> str:
+    return f"{step.campaign.get_absolute_url()}#qa-gate"
+
+
+@require_POST
+@requires(ACCEPT_STEPS)
+def step_accept(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = _step_or_404(step_id)
+    try:
+        step = services.step_accept(actor=request.user, step=step)
+    except (Conflict, InvalidInput) as error:
+        # Not left to console.middleware.DomainErrorMiddleware: the message names the step refused, and the
+        # page returns to its gate (#qa-gate), as after an acceptance.
+        messages.error(request, f"Step {step.name} not accepted. {error}")
+        return redirect(_gate_return(step))
+    messages.success(request, f"Step {step.name} accepted (run #{step.accepted_submission_id}).")
+    return redirect(_gate_return(step))
+
+
+@require_POST
+@requires(RECORD_WAIVERS)
+def waiver_grant(request: HttpRequest, step_id: int) -> HttpResponse:
+    step = _step_or_404(step_id)
+    form = WaiverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(_gate_return(step))
+    try:
+        waiver = services.waiver_grant(
+            actor=request.user, step=step, reason=form.cleaned_data["reason"], decision=form.cleaned_data["decision"]
+        )
+    except (Conflict, InvalidInput) as error:
+        # Not left to console.middleware.DomainErrorMiddleware: the page returns to the gate (#qa-gate), where
+        # the waiver form is, as after a waiver is recorded.
+        messages.error(request, str(error))
+        return redirect(_gate_return(step))
+    messages.success(
+        request, f"Waiver recorded for step {step.name} (run #{waiver.submission_id}, decision #{waiver.decision_id})."
+    )
+    return redirect(_gate_return(step))

@@ -1,0 +1,27 @@
+"""Who may call the campaigns' endpoints: campaigns and their submissions, pages and API (assembled into the
+authorization table by ``tests/authorization/table.py``)."""
+
+from tests.authorization.rules import CAMPAIGN_EDITORS, Rule
+
+CAMPAIGN_ACTION = Rule(
+    anyone=CAMPAIGN_EDITORS,
+    ownership="the campaign's owner (for a submission: its requester) is the user; grants nothing more",
+    own_roles=CAMPAIGN_EDITORS,
+)
+
+ENDPOINTS: dict[str, Rule] = {
+    "campaigns:campaign-create": Rule(anyone=CAMPAIGN_EDITORS),
+    "api:campaign-list": Rule(anyone=CAMPAIGN_EDITORS),
+    "campaigns:campaign-submit": CAMPAIGN_ACTION,
+    "campaigns:campaign-pause": CAMPAIGN_ACTION,
+    "campaigns:campaign-resume": CAMPAIGN_ACTION,
+    "campaigns:campaign-clone": CAMPAIGN_ACTION,
+    "campaigns:submission-restart": CAMPAIGN_ACTION,
+    "campaigns:submission-cancel": CAMPAIGN_ACTION,
+    "api:campaign-submit": CAMPAIGN_ACTION,
+    "api:campaign-pause": CAMPAIGN_ACTION,
+    "api:campaign-resume": CAMPAIGN_ACTION,
+    "api:campaign-clone": CAMPAIGN_ACTION,
+    "api:submission-restart": CAMPAIGN_ACTION,
+    "api:submission-cancel": CAMPAIGN_ACTION,
+}
