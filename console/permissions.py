@@ -3,8 +3,9 @@
 Each app declares its rules in ``<app>/permissions.py``; its page views carry ``@requires(rule)`` and its API
 views name the rule of each action (``console.api.base.ConsoleAPIView.rules``). A caller the rule refuses
 gets 403 whatever they sent, not a 400, 404 or 409 that would tell them what the form expects or whether
-an object exists. The services still check the role, and the object (the seat, the proposer), themselves:
-a rule is the gate in front, not the only check (``console.roles.require_role``).
+an object exists. The services check the same rule (``RULE.check(actor)``), whoever calls them, and then the
+object (the seat, the proposer) themselves: one declaration of who may, in one wording, for pages, API and
+services.
 """
 
 from collections.abc import Callable

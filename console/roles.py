@@ -1,15 +1,13 @@
 """Roles of the console users, held as Django groups.
 
-A role is a group with one of the names below. Services check roles with
-``require_role`` before they change anything, whatever the pages show; the
-pages use ``user_has_role`` (and the ``roles`` template context) only to
-decide which buttons to draw.
+A role is a group with one of the names below. Who may do what is declared once, as the
+``Rule``s of each app's ``permissions.py`` (``console.permissions``), which pages, API and
+services all check; ``user_has_role`` (and the ``roles`` template context) decide which
+buttons to draw.
 """
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db import models
-
-from console.errors import NotPermitted
 
 
 class Role(models.TextChoices):
@@ -52,15 +50,6 @@ def user_has_role(user: AbstractBaseUser | AnonymousUser, *roles: str) -> bool:
     if user.is_staff:
         return True
     return bool(user_roles(user) & set(roles))
-
-
-def require_role(user: AbstractBaseUser | AnonymousUser, *roles: str, action: str) -> None:
-    """Raise ``NotPermitted`` unless the user holds one of the roles (or is staff)."""
-    if not user.is_authenticated:
-        raise NotPermitted(f"You must sign in to {action}.")
-    if not user_has_role(user, *roles):
-        labels = " or ".join(Role(role).label.lower() for role in roles)
-        raise NotPermitted(f"Only a {labels} may {action}.")
 
 
 def roles_context(request) -> dict:

@@ -13,7 +13,8 @@ from console.errors import Conflict, InvalidInput, NotPermitted
 from console.identifiers import USERNAME
 from console.logging import current_request_id
 from console.models import AuditEvent, WorkerHeartbeat
-from console.roles import ROLE_MANAGERS, Role, forget_cached_roles, require_role, user_roles
+from console.permissions import GRANT_ROLES, REVOKE_ROLES
+from console.roles import ROLE_MANAGERS, Role, forget_cached_roles, user_roles
 
 
 def audit_record(
@@ -54,7 +55,7 @@ def _role_group(role: str) -> Group:
 @transaction.atomic
 def user_role_grant(*, actor: AbstractBaseUser, user: User, role: str) -> User:
     """Give a user a role. Only the task force lead (or staff) may."""
-    require_role(actor, *ROLE_MANAGERS, action="grant roles")
+    GRANT_ROLES.check(actor)
     group = _role_group(role)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = sorted(user_roles(user))
@@ -75,7 +76,7 @@ def user_role_grant(*, actor: AbstractBaseUser, user: User, role: str) -> User:
 @transaction.atomic
 def user_role_revoke(*, actor: AbstractBaseUser, user: User, role: str) -> User:
     """Take a role from a user. Only the task force lead (or staff) may."""
-    require_role(actor, *ROLE_MANAGERS, action="revoke roles")
+    REVOKE_ROLES.check(actor)
     group = _role_group(role)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = sorted(user_roles(user))

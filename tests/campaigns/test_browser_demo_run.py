@@ -7,7 +7,7 @@ import pytest
 
 from campaigns.models import Submission
 from campaigns.services import submissions_poll
-from tests.campaigns.test_e2e_bps import RUN_TIMEOUT
+from tests.campaigns.test_bps_submit_end_to_end import RUN_TIMEOUT
 from tests.support.browser import chromium_page
 
 

@@ -1,8 +1,8 @@
 """Request bodies over their URL's limit are refused with 413 naming the limit, before they are read.
 
 The measurements upload and the milestone import page have their own tests of what they refuse
-(``tests/qa/test_ingest.py``, ``tests/milestones/test_import.py``); these are about the limit itself:
-per URL, declared or sent in chunks, and through the real web server.
+(``tests/qa/test_measurements_ingest.py``, ``tests/milestones/test_milestone_import.py``); these are about the
+limit itself: per URL, declared or sent in chunks, and through the real web server.
 """
 
 import io

@@ -16,7 +16,7 @@ import pytest
 from campaigns.workflow.base import StackCommandError
 from campaigns.workflow.wms import ServiceWmsAdapter
 from tests.campaigns.factories import SubmissionFactory
-from tests.campaigns.test_submissions import wait_for
+from tests.campaigns.test_submission_services import wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Submissions: one process per request whatever happens, followed to the end, restarted, cancelled.
 
 These tests launch real processes through the console's launcher, but with a stand-in for the
-stack's `bps` (tests/campaigns/fake_stack); test_e2e_bps.py runs the real `bps` with Parsl.
+stack's `bps` (tests/campaigns/fake_stack); test_bps_submit_end_to_end.py runs the real `bps` with Parsl.
 """
 
 import contextlib

@@ -16,7 +16,7 @@ from campaigns.services import submission_dispatch, submission_request, submissi
 from campaigns.workflow.base import submission_working_dir
 from campaigns.workflow.wms import ServiceWmsAdapter
 from tests.campaigns.factories import SubmissionFactory
-from tests.campaigns.test_submissions import group_alive
+from tests.campaigns.test_submission_services import group_alive
 
 pytestmark = pytest.mark.django_db
 

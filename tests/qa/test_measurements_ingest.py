@@ -372,7 +372,7 @@ def test_values_no_database_column_can_hold_are_bad_rows(client_for, operator, r
 
 def test_a_tag_that_is_not_unicode_text_is_a_bad_row():
     """Python's json.loads (the stack-side reader's output) accepts half of a UTF-16 pair; PostgreSQL does not.
-    (The API's JSON body: test_ingest_no_silent_changes.py; a CSV file cannot hold one, being UTF-8.)"""
+    (The API's JSON body: test_measurements_ingest_no_silent_changes.py; a CSV file cannot hold one, being UTF-8.)"""
     run = succeeded_run()
     MetricFactory(name="demo.detector_mean")
     batch = rows(3)
