@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Submission
-from campaigns.services import campaign_create
+from campaigns.services import campaign_create, submission_record_external_run
 from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, VoteChoice
 from committee.models import Committee, Decision
 from committee.services import (
@@ -313,25 +313,19 @@ def _earlier_run(users: dict[str, User], version: str, *, started) -> Submission
         **_demo_definition(output_prefix=f"u/operator/rc2-{version}"),
     )
     step = campaign.steps.get()
-    submission = Submission.objects.create(
+    return submission_record_external_run(
+        actor=users["operator"],
         step=step,
         idempotency_key=f"demo-history-{version}",
-        requested_by=users["operator"],
-        status="succeeded",
         started_at=started,
         ended_at=started + timedelta(minutes=42),
-        last_polled_at=started + timedelta(minutes=42),
         run_collection=f"u/operator/rc2-{version}/all/submission-history",
         task_counts={
             "calibrate": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
             "measure": {"expected": 64, "succeeded": 64, "failed": 0, "blocked": 0},
             "summarize": {"expected": 4, "succeeded": 4, "failed": 0, "blocked": 0},
         },
-        quanta_expected=132,
-        quanta_succeeded=132,
     )
-    Campaign.objects.filter(pk=campaign.pk).update(status="completed")
-    return submission
 
 
 def _generated_measurements(*, seed: int, index: int, shift: float) -> list[dict]:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from campaigns.models import Submission
+from campaigns.services import submission_measurements_counted
 from console.errors import InvalidInput
 from console.services import audit_record
 from qa.ingest_rows import RowProblem, row_parse
@@ -84,7 +84,7 @@ def measurements_ingest(
             raise BadRows(problems, bad_rows, report.rows)
         if report.rows == 0:
             raise InvalidInput("There are no rows to ingest.")
-        Submission.objects.filter(pk=submission.pk).update(measurement_count=F("measurement_count") + report.rows)
+        submission_measurements_counted(submission=submission, added=report.rows)
         statistics_refresh_all([submission.pk])
         audit_record(
             actor=actor,

@@ -6,6 +6,8 @@ that ``from campaigns.services import submission_request`` is all a caller needs
 - ``requests``: a submission of a step, a restart of an attempt, a cancellation, each asked by someone.
 - ``dispatch``: the outbox: the dispatch enqueued on commit, the claim and launch of a pending submission, the
   retry of a launch that failed transiently.
+- ``records``: a run made outside the console, recorded as succeeded; the count of a run's measurements that
+  QA keeps.
 - ``polling``: the poll of running submissions, the record of a run's end, the sweep of forgotten ones.
 
 A submission's life: ``submission_request`` commits a ``pending`` row and enqueues its dispatch on commit (the
@@ -23,6 +25,7 @@ submission), through ``lock_rows``. Each service that someone calls checks the r
 from campaigns.services.dispatch import submission_dispatch
 from campaigns.services.lifecycle import campaign_clone, campaign_create, campaign_pause, campaign_resume, step_accept
 from campaigns.services.polling import submission_finish, submissions_poll, submissions_sweep
+from campaigns.services.records import submission_measurements_counted, submission_record_external_run
 from campaigns.services.requests import submission_cancel, submission_request, submission_restart
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "submission_cancel",
     "submission_dispatch",
     "submission_finish",
+    "submission_measurements_counted",
+    "submission_record_external_run",
     "submission_request",
     "submission_restart",
     "submissions_poll",
