@@ -133,7 +133,7 @@ class Console:
             self._wait_ready(name)
 
     def _spawn(self, name: str) -> ConsoleProcess:
-        celery = [sys.executable, "-m", "celery", "--app", "console"]
+        celery = [sys.executable, "-m", "celery", "--app", "project"]
         if name == "web":
             command = [
                 *(sys.executable, "-m", "gunicorn", "project.wsgi", "--bind", f"127.0.0.1:{self.port}"),
