@@ -39,7 +39,7 @@ class ImportForm(forms.Form):
     table = forms.FileField(
         label="Milestone table",
         help_text="CSV or tab-separated text with the columns milestone, jira_id, rubin_id, due_date, level, "
-        "status, team (any order, any case).",
+        "status, team (any order; headers matched ignoring case, spaces and punctuation), or Jira's CSV export.",
         widget=forms.ClearableFileInput(attrs={"class": "form-control form-control-sm", "accept": ".csv,.tsv,.txt"}),
     )
     dry_run = forms.BooleanField(

@@ -291,6 +291,8 @@ def milestone_import(request: HttpRequest) -> HttpResponse:
         else:
             if not dry_run:
                 messages.success(request, f"Imported. {plan.summary()}")
+                if note := plan.unused_note():
+                    messages.warning(request, note)
                 return redirect("milestones:report")
             context.update({"plan": plan, "dry_run": True})
     elif request.method == "POST":

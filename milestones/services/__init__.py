@@ -1,6 +1,6 @@
 """Writes of milestones (a package: the module grew past one screenful of concerns).
 
-- ``milestone``: parsing exported tables, imports, upserts, changes by people, links;
+- ``milestone``: imports of exported tables (``milestones.table`` reads them), upserts, changes by people, links;
 - ``evidence``: campaign events that propose a status, and the lead's decisions on them;
 - ``jira_sync``: the Jira sync run.
 """
@@ -16,16 +16,14 @@ from milestones.services.evidence import (
 from milestones.services.jira_sync import jira_sync
 from milestones.services.milestone import (
     EDITABLE_FIELDS,
-    REQUIRED_COLUMNS,
-    TABLE_COLUMNS,
     ImportPlan,
     milestone_import,
     milestone_link,
     milestone_unlink,
     milestone_update,
     milestone_upsert,
-    parse_milestone_table,
 )
+from milestones.table import REQUIRED_COLUMNS, TABLE_COLUMNS, parse_milestone_table, read_milestone_table
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -47,4 +45,5 @@ __all__ = [
     "parse_milestone_table",
     "proposal_confirm",
     "proposal_dismiss",
+    "read_milestone_table",
 ]

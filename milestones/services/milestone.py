@@ -1,4 +1,5 @@
-"""Writes of milestones: imports of exported tables, changes by people, links to campaigns, decisions, releases.
+"""Writes of milestones: imports of exported tables (``milestones.table`` reads them), changes by people,
+links to campaigns, decisions, releases.
 
 Every change of a milestone goes through ``_apply_changes``: it saves the
 fields, keeps a ``MilestoneChange`` row per tracked field (due date, forecast,
@@ -8,10 +9,8 @@ the milestones, so what they say is taken as it is; people's changes of the
 status follow ``MILESTONE_TRANSITIONS``.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,133 +18,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from console.errors import Conflict, InvalidInput
-from console.identifiers import JIRA_KEY
 from console.services import audit_record
 from console.transitions import require_transition
 from milestones import permissions as may
 from milestones.choices import LEVELS, MILESTONE_TRANSITIONS, ChangeOrigin, MilestoneStatus, TrackedField
 from milestones.models import JiraSync, Milestone, MilestoneChange
 from milestones.rows import MilestoneRow
-
-# Column of the exported table -> field of MilestoneRow (header names are matched case-insensitively).
-TABLE_COLUMNS = {
-    "milestone": "title",
-    "jira_id": "jira_key",
-    "rubin_id": "project_id",
-    "due_date": "due_date",
-    "level": "level",
-    "status": "status",
-    "team": "team",
-    "forecast_date": "forecast_date",
-    "completed_date": "completed_date",
-    "description": "description",
-}
-REQUIRED_COLUMNS = ("milestone", "jira_id", "due_date", "status")
-DATE_FIELDS = ("due_date", "forecast_date", "completed_date")
-_STATUS_BY_NAME = {status.casefold(): status for status in MilestoneStatus.values}
-
-
-# Parsing exported tables -----------------------------------------------------------------------------
-
-
-def parse_milestone_table(text: str) -> list[MilestoneRow]:
-    """Rows of a milestone table exported as CSV or tab-separated text.
-
-    Header names are matched case-insensitively, in any order; a column the
-    table does not have leaves that field of existing milestones as it is.
-    Blank lines are skipped; a level of ``None`` or empty is no level, an empty
-    due date no due date. Every bad row is reported at once, by its line number,
-    field and value, in one ``InvalidInput``; nothing is returned unless every
-    row is good.
-    """
-    text = text.removeprefix("\ufeff")  # spreadsheets write a byte-order mark before CSV
-    if "\x00" in text:
-        raise InvalidInput("The file contains NUL characters: it is not a CSV or tab-separated table.")
-    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
-    reader = csv.reader(io.StringIO(text), dialect=dialect)
-    lines = _lines_of(reader)
-    header = next(lines, None)
-    while header is not None and not any(cell.strip() for cell in header):
-        header = next(lines, None)
-    if header is None:
-        raise InvalidInput("The file is empty.")
-    positions = {name.strip().lower(): index for index, name in enumerate(header)}
-    absent = [name for name in REQUIRED_COLUMNS if name not in positions]
-    if absent:
-        raise InvalidInput(f"Missing column(s): {', '.join(absent)}. The header was: {', '.join(header)}.")
-    columns = {column: field for column, field in TABLE_COLUMNS.items() if column in positions}
-
-    rows, problems, seen = [], [], {}
-    for cells in lines:
-        line_number = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        raw = {
-            field: cells[positions[column]].strip() if positions[column] < len(cells) else ""
-            for column, field in columns.items()
-        }
-        values, row_problems = _row_values(raw)
-        key = raw["jira_key"]
-        if key and key in seen:
-            row_problems.append(f"jira_id {key!r} repeats line {seen[key]}")
-        seen.setdefault(key, line_number)
-        if row_problems:
-            problems.extend(f"line {line_number}: {problem}" for problem in row_problems)
-            continue
-        rows.append(MilestoneRow(**values))
-    if problems:
-        raise InvalidInput("The milestone table has bad rows; nothing was imported.\n" + "\n".join(problems))
-    return rows
-
-
-def _lines_of(reader):
-    """The reader's rows; a line the csv module cannot read (a field past its size limit) refuses the file."""
-    try:
-        yield from reader
-    except csv.Error as error:
-        raise InvalidInput(f"The milestone table cannot be read at line {reader.line_num}: {error}.") from None
-
-
-def _row_values(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    values: dict[str, Any] = dict(raw)
-    problems = []
-    if not raw["jira_key"]:
-        problems.append("jira_id is missing")
-    elif problem := JIRA_KEY.problem(raw["jira_key"]):
-        problems.append(f"jira_id {problem}")
-    if not raw["title"]:
-        problems.append("milestone (the title) is missing")
-    for name in DATE_FIELDS:
-        if name in raw:
-            try:
-                values[name] = _parse_date(raw[name])
-            except ValueError:
-                problems.append(f"{name} {raw[name]!r} is not a date like 2021-06-30")
-    if "level" in raw:
-        if raw["level"] in ("", "None", "none"):
-            values["level"] = None
-        elif raw["level"] in {str(level) for level in LEVELS}:
-            values["level"] = int(raw["level"])
-        else:
-            problems.append(f"level {raw['level']!r} is not 1, 2, 3 or None")
-    status = _STATUS_BY_NAME.get(raw["status"].replace("\u2019", "'").casefold())
-    if status is None:
-        problems.append(f"status {raw['status']!r} is not one of {', '.join(MilestoneStatus.values)}")
-    values["status"] = status
-    for name, limit in (("project_id", 32), ("team", 100), ("title", 300)):
-        if len(raw.get(name, "")) > limit:
-            problems.append(f"{name} is longer than {limit} characters")
-    return values, problems
-
-
-def _parse_date(value: str) -> date | None:
-    if not value:
-        return None
-    if len(value) == 10:
-        return date.fromisoformat(value)
-    # "2021-06-30 00:00:00", as some spreadsheets export a date cell
-    return datetime.fromisoformat(value).date()
-
+from milestones.table import read_milestone_table
 
 # Applying changes ----------------------------------------------------------------------------------------
 
@@ -256,6 +135,8 @@ class ImportPlan:
     created: list[MilestoneRow] = field(default_factory=list)
     updated: list[tuple[str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     unchanged: int = 0
+    # Columns of the table that the import does not use, as its header names them.
+    unused_columns: list[str] = field(default_factory=list)
 
     @property
     def change_count(self) -> int:
@@ -274,6 +155,12 @@ class ImportPlan:
     def summary(self) -> str:
         return f"{self.rows} row(s): {len(self.created)} new, {len(self.updated)} changed, {self.unchanged} unchanged."
 
+    def unused_note(self) -> str:
+        """What of the file was not imported ("" if every column was)."""
+        if not self.unused_columns:
+            return ""
+        return f"Not imported (the console has no field for them): {', '.join(self.unused_columns)}."
+
 
 def _shown(value: Any) -> str:
     text = _as_text(value)
@@ -291,9 +178,10 @@ def milestone_import(
     """
     if actor is not None:
         may.IMPORT.check(actor)
-    rows = parse_milestone_table(text)
+    table = read_milestone_table(text)
+    rows = table.rows
     existing = {m.jira_key: m for m in Milestone.objects.filter(jira_key__in=[row.jira_key for row in rows])}
-    plan = ImportPlan(rows=len(rows))
+    plan = ImportPlan(rows=len(rows), unused_columns=table.unused_columns)
     for row in rows:
         milestone = existing.get(row.jira_key)
         if milestone is None:

@@ -11,7 +11,8 @@ from milestones.services import milestone_import
 class Command(BaseCommand):
     help = (
         "Import milestones from a CSV or tab-separated table (columns milestone, jira_id, rubin_id, due_date, "
-        "level, status, team; any order, any case). Upserts by Jira key; a bad row refuses the whole file."
+        "level, status, team; any order, headers matched ignoring case, spaces and punctuation; Jira's CSV "
+        "export reads too). Upserts by Jira key; a bad row refuses the whole file; columns not imported are named."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,5 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for line in plan.lines():
             self.stdout.write(line)
+        if note := plan.unused_note():
+            self.stdout.write(self.style.WARNING(note))
         prefix = "Dry run, nothing changed: would import" if dry_run else "Imported"
         self.stdout.write(self.style.SUCCESS(f"{prefix} {plan.summary()}"))
