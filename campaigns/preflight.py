@@ -4,6 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils import timezone
+
 from campaigns import bps_config
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
@@ -35,6 +37,12 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     problems = []
     if campaign.release is None:
         problems.append(Problem("release", "The campaign names no pipeline release."))
+    else:
+        # The release's own rule (status and date): a withdrawn or ended release, or one past its last day of
+        # support that the daily task has not moved yet, takes no new submission.
+        closed = campaign.release.closed_reason(timezone.localdate())
+        if closed:
+            problems.append(Problem("release", f"{closed}; it takes no new submissions."))
     for check in REGISTERED_CHECKS:
         problems.extend(check(campaign, step))
     try:

@@ -4,8 +4,10 @@ from collections import Counter
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
+from campaigns import preflight
 from campaigns.choices import FAILED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
+from console.models import AuditEvent
 
 
 def campaigns_with_steps() -> QuerySet[Campaign]:
@@ -89,10 +91,14 @@ def error_summary(submissions) -> list[dict]:
     ]
 
 
+# Launched or being launched: what the dashboard lists as running.
+RUNNING_SUBMISSION_STATUSES = (SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
+
+
 def running_submissions() -> QuerySet[Submission]:
     return (
         Submission.objects.select_related("step__campaign")
-        .filter(status__in=[SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING])
+        .filter(status__in=RUNNING_SUBMISSION_STATUSES)
         .order_by("started_at")
     )
 
@@ -129,3 +135,67 @@ def campaign_diff(left: Campaign, right: Campaign) -> list[dict]:
     ]
     rows.append({"field": "steps", "left": steps(left), "right": steps(right)})
     return [{**row, "differs": row["left"] != row["right"]} for row in rows]
+
+
+# The release a submission runs: still approved for its campaign, still within support -----------------------
+
+# The campaign pages and the dashboard check at most this many campaigns' releases, so that they never grow with
+# the data (running campaigns are few).
+RELEASE_CHECKED_CAMPAIGNS = 10
+
+
+def release_problems(campaign: Campaign, step: Step) -> list[preflight.Problem]:
+    """The pre-flight problems of the campaign's release (``Problem.check == "release"``): it names none, it is
+    not approved for the campaign (a check the committee registers), its support ended. What dispatch checks again
+    before it launches anything (``services.dispatch``)."""
+    # The configuration is not the release's concern: an empty one is given so that it is not rendered.
+    return [
+        problem
+        for problem in preflight.preflight_problems(campaign, step, rendered_config="")
+        if problem.check == "release"
+    ]
+
+
+def running_submissions_on_refused_release(campaign: Campaign | None = None) -> list[tuple[Submission, list]]:
+    """Submissions running (or being launched) whose release no longer passes ``release_problems``, with those
+    problems: they are not stopped (a run in progress goes on), only shown. The release is checked once per
+    campaign: for one campaign (its steps' submissions read from ``campaign_detail``'s prefetch), or for the first
+    ``RELEASE_CHECKED_CAMPAIGNS`` campaigns with a run in progress."""
+    if campaign is not None:
+        submissions = []
+        for step in campaign.steps.all():
+            step.campaign = campaign
+            for submission in step.submissions.all():
+                if submission.status in RUNNING_SUBMISSION_STATUSES:
+                    submission.step = step
+                    submissions.append(submission)
+    else:
+        submissions = running_submissions().select_related("step__campaign__release")
+    flagged = []
+    checked: dict[int, list] = {}
+    for submission in submissions:
+        campaign_id = submission.step.campaign_id
+        if campaign_id not in checked:
+            if len(checked) >= RELEASE_CHECKED_CAMPAIGNS:
+                continue
+            checked[campaign_id] = release_problems(submission.step.campaign, submission.step)
+        if checked[campaign_id]:
+            flagged.append((submission, checked[campaign_id]))
+    return flagged
+
+
+def campaign_pause_reason(campaign: Campaign) -> str:
+    """Why a paused campaign was paused, as its last move to paused recorded it; empty when it is not paused or no
+    reason was given (paused by hand)."""
+    if campaign.status != CampaignStatus.PAUSED:
+        return ""
+    event = (
+        AuditEvent.objects.filter(
+            object_type=Campaign._meta.label_lower,
+            object_id=str(campaign.pk),
+            action=f"campaign.{CampaignStatus.PAUSED}",
+        )
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    return ((event.after or {}).get("reason", "") if event else "") or ""

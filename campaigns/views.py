@@ -180,6 +180,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_clone": may.DEFINE.allows(user),
             "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
             "events": audit_events_for(campaign),
+            "pause_reason": selectors.campaign_pause_reason(campaign),
+            "running_on_refused_release": selectors.running_submissions_on_refused_release(campaign),
         },
     )
 

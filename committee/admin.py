@@ -11,5 +11,5 @@ class CommitteeAdmin(ReadOnlyAdmin):
 
 @admin.register(Seat)
 class SeatAdmin(ReadOnlyAdmin):
-    list_display = ["committee", "area", "holder"]
+    list_display = ["committee", "area", "holder", "chair"]
     list_select_related = ["committee", "holder"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.urls import reverse
 
@@ -23,6 +24,14 @@ from committee.choices import (
     VoteChoice,
 )
 from console.identifiers import COMMITTEE_SLUG, url_for, validate_committee_slug
+from console.roles import Role, user_roles
+
+# The role that makes someone eligible as a delegate for a seat of a committee of the kind, besides holding a
+# seat of that committee. The leadership team endorses rather than votes: only its own members stand in there.
+DELEGATE_ROLES = {
+    CommitteeKind.POLICY: Role.COMMITTEE_MEMBER,
+    CommitteeKind.CHANGE_CONTROL: Role.CCB_MEMBER,
+}
 
 
 class Committee(models.Model):
@@ -43,20 +52,42 @@ class Committee(models.Model):
         # "" for a slug stored before slugs were checked: the pages show it without a link.
         return url_for("committee:committee-detail", COMMITTEE_SLUG, slug=self.slug)
 
+    @property
+    def delegate_role(self) -> Role | None:
+        """The role a delegate for one of the committee's seats holds, unless they hold a seat of it."""
+        return DELEGATE_ROLES.get(self.kind)
+
+    def may_delegate_to(self, user: AbstractBaseUser) -> bool:
+        """Whether the user may stand in for a seat: they hold ``delegate_role`` (as a group, staff or not) or a
+        seat of this committee."""
+        if not user.is_active:
+            return False
+        if self.delegate_role is not None and self.delegate_role in user_roles(user):
+            return True
+        return self.seats.filter(holder=user.pk).exists()
+
 
 class Seat(models.Model):
-    """One seat of a committee (for the policy committee: one per area), held by a member or vacant."""
+    """One seat of a committee (for the policy committee: one per area), held by a member or vacant.
+
+    At most one seat of a committee is its chair: its holder names a delegate for another seat when that seat's
+    holder cannot.
+    """
 
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="seats")
     area = models.CharField(max_length=100)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="seats"
     )
+    chair = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["committee", "area"]
         constraints = [
             models.UniqueConstraint(fields=["committee", "area"], name="seat_one_per_area"),
+            models.UniqueConstraint(
+                fields=["committee"], condition=models.Q(chair=True), name="seat_one_chair_per_committee"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +185,10 @@ class Tally:
         return f"{self.approve} approve, {self.reject} reject, {self.abstain} abstain of {self.seats} seats"
 
 
+# What a policy committee decision approved by its votes is called until the leadership team endorses it.
+AWAITING_ENDORSEMENT_LABEL = "Approved by the committee, awaiting endorsement"
+
+
 class DecisionQuerySet(models.QuerySet):
     def with_tally(self) -> "DecisionQuerySet":
         """Annotate each decision with its seats and current votes per choice, read by ``Decision.tally``."""
@@ -214,6 +249,31 @@ class Decision(models.Model):
     @property
     def status_colour(self) -> str:
         return DECISION_STATUS_COLOURS[self.status]
+
+    @property
+    def needs_endorsement(self) -> bool:
+        """The policy committee's decisions take effect when the leadership team endorses them; the change control
+        board's (backports) when they close."""
+        return self.committee.kind == CommitteeKind.POLICY
+
+    @property
+    def awaits_endorsement(self) -> bool:
+        """Approved by the committee, not endorsed (nor refused) yet: it has not taken effect."""
+        return self.status == DecisionStatus.APPROVED and self.needs_endorsement
+
+    @property
+    def in_effect(self) -> bool:
+        """Approved and, when it needs it, endorsed: what it decides applies (``services.effects``)."""
+        if self.needs_endorsement:
+            return self.status == DecisionStatus.ENDORSED
+        return self.status == DecisionStatus.APPROVED
+
+    @property
+    def status_label(self) -> str:
+        """The status as the pages and the API say it."""
+        if self.awaits_endorsement:
+            return AWAITING_ENDORSEMENT_LABEL
+        return self.get_status_display()
 
     def tally(self) -> Tally:
         """The current votes against the committee's quorum rule.

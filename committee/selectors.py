@@ -27,7 +27,8 @@ def decision_list() -> QuerySet[Decision]:
 
 
 def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QuerySet[Decision]:
-    """Open decisions where a seat the user holds, or stands in for today, has no current vote."""
+    """Open decisions where a seat the user holds, or stands in for today, has no current vote, and the user has
+    none either (one person, one vote per decision: ``vote_cast``)."""
     if not user.is_authenticated:
         return Decision.objects.none()
     stands_in_for = Delegation.objects.active_on(today).filter(delegate=user.pk).values("seat")
@@ -36,7 +37,14 @@ def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QueryS
     waiting_seats = (
         my_seats.filter(committee=OuterRef("committee_id")).annotate(decision_id=OuterRef("pk")).exclude(Exists(voted))
     )
-    return decision_list().filter(status=DecisionStatus.OPEN).filter(Exists(waiting_seats)).order_by("deadline")
+    my_vote = Vote.objects.filter(decision=OuterRef("pk"), cast_by=user.pk, superseded_at__isnull=True)
+    return (
+        decision_list()
+        .filter(status=DecisionStatus.OPEN)
+        .filter(Exists(waiting_seats))
+        .exclude(Exists(my_vote))
+        .order_by("deadline")
+    )
 
 
 def decisions_awaiting_votes() -> QuerySet[Decision]:

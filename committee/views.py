@@ -6,6 +6,7 @@ or a message. The checks made here only decide which buttons to draw.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, User
@@ -18,11 +19,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from committee import exports, selectors, services
-from committee.choices import VOTING_COMMITTEE_KINDS, CommitteeKind, DecisionKind, DecisionStatus
+from committee.choices import VOTING_COMMITTEE_KINDS, DecisionKind, DecisionStatus
 from committee.filters import DecisionFilter
 from committee.forms import DecisionCreateForm, DelegationForm, EndorsementForm, VoteForm
 from committee.models import Committee, Decision, Delegation, Seat, Tally, Vote
 from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, VOTE
+from committee.services.committees import DELEGATION_AHEAD_DAYS, DELEGATION_BACKDATED_DAYS, DELEGATION_MAX_DAYS
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
 from console.forms import form_errors_message
@@ -96,7 +98,6 @@ def decision_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _decision_or_404(pk)
-    is_policy_decision = decision.committee.kind == CommitteeKind.POLICY
     return render(
         request,
         "committee/decision_detail.html",
@@ -105,10 +106,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": _votes_panel(request, decision),
             "may_open": decision.status == DecisionStatus.DRAFT
             and (decision.proposed_by_id == request.user.pk or user_has_role(request.user, Role.TASK_FORCE_LEAD)),
-            "may_endorse": decision.status == DecisionStatus.APPROVED
-            and is_policy_decision
-            and ENDORSE.allows(request.user),
-            "awaits_endorsement": decision.status == DecisionStatus.APPROVED and is_policy_decision,
+            "may_endorse": decision.awaits_endorsement and ENDORSE.allows(request.user),
+            "awaits_endorsement": decision.awaits_endorsement,
             "events": audit_events_for(decision),
         },
     )
@@ -238,11 +237,16 @@ def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", o
         else:
             row.superseded.append(vote)
     is_open = decision.status == DecisionStatus.OPEN
+    voting_seats = selectors.seats_voted_for_by(request.user, decision.committee, today) if is_open else []
+    mine = {row.current.seat_id for row in rows.values() if row.current and row.current.cast_by_id == request.user.pk}
+    if mine:
+        # One person, one vote per decision (``vote_cast``): they may change theirs, not vote for another seat too.
+        voting_seats = [(seat, holder) for seat, holder in voting_seats if seat.pk in mine]
     return VotesPanel(
         decision=decision,
         rows=list(rows.values()),
         tally=decision.tally(),
-        voting_seats=selectors.seats_voted_for_by(request.user, decision.committee, today) if is_open else [],
+        voting_seats=voting_seats,
         deadline_passed=decision.deadline <= timezone.now(),
         error=error,
         oob=oob,
@@ -331,6 +335,10 @@ def committee_list(request: HttpRequest, slug: str | None = None) -> HttpRespons
         raise Http404(f"No committee {slug!r}.")
     today = timezone.localdate()
     for committee in committees:
+        # The chair's holder names delegates for the committee's other seats too (``delegation_create``).
+        committee.chaired_by_user = any(
+            seat.chair and seat.holder_id == request.user.pk for seat in committee.seats.all()
+        )
         for seat in committee.seats.all():
             seat.active_delegations = seat.delegations_active_on(today)
     return render(
@@ -339,6 +347,11 @@ def committee_list(request: HttpRequest, slug: str | None = None) -> HttpRespons
         {
             "committees": committees,
             "today": today,
+            "delegation_starts": (
+                today - timedelta(days=DELEGATION_BACKDATED_DAYS),
+                today + timedelta(days=DELEGATION_AHEAD_DAYS),
+            ),
+            "delegation_max_days": DELEGATION_MAX_DAYS,
             "is_lead": user_has_role(request.user, Role.TASK_FORCE_LEAD),
             "single": slug is not None,
         },

@@ -109,7 +109,10 @@ def load_demo() -> DemoReport:
                 release_create(actor=None, version=version, status=status, notes=notes, source=SOURCE)
         for name, slug, kind, areas, holders in COMMITTEES:
             if not Committee.objects.filter(slug=slug).exists():
-                committee = committee_create(actor=None, name=name, slug=slug, kind=kind, areas=areas, source=SOURCE)
+                chair = "Chair" if "Chair" in areas else None
+                committee = committee_create(
+                    actor=None, name=name, slug=slug, kind=kind, areas=areas, chair=chair, source=SOURCE
+                )
                 for area, username in holders.items():
                     seat = committee.seats.get(area=area)
                     seat_assign(actor=None, seat=seat, holder=users[username], source=SOURCE)

@@ -7,4 +7,5 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard, name="home"),
     path("dashboard/services/", views.service_status, name="service-status"),
+    path("dashboard/refused-release-runs/", views.refused_release_runs, name="refused-release-runs"),
 ]

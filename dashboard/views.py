@@ -5,7 +5,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from campaigns.selectors import failed_submissions_awaiting_action, running_submissions
+from campaigns.selectors import (
+    failed_submissions_awaiting_action,
+    running_submissions,
+    running_submissions_on_refused_release,
+)
 from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
 from console import health, selectors
 from milestones.selectors import milestone_summary
@@ -31,6 +35,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "releases": release_counts_by_status(),
             "recent_events": selectors.audit_events()[:8],
         },
+    )
+
+
+@require_GET
+def refused_release_runs(request: HttpRequest) -> HttpResponse:
+    """Runs in progress whose release is no longer approved for their campaign or supported, loaded by htmx into
+    the running submissions card: the release checks read each campaign's files and must not delay the page."""
+    return render(
+        request,
+        "campaigns/_refused_release_runs.html",
+        {"flagged": running_submissions_on_refused_release(), "show_campaign": True},
     )
 
 

@@ -67,7 +67,8 @@ class WaiverForm(forms.Form):
     """Why a step may be accepted although its run fails blocking specifications, and which decision allows it."""
 
     reason = forms.CharField(widget=_input(forms.Textarea, rows=2))
-    # Any decision: the service says why one that is not approved cannot allow a waiver.
+    # Any decision: the page offers those of ``qa.selectors.decisions_allowing_waivers``, and the service says why
+    # another one cannot allow a waiver (a message names the decisions that can).
     decision = forms.ModelChoiceField(queryset=Decision.objects.all(), widget=_select())
 
 

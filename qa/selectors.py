@@ -28,8 +28,8 @@ from django.db.models.functions import Floor
 from campaigns import selectors as campaign_selectors
 from campaigns.choices import CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
-from committee.choices import DecisionStatus
 from committee.models import Decision
+from qa.choices import WAIVER_DECISION_KINDS, WAIVER_DECISION_STATUSES
 from qa.models import Measurement, Metric, MetricStatistics, RunStatistics, Specification, Waiver
 from qa.specs import version_key
 from qa.statistics import COLUMNS, STATISTICS, Tag, aggregate
@@ -325,10 +325,15 @@ def waived_run_ids(submissions: list[Submission]) -> set[int]:
     return set(Waiver.objects.filter(submission__in=submissions).values_list("submission_id", flat=True))
 
 
-def decisions_allowing_waivers(limit: int) -> list[Decision]:
-    """The newest approved or endorsed decisions, which a waiver may cite."""
-    allowing = Decision.objects.filter(status__in=[DecisionStatus.APPROVED, DecisionStatus.ENDORSED])
-    return list(allowing.order_by("-pk")[:limit])
+def decisions_allowing_waivers(campaign: Campaign) -> QuerySet[Decision]:
+    """The decisions a waiver for a step of the campaign may cite, newest first: approved (or endorsed), about
+    campaign policy or QA (``WAIVER_DECISION_KINDS``), and naming the campaign or its release."""
+    names_campaign = Decision.campaigns.through.objects.filter(campaign=campaign.pk).values("decision")
+    names = Q(pk__in=names_campaign)
+    if campaign.release_id is not None:
+        names |= Q(release=campaign.release_id)
+    allowing = Decision.objects.filter(status__in=WAIVER_DECISION_STATUSES, kind__in=WAIVER_DECISION_KINDS)
+    return allowing.filter(names).order_by("-pk")
 
 
 def decision_by_id(pk: int) -> Decision | None:

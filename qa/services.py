@@ -12,11 +12,12 @@ from campaigns import services as campaigns_services
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Step, Submission, lock_rows
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
-from committee.choices import DecisionStatus
+from committee.models import Decision
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.tasks import enqueue_on_commit
 from qa import selectors
+from qa.choices import WAIVER_DECISION_KINDS, WAIVER_DECISION_STATUSES
 from qa.ingest import IngestReport, measurements_ingest
 from qa.judging import fresh_statistics, runs_judged
 from qa.models import Measurement, Specification, Waiver
@@ -105,14 +106,28 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
 
 
 @transaction.atomic
-def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision) -> Waiver:
-    """Record that a committee decision allows accepting the step's latest run despite failing specifications."""
+def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision: Decision) -> Waiver:
+    """Record that a committee decision allows accepting the step's latest run despite failing specifications.
+
+    The decision is one of ``selectors.decisions_allowing_waivers``: in effect (approved by the policy committee and
+    endorsed), about campaign policy or QA, naming the step's campaign or its release.
+    """
     RECORD_WAIVERS.check(actor)
-    _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if not reason.strip():
         raise InvalidInput("A waiver says why.")
-    if decision.status not in (DecisionStatus.APPROVED, DecisionStatus.ENDORSED):
-        raise Conflict(f"Decision #{decision.pk} is {decision.status}; only an approved decision allows a waiver.")
+    if decision.status not in WAIVER_DECISION_STATUSES:
+        raise Conflict(
+            f"Decision #{decision.pk} is {decision.status}; only a decision in effect (approved and endorsed) allows "
+            "a waiver."
+        )
+    if not selectors.decisions_allowing_waivers(campaign).filter(pk=decision.pk).exists():
+        kinds = " or ".join(WAIVER_DECISION_KINDS)
+        release = f" or its release {campaign.release}" if campaign.release_id else ""
+        raise Conflict(
+            f"Decision #{decision.pk} does not allow a waiver for the campaign {campaign.name}: a waiver cites an "
+            f"endorsed {kinds} decision that names the campaign{release}."
+        )
     submission, _failing, existing = gate_blockers(step)
     if submission is None:
         raise Conflict(f"The step {step.name} has no successful run to waive.")

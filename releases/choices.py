@@ -10,12 +10,14 @@ class ReleaseStatus(models.TextChoices):
 
 
 # Release status -> the statuses a transition may take it to. Approval comes
-# only from a pipeline-version decision of the policy committee.
+# only from a pipeline-version decision of the policy committee. An ended
+# release goes back into support only by the lead extending its support window
+# (``release_set_support_until``), never by "put into support".
 RELEASE_TRANSITIONS: dict[str, set[str]] = {
     ReleaseStatus.CANDIDATE: {ReleaseStatus.APPROVED, ReleaseStatus.WITHDRAWN},
     ReleaseStatus.APPROVED: {ReleaseStatus.SUPPORTED, ReleaseStatus.WITHDRAWN, ReleaseStatus.CANDIDATE},
     ReleaseStatus.SUPPORTED: {ReleaseStatus.END_OF_SUPPORT, ReleaseStatus.WITHDRAWN},
-    ReleaseStatus.END_OF_SUPPORT: set(),
+    ReleaseStatus.END_OF_SUPPORT: {ReleaseStatus.SUPPORTED},
     ReleaseStatus.WITHDRAWN: set(),
 }
 

@@ -56,7 +56,8 @@ class Release(models.Model):
     )
     status = models.CharField(max_length=20, choices=ReleaseStatus.choices, default=ReleaseStatus.CANDIDATE)
     approved_on = models.DateField(null=True, blank=True)
-    support_until = models.DateField(null=True, blank=True)
+    support_until = models.DateField(null=True, blank=True, help_text="the last day of support")
+    withdrawn_on = models.DateField(null=True, blank=True, editable=False)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,6 +90,28 @@ class Release(models.Model):
     @property
     def status_colour(self) -> str:
         return RELEASE_STATUS_COLOURS[self.status]
+
+    def support_ended(self, today: date) -> bool:
+        """Whether the support window has passed on ``today``, whatever the status says yet (the daily task moves
+        a supported release to end-of-support the day after its ``support_until``)."""
+        return self.support_until is not None and self.support_until < today
+
+    def closed_reason(self, today: date) -> str:
+        """Why the release takes no new work on ``today`` (no submission of a campaign, no backport request),
+        naming the release, its status and the date; "" while it takes them.
+
+        The date is checked as well as the status: a release past its last day of support is closed before the
+        daily task has moved it.
+        """
+        if self.status == ReleaseStatus.WITHDRAWN:
+            since = f" since {self.withdrawn_on:%Y-%m-%d}" if self.withdrawn_on else ""
+            return f"{self} is withdrawn{since}"
+        if self.status == ReleaseStatus.END_OF_SUPPORT:
+            ended = f": its support ended on {self.support_until:%Y-%m-%d}" if self.support_until else ""
+            return f"{self} is end-of-support{ended}"
+        if self.support_ended(today):
+            return f"{self} is {self.status} but its support ended on {self.support_until:%Y-%m-%d}"
+        return ""
 
     def support_days_left(self, today: date | None = None) -> int | None:
         if self.support_until is None or self.status != ReleaseStatus.SUPPORTED:

@@ -63,6 +63,12 @@ def releases_ending_support(*, today: date, within_days: int = 60) -> QuerySet[R
     ).order_by("support_until")
 
 
+def releases_taking_backports(*, today: date) -> QuerySet[Release]:
+    """Releases a backport may be requested for on ``today``: supported, and not past their last day of support
+    (``Release.closed_reason``)."""
+    return Release.objects.filter(status=ReleaseStatus.SUPPORTED).exclude(support_until__lt=today)
+
+
 def backport_queue() -> QuerySet[BackportRequest]:
     """Backport requests with their releases and requester (filter with ``BackportRequestFilter``)."""
     return BackportRequest.objects.select_related("target_release", "shipped_in", "requester").order_by(

@@ -23,6 +23,8 @@ from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, Backport
 from releases.models import BackportRequest, Release, parse_version, validate_rfc_id, validate_ticket
 
 SUPPORT_PERIOD = timedelta(days=365)
+# Who the audit trail names for the daily end of support windows (``releases.tasks``).
+SUPPORT_SCHEDULE = "support schedule"
 
 
 def _release_snapshot(release: Release) -> dict:
@@ -30,6 +32,7 @@ def _release_snapshot(release: Release) -> dict:
         "status": release.status,
         "approved_on": release.approved_on.isoformat() if release.approved_on else None,
         "support_until": release.support_until.isoformat() if release.support_until else None,
+        "withdrawn_on": release.withdrawn_on.isoformat() if release.withdrawn_on else None,
     }
 
 
@@ -76,10 +79,14 @@ def release_create(
     return release
 
 
+def _release_locked(release_id: int) -> Release:
+    return Release.objects.select_for_update(no_key=True).get(pk=release_id)
+
+
 def _release_move(
     *, actor: AbstractBaseUser | None, release: Release, to: str, action: str, source: str = "system", **changes
 ) -> Release:
-    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
+    release = _release_locked(release.pk)
     require_transition(RELEASE_TRANSITIONS, release, release.status, to)
     before = _release_snapshot(release)
     release.status = to
@@ -94,8 +101,12 @@ def _release_move(
 
 @transaction.atomic
 def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support_until: date | None = None) -> Release:
-    """An approved release enters support (by default one year from its approval)."""
+    """An approved release enters support (by default one year from its approval). An ended release goes back into
+    support only by the extension of its window (``release_set_support_until``)."""
     may.MARK_SUPPORTED.check(actor)
+    release = _release_locked(release.pk)
+    if release.status == ReleaseStatus.END_OF_SUPPORT:
+        raise Conflict(f"{release} is end-of-support; extend its support window to put it back into support.")
     approved_on = release.approved_on or timezone.localdate()
     if support_until is not None and support_until < approved_on:
         raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({approved_on}).")
@@ -109,26 +120,89 @@ def release_mark_supported(*, actor: AbstractBaseUser, release: Release, support
 
 
 @transaction.atomic
-def release_end_support(*, actor: AbstractBaseUser, release: Release) -> Release:
+def release_end_support(*, actor: AbstractBaseUser, release: Release, today: date | None = None) -> Release:
+    """The lead ends a release's support. Ended before its window closed, the last day of support becomes today,
+    so that the record says when support ended."""
     may.END_SUPPORT.check(actor)
-    return _release_move(actor=actor, release=release, to=ReleaseStatus.END_OF_SUPPORT, action="release.support-ended")
+    today = today or timezone.localdate()
+    release = _release_locked(release.pk)
+    changes = {}
+    if release.support_until is None or release.support_until > today:
+        changes["support_until"] = today
+    return _release_move(
+        actor=actor, release=release, to=ReleaseStatus.END_OF_SUPPORT, action="release.support-ended", **changes
+    )
+
+
+def release_support_expire(*, release_id: int, today: date) -> Release | None:
+    """Effect of the daily schedule: a supported release whose last day of support is before ``today`` becomes
+    end-of-support, audited with the schedule as the actor. None when there is nothing to do (already moved, or
+    its window extended since): safe to run twice, and against the lead extending at the same moment."""
+    with transaction.atomic():
+        release = _release_locked(release_id)
+        if release.status != ReleaseStatus.SUPPORTED or not release.support_ended(today):
+            return None
+        return _release_move(
+            actor=None,
+            release=release,
+            to=ReleaseStatus.END_OF_SUPPORT,
+            action="release.support-ended",
+            source=SUPPORT_SCHEDULE,
+        )
+
+
+def releases_support_expire(*, today: date | None = None) -> dict:
+    """End the support of every supported release whose last day of support has passed, each in a transaction of
+    its own; returns the versions it moved."""
+    today = today or timezone.localdate()
+    due = list(
+        Release.objects.filter(status=ReleaseStatus.SUPPORTED, support_until__lt=today)
+        .order_by("support_until", "pk")
+        .values_list("pk", flat=True)
+    )
+    ended = [release.version for pk in due if (release := release_support_expire(release_id=pk, today=today))]
+    return {"ended": ended}
 
 
 @transaction.atomic
 def release_withdraw(*, actor: AbstractBaseUser, release: Release) -> Release:
     may.WITHDRAW.check(actor)
-    return _release_move(actor=actor, release=release, to=ReleaseStatus.WITHDRAWN, action="release.withdrawn")
+    return _release_move(
+        actor=actor,
+        release=release,
+        to=ReleaseStatus.WITHDRAWN,
+        action="release.withdrawn",
+        withdrawn_on=timezone.localdate(),
+    )
 
 
 @transaction.atomic
-def release_set_support_until(*, actor: AbstractBaseUser, release: Release, support_until: date) -> Release:
-    """Move the end of a release's support window."""
+def release_set_support_until(
+    *, actor: AbstractBaseUser, release: Release, support_until: date, today: date | None = None
+) -> Release:
+    """Move the last day of a release's support. For an end-of-support release this is the one way back into
+    support, the lead's recorded act: the new last day must be today or later, and the release is supported again.
+    """
     may.CHANGE_SUPPORT_WINDOW.check(actor)
-    release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
-    if release.status in (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT):
+    today = today or timezone.localdate()
+    release = _release_locked(release.pk)
+    if release.status == ReleaseStatus.WITHDRAWN:
         raise Conflict(f"{release} is {release.status}; its support window is closed.")
     if release.approved_on and support_until < release.approved_on:
         raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({release.approved_on}).")
+    if release.status == ReleaseStatus.END_OF_SUPPORT:
+        if support_until < today:
+            raise InvalidInput(
+                f"{release} is end-of-support; to extend its support, the last day of support must be today "
+                f"({today:%Y-%m-%d}) or later, not {support_until:%Y-%m-%d}."
+            )
+        return _release_move(
+            actor=actor,
+            release=release,
+            to=ReleaseStatus.SUPPORTED,
+            action="release.support-extended",
+            support_until=support_until,
+        )
     before = _release_snapshot(release)
     release.support_until = support_until
     release.save(update_fields=["support_until"])
@@ -203,7 +277,10 @@ def backport_request_create(
     title_limit = BackportRequest._meta.get_field("title").max_length
     if len(title.strip()) > title_limit:
         raise InvalidInput(f"The title has {len(title.strip())} characters; at most {title_limit} fit.")
-    target_release = Release.objects.select_for_update(no_key=True).get(pk=target_release.pk)
+    target_release = _release_locked(target_release.pk)
+    closed = target_release.closed_reason(timezone.localdate())
+    if closed:
+        raise Conflict(f"{closed}; it takes no backport requests.")
     if target_release.status != ReleaseStatus.SUPPORTED:
         raise Conflict(f"{target_release} is {target_release.status}; only a supported release takes backports.")
     if BackportRequest.objects.filter(rfc_id=rfc_id).exists():

@@ -32,8 +32,14 @@ from releases.models import BackportRequest, Release
 BACKPORTS_PER_PAGE = 50
 # Backports that still need something done; the others are shipped or rejected.
 DONE_BACKPORT_STATUSES = (BackportStatus.SHIPPED, BackportStatus.REJECTED)
-# Statuses whose support window can still be moved (``release_set_support_until``).
-OPEN_WINDOW_STATUSES = (ReleaseStatus.CANDIDATE, ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED)
+# Statuses whose support window can still be moved (``release_set_support_until``); for an ended release, moving
+# it to today or later extends its support.
+OPEN_WINDOW_STATUSES = (
+    ReleaseStatus.CANDIDATE,
+    ReleaseStatus.APPROVED,
+    ReleaseStatus.SUPPORTED,
+    ReleaseStatus.END_OF_SUPPORT,
+)
 
 
 def _filter_errors_message(filterset) -> str:
@@ -89,7 +95,10 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
             "shipped_backports": [b for b in targeting if b.status == BackportStatus.SHIPPED],
             "rejected_backports": [b for b in targeting if b.status == BackportStatus.REJECTED],
             "events": audit_events_for(release),
-            "may_mark_supported": ReleaseStatus.SUPPORTED in allowed and may.MARK_SUPPORTED.allows(request.user),
+            # An ended release goes back into support only by extending its window.
+            "may_mark_supported": ReleaseStatus.SUPPORTED in allowed
+            and release.status != ReleaseStatus.END_OF_SUPPORT
+            and may.MARK_SUPPORTED.allows(request.user),
             "may_end_support": ReleaseStatus.END_OF_SUPPORT in allowed and may.END_SUPPORT.allows(request.user),
             "may_withdraw": ReleaseStatus.WITHDRAWN in allowed and may.WITHDRAW.allows(request.user),
             "may_move_window": release.status in OPEN_WINDOW_STATUSES
@@ -141,10 +150,14 @@ def release_support_window(request: HttpRequest, version: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(release)
+    ended = release.status == ReleaseStatus.END_OF_SUPPORT
     release = services.release_set_support_until(
         actor=request.user, release=release, support_until=form.cleaned_data["support_until"]
     )
-    messages.success(request, f"The support of {release} now ends on {release.support_until:%Y-%m-%d}.")
+    if ended:
+        messages.success(request, f"{release} is supported again, until {release.support_until:%Y-%m-%d}.")
+    else:
+        messages.success(request, f"The support of {release} now ends on {release.support_until:%Y-%m-%d}.")
     return redirect(release)
 
 
@@ -159,8 +172,8 @@ def backport_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     request_form = None
     if may.REQUEST_BACKPORTS.allows(request.user):
-        supported = Release.objects.filter(status=ReleaseStatus.SUPPORTED)
-        request_form = BackportRequestForm(choices={"target_release": supported})
+        open_releases = selectors.releases_taking_backports(today=timezone.localdate())
+        request_form = BackportRequestForm(choices={"target_release": open_releases})
     return render(
         request,
         "releases/backport_list.html",

@@ -4,6 +4,11 @@ conditional update (``pending -> submitting``), its BPS process launched (or ado
 foresaw, goes back to ``pending`` until its backoff has passed (``retry_at``), at most ``SUBMISSION_MAX_TRIES``
 launches in all.
 
+Before anything is launched, each dispatch (the first, and each after a backoff or a sweep) checks the release
+again (``selectors.release_problems``): still approved for the campaign, still within support. When it is not, the
+submission fails with the reason and nothing is launched, and its running campaign is paused with the reason. A
+run already launched is not stopped; the pages flag it (``selectors.running_submissions_on_refused_release``).
+
 ``dispatch_on_commit`` is the outbox's producer: every caller reaches it through this module, so that tests
 replace it in one place (``monkeypatch.setattr("campaigns.services.dispatch.dispatch_on_commit", ...)``).
 """
@@ -17,9 +22,11 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from campaigns.choices import SubmissionStatus
+from campaigns.choices import CAMPAIGN_TRANSITIONS, CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Submission, lock_rows
-from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
+from campaigns.preflight import Problem
+from campaigns.selectors import release_problems
+from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_ended, submission_move
 from campaigns.workflow import Launch, StackCommandError, WorkflowAdapter, adapter_for
 from console.tasks import enqueue_on_commit
 
@@ -38,8 +45,12 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
     """Launch (or adopt) the BPS process of a pending submission. Safe to run twice: only one claims it."""
     if not _submission_claim(submission_id, now=timezone.now()):
         return None  # another worker got there first, it was cancelled, or its backoff has not passed
-    submission = Submission.objects.select_related("step__campaign", "restarts").get(pk=submission_id)
+    submission = Submission.objects.select_related("step__campaign__release", "restarts").get(pk=submission_id)
     Submission.objects.filter(pk=submission_id).update(dispatch_tries=submission.dispatch_tries + 1)
+    # Approved and supported when it was requested, perhaps not any more: asked again before every launch.
+    problems = release_problems(submission.step.campaign, submission.step)
+    if problems:
+        return _release_refused(submission, problems)
     adapter = adapter_for(submission.step.campaign.workflow_system)
     try:
         if submission.restarts is not None:
@@ -72,6 +83,27 @@ def _submission_claim(submission_id: int, *, now: datetime) -> bool:
         )
     )
     return claimed == 1
+
+
+def _release_refused(submission: Submission, problems: list[Problem]) -> Submission:
+    """The release no longer passes its checks: the submission fails with the reason, nothing is launched, and its
+    running campaign is paused with the reason (runs in progress go on)."""
+    message = "Not launched: " + " ".join(problem.message for problem in problems)
+    with transaction.atomic():
+        campaign, _, locked = lock_rows(campaign_id=submission.step.campaign_id, submission_id=submission.pk)
+        if locked.status != SubmissionStatus.SUBMITTING:
+            return locked  # cancelled meanwhile, or freed by the sweeper for another dispatch
+        submission_move(
+            locked,
+            SubmissionStatus.FAILED,
+            actor=None,
+            changes={"error": message, "ended_at": timezone.now()},
+            audit_after={"error": message, "check": "release"},
+        )
+        # A paused campaign stays paused; a failed or completed one is not paused (the transition table).
+        if campaign.status != CampaignStatus.PAUSED and CampaignStatus.PAUSED in CAMPAIGN_TRANSITIONS[campaign.status]:
+            campaign_move(campaign, CampaignStatus.PAUSED, actor=None, reason=message)
+    return locked
 
 
 def _launch_failed(submission: Submission, *, transient: bool, message: str) -> Submission:

@@ -102,8 +102,9 @@ def _submission_create(
         raise Conflict(refusal)
     problems = preflight.preflight_problems(campaign, step)
     if restarts is not None:
-        # A restart re-runs the attempt's own graph: the previous-step and release checks were made then.
-        problems = [problem for problem in problems if problem.check in ("config",)]
+        # A restart re-runs the attempt's own graph: the previous-step check was made then. The release is asked
+        # again (still approved for the campaign, still supported), as dispatch asks it again.
+        problems = [problem for problem in problems if problem.check in ("config", "release")]
     if problems:
         raise Conflict("Pre-flight checks failed:\n" + "\n".join(f"- {p.message}" for p in problems))
     with transaction.atomic():

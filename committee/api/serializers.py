@@ -72,6 +72,16 @@ class DecisionSerializer(fields.ModelSerializer):
     backport_request = serializers.SlugRelatedField(slug_field="rfc_id", read_only=True, allow_null=True)
     campaigns = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     proposed_by = fields.CharField(source="proposed_by.username", read_only=True)
+    status_label = serializers.CharField(
+        read_only=True, help_text='the status as said on the pages: "Approved by the committee, awaiting endorsement"'
+    )
+    awaits_endorsement = serializers.BooleanField(
+        read_only=True, help_text="approved by the policy committee, not endorsed by the leadership team yet"
+    )
+    in_effect = serializers.BooleanField(
+        read_only=True,
+        help_text="approved and, for the policy committee's decisions, endorsed: what it decides applies now",
+    )
 
     class Meta:
         model = Decision
@@ -86,6 +96,9 @@ class DecisionSerializer(fields.ModelSerializer):
             "campaigns",
             "deadline",
             "status",
+            "status_label",
+            "awaits_endorsement",
+            "in_effect",
             "proposed_by",
             "created_at",
             "opened_at",

@@ -13,7 +13,7 @@ One module per concern:
 - ``decisions``: drafting, opening and closing decisions (by the last vote or the deadline);
 - ``votes``: casting a vote for a seat;
 - ``endorsement``: the leadership team's endorsement of the policy committee's decisions;
-- ``effects``: what a closed or refused decision does to releases and backport requests;
+- ``effects``: what a decision does to releases and backport requests when it takes effect (closed, or endorsed);
 - ``notifications``: the e-mails about decisions and the vote reminders.
 """
 

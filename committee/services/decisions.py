@@ -158,7 +158,8 @@ def decision_open(*, actor: AbstractBaseUser, decision: Decision) -> Decision:
 
 
 def close_decision(decision: Decision, *, actor: AbstractBaseUser | None, tally: Tally, now: datetime) -> Decision:
-    """Close a locked open decision by its tally (``Tally.outcome``) and apply its effects."""
+    """Close a locked open decision by its tally (``Tally.outcome``) and apply the effects of its close: an approved
+    decision of the policy committee takes effect only when the leadership team endorses it (``services.effects``)."""
     to = tally.outcome
     before = move_decision(decision, to)
     decision.closed_at = now

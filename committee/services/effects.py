@@ -1,7 +1,12 @@
-"""What a decision does beyond itself: a pipeline-version decision approves its release for its campaigns (withdrawn
-if the leadership team refuses to endorse it); a backport decision concludes the backport request's review.
+"""What a decision does beyond itself, applied when it takes effect: a pipeline-version decision approves its
+release for its campaigns; a backport decision concludes the backport request's review.
 
-Run inside the decision's transaction, by the service that closes or refuses it.
+A decision takes effect when it is approved and needs no endorsement (the change control board's, at its close) or
+when the leadership team endorses it (the policy committee's: ``Decision.needs_endorsement``). A policy committee
+decision approved by its votes has not taken effect yet (``Decision.awaits_endorsement``), and one whose
+endorsement is refused never did: nothing is approved for a campaign meanwhile.
+
+Run inside the decision's transaction, by the service that closes or endorses it.
 """
 
 from datetime import datetime
@@ -13,18 +18,26 @@ from committee.models import Decision, ReleaseApproval
 from console.services import audit_record
 from releases.services import backport_review_conclude, release_approval_revoke, release_approve
 
+# How a backport decision's close concludes its request's review: approved, rejected, or back to proposed.
+BACKPORT_OUTCOMES = {DecisionStatus.APPROVED: True, DecisionStatus.REJECTED: False, DecisionStatus.EXPIRED: None}
+
 
 def decision_effects_apply(decision: Decision, *, actor: AbstractBaseUser | None, now: datetime) -> None:
-    """The effects of a decision that has just closed."""
-    if decision.kind == DecisionKind.PIPELINE_VERSION and decision.status == DecisionStatus.APPROVED:
+    """The effects of the transition a decision has just made: its close, or its endorsement."""
+    if decision.kind == DecisionKind.PIPELINE_VERSION and decision.in_effect:
         _release_approvals_grant(actor=actor, decision=decision, now=now)
-    if decision.kind == DecisionKind.BACKPORT:
-        approved = {DecisionStatus.APPROVED: True, DecisionStatus.REJECTED: False}.get(decision.status)
-        backport_review_conclude(actor=actor, backport=decision.backport_request, decision=decision, approved=approved)
+    # The change control board's decisions are not endorsed: its close concludes the review, however it closed.
+    if decision.kind == DecisionKind.BACKPORT and decision.status in BACKPORT_OUTCOMES:
+        backport_review_conclude(
+            actor=actor,
+            backport=decision.backport_request,
+            decision=decision,
+            approved=BACKPORT_OUTCOMES[decision.status],
+        )
 
 
 def _release_approvals_grant(*, actor: AbstractBaseUser | None, decision: Decision, now: datetime) -> None:
-    """Effect of an approved pipeline-version decision: its release is approved for the campaigns it names."""
+    """Effect of a pipeline-version decision in effect: its release is approved for the campaigns it names."""
     source = f"decision #{decision.pk}"
     release = release_approve(actor=actor, release=decision.release, source=source, now=now)
     for campaign in decision.campaigns.all():
@@ -42,7 +55,9 @@ def _release_approvals_grant(*, actor: AbstractBaseUser | None, decision: Decisi
 
 
 def release_approvals_withdraw(*, actor: AbstractBaseUser | None, decision: Decision) -> None:
-    """Effect of a refused endorsement: the campaign approvals that the decision gave are withdrawn."""
+    """A refused endorsement of a decision that closed before endorsement was required for it to take effect:
+    the campaign approvals given at its close are withdrawn. A decision approved since gave none (it never took
+    effect), so for it there is nothing to withdraw."""
     source = f"decision #{decision.pk}"
     for approval in ReleaseApproval.objects.select_related("release", "campaign").filter(decision=decision):
         audit_record(

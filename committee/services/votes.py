@@ -1,5 +1,5 @@
 """Votes: a seat's holder, or its delegate during the delegation, votes; the vote that meets the committee's rule
-closes the decision."""
+closes the decision. One person casts one current vote per decision, whatever seats they hold or stand in for."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -18,6 +18,10 @@ def vote_cast(
     *, actor: AbstractBaseUser, decision: Decision, choice: str, comment: str = "", seat: Seat | None = None
 ) -> Vote:
     """Vote for a seat: its holder, or its delegate during the delegation. A new vote supersedes the seat's last.
+
+    Someone who may vote for several seats (a holder who is also another seat's delegate) votes for one of them:
+    while their vote for one seat counts, they may change it but not vote for another seat too. Without ``seat``,
+    their vote goes to the seat they voted for already.
 
     The decision row is locked, so concurrent votes are counted one after the
     other, and the vote that meets the committee's rule closes the decision.
@@ -39,6 +43,16 @@ def vote_cast(
         raise NotPermitted(
             f"{actor.get_username()} holds no seat of the {decision.committee} and is no active delegate of one."
         )
+    # The decision is locked: no other vote of this person can be cast meanwhile.
+    current = Vote.objects.filter(decision=decision, superseded_at__isnull=True)
+    own = current.filter(cast_by=actor.pk).select_related("seat").first()
+    if own is not None:
+        eligible = [(held, holder) for held, holder in eligible if held.pk == own.seat_id]
+        if not eligible:
+            raise Conflict(
+                f"{actor.get_username()} voted for the seat {own.seat.area} on decision #{decision.pk} already; "
+                "one person casts one vote per decision, for one seat."
+            )
     if len(eligible) > 1:
         areas = ", ".join(held.area for held, _ in eligible)
         raise InvalidInput(f"You may vote for several seats ({areas}); name the seat.")

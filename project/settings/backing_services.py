@@ -148,6 +148,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 600},
     },
+    # Supported releases past their last day of support become end-of-support (releases/tasks.py).
+    "end-expired-support": {
+        "task": "releases.tasks.end_expired_support",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     # The milestones' Jira sync (integrations.py); it does nothing while JIRA_SERVER is empty.
     "sync-jira": {
         "task": "milestones.tasks.sync_jira",

@@ -18,7 +18,7 @@ from qa.models import Waiver
 from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS
 from qa.specs import SpecResult
 
-# The waiver form offers this many of the latest decisions that allow one.
+# The waiver form offers this many of the latest decisions that allow one for the campaign.
 DECISIONS_OFFERED = 50
 
 
@@ -62,7 +62,7 @@ def campaign_gate(request: HttpRequest, campaign_id: int) -> HttpResponse:
             rows.append(GateRow(step=step, submission=submission, failing=failing, waiver=waiver))
     may_gate = ACCEPT_STEPS.allows(request.user)
     needs_waiver = may_gate and any(row.state == "blocked" for row in rows)
-    decisions = selectors.decisions_allowing_waivers(DECISIONS_OFFERED) if needs_waiver else []
+    decisions = list(selectors.decisions_allowing_waivers(campaign)[:DECISIONS_OFFERED]) if needs_waiver else []
     return render(
         request,
         "qa/_campaign_gate.html",

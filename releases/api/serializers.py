@@ -27,6 +27,7 @@ class ReleaseSerializer(fields.ModelSerializer):
             "approved_on",
             "support_until",
             "support_days_left",
+            "withdrawn_on",
             "notes",
         ]
 

@@ -339,9 +339,13 @@ def _endorsement(world, actor, own, name):
 @builds("committee:delegation-create", "api:committee-delegations")
 def _delegation(world, actor, own, name):
     seat = world.seat_of(actor) if own else world.seats["pipelines"]
+    # A delegate the committee allows: the holder of another of its seats.
+    delegate = next(
+        other.holder for other in world.seats.values() if other.committee_id == seat.committee_id and other != seat
+    )
     today = timezone.localdate()
     data = {
-        "delegate": world.others["reader"].username,
+        "delegate": delegate.username,
         "starts_on": today.isoformat(),
         "ends_on": (today + timedelta(days=7)).isoformat(),
     }
@@ -451,7 +455,10 @@ def _step_accept(world, actor, own, name):
 @builds("qa:waiver-grant", "api:step-waivers")
 def _waiver(world, actor, own, name):
     run = succeeded_run(_campaign(world, actor, own, CampaignStatus.COMPLETED))
-    decision = DecisionFactory(status=DecisionStatus.APPROVED, committee=world.policy)
+    # A waiver cites an approved QA or campaign-policy decision naming the campaign or (here) its release.
+    decision = DecisionFactory(
+        status=DecisionStatus.ENDORSED, committee=world.policy, kind=DecisionKind.QA_TOOLING, release=world.supported
+    )
     key = "pk" if _is_api(name) else "step_id"
     data = {"reason": "The PSF metric is known to be off for this tract.", "decision": decision.pk}
     return Call(reverse(name, kwargs={key: run.step_id}), data, audit="qa.waiver-granted", targets=[run.step])

@@ -1,12 +1,18 @@
 """Pre-flight checks: each refusal says what is wrong, and nothing is submitted."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from campaigns.models import Submission
 from campaigns.preflight import preflight_problems
 from campaigns.services import campaign_create, submission_request
 from committee.models import ReleaseApproval
 from console.errors import Conflict
+from releases.choices import ReleaseStatus
+from releases.models import Release
+from releases.services import release_end_support, release_withdraw
 from tests.releases.factories import SupportedReleaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +107,56 @@ def test_the_rendered_configuration_has_the_campaign_and_step_in_it(ready_campai
     assert config["payload"]["outputRun"] == "u/operator/dp02/all/submission-7"
     assert config["finalJob"] == {"requestCpus": 1}
     assert config["computeSite"] == "local"
+
+
+# A release that takes no new work (``Release.closed_reason``): withdrawn, ended, or past its last day of support.
+
+
+def with_release_read_again(campaign):
+    """The campaign as pre-flight reads it at submission time (its release as stored now)."""
+    return type(campaign).objects.get(pk=campaign.pk)
+
+
+def test_it_refuses_a_withdrawn_release_naming_it_and_the_date(operator, task_force_lead, ready_campaign):
+    release_withdraw(actor=task_force_lead, release=ready_campaign.release)
+    today = timezone.localdate()
+
+    campaign = with_release_read_again(ready_campaign)
+    with pytest.raises(Conflict, match=f"v23.0.0 is withdrawn since {today:%Y-%m-%d}; it takes no new submissions"):
+        submission_request(actor=operator, step=campaign.steps.get(), idempotency_key="k")
+
+    assert [p.check for p in preflight_problems(campaign, campaign.steps.get()) if "withdrawn" in p.message] == [
+        "release"
+    ]
+    assert not Submission.objects.exists()
+
+
+def test_it_refuses_a_release_whose_support_ended(operator, task_force_lead, ready_campaign):
+    release_end_support(actor=task_force_lead, release=ready_campaign.release)
+    today = timezone.localdate()
+
+    campaign = with_release_read_again(ready_campaign)
+    expected = f"v23.0.0 is end-of-support: its support ended on {today:%Y-%m-%d}; it takes no new submissions."
+    assert expected in messages(campaign)
+    with pytest.raises(Conflict, match="v23.0.0 is end-of-support"):
+        submission_request(actor=operator, step=campaign.steps.get(), idempotency_key="k")
+    assert not Submission.objects.exists()
+
+
+def test_it_refuses_a_release_past_its_support_end_before_the_daily_task_moved_it(operator, ready_campaign):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Release.objects.filter(pk=ready_campaign.release_id).update(support_until=yesterday)
+
+    campaign = with_release_read_again(ready_campaign)
+    assert campaign.release.status == ReleaseStatus.SUPPORTED
+    expected = f"v23.0.0 is supported but its support ended on {yesterday:%Y-%m-%d}; it takes no new submissions."
+    assert expected in messages(campaign)
+    with pytest.raises(Conflict, match="its support ended on"):
+        submission_request(actor=operator, step=campaign.steps.get(), idempotency_key="k")
+    assert not Submission.objects.exists()
+
+
+def test_a_release_on_its_last_day_of_support_is_still_accepted(ready_campaign):
+    Release.objects.filter(pk=ready_campaign.release_id).update(support_until=timezone.localdate())
+
+    assert messages(with_release_read_again(ready_campaign)) == []

@@ -62,6 +62,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Decision
+        skip_postgeneration_save = True
 
     committee = factory.SubFactory(PolicyCommitteeFactory)
     kind = DecisionKind.OPERATIONAL
@@ -71,3 +72,9 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     status = DecisionStatus.OPEN
     opened_at = factory.LazyFunction(timezone.now)
     proposed_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def campaigns(decision, create, campaigns, **kwargs):
+        """``DecisionFactory(campaigns=[campaign])``: the campaigns the decision names."""
+        if create and campaigns:
+            decision.campaigns.set(campaigns)

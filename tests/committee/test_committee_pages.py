@@ -71,17 +71,21 @@ def test_the_delegation_form_is_shown_to_the_seat_holder_and_the_lead_only(
     assert 'data-testid="delegation-form-' not in client_for(viewer).get(url).content.decode()
 
 
-def test_the_holder_names_a_delegate(client_for, middleware, viewer):
+def test_the_holder_names_a_delegate(client_for, middleware, committee_member):
     today = timezone.localdate()
 
     response = client_for(middleware.holder).post(
-        delegate_url(middleware), {"delegate": "viewer", "starts_on": today, "ends_on": today + timedelta(days=3)}
+        delegate_url(middleware), {"delegate": "member", "starts_on": today, "ends_on": today + timedelta(days=3)}
     )
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('committee:committee-list')}#seat-{middleware.pk}"
     delegation = Delegation.objects.get()
-    assert (delegation.seat, delegation.delegate, delegation.named_by) == (middleware, viewer, middleware.holder)
+    assert (delegation.seat, delegation.delegate, delegation.named_by) == (
+        middleware,
+        committee_member,
+        middleware.holder,
+    )
     assert AuditEvent.objects.filter(action="seat.delegate-named").exists()
 
 

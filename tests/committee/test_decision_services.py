@@ -119,20 +119,90 @@ def test_only_the_leadership_team_endorses(approved_pipeline_decision, task_forc
     assert (endorsed.status, endorsed.endorsement_note) == ("endorsed", "Agreed.")
 
 
-def test_a_refused_endorsement_withdraws_the_release_approval(approved_pipeline_decision):
-    leadership = LeadershipTeamFactory()
+def test_an_approved_pipeline_decision_approves_nothing_before_it_is_endorsed(approved_pipeline_decision):
     release = approved_pipeline_decision.release
     release.refresh_from_db()
-    assert release.status == "approved"
+
+    assert approved_pipeline_decision.status == "approved"
+    assert approved_pipeline_decision.awaits_endorsement
+    assert approved_pipeline_decision.status_label == "Approved by the committee, awaiting endorsement"
+    assert release.status == "candidate"
+    assert not ReleaseApproval.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="release.").exists()
+
+
+def test_an_endorsed_pipeline_decision_approves_its_release_for_its_campaigns(approved_pipeline_decision):
+    leadership = LeadershipTeamFactory()
+
+    endorsed = decision_endorse(actor=holders(leadership)[0], decision=approved_pipeline_decision)
+
+    release = endorsed.release
+    release.refresh_from_db()
+    assert (endorsed.status, endorsed.in_effect, release.status) == ("endorsed", True, "approved")
+    approval = ReleaseApproval.objects.get()
+    assert (approval.campaign.name, approval.decision_id) == ("DP0.2", endorsed.pk)
+    assert list(
+        AuditEvent.objects.filter(action__in=["decision.endorsed", "release.approved", "release.approved-for-campaign"])
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == [
+        "decision.endorsed",
+        "release.approved",
+        "release.approved-for-campaign",
+    ]
+
+
+def test_a_refused_endorsement_means_the_decision_never_took_effect(approved_pipeline_decision):
+    leadership = LeadershipTeamFactory()
+
+    refused = decision_refuse_endorsement(
+        actor=holders(leadership)[0], decision=approved_pipeline_decision, note="Wait for the w.40 mini run."
+    )
+
+    release = refused.release
+    release.refresh_from_db()
+    assert (refused.status, refused.in_effect, release.status) == ("endorsement-refused", False, "candidate")
+    assert not ReleaseApproval.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="release.").exists()
+
+
+def test_a_refused_endorsement_withdraws_approvals_given_at_close_before_endorsement_was_required(
+    approved_pipeline_decision,
+):
+    # A decision closed by the earlier rule, which approved the release for its campaigns at the close.
+    release = approved_pipeline_decision.release
+    release.status = "approved"
+    release.save(update_fields=["status"])
+    ReleaseApproval.objects.create(
+        release=release,
+        campaign=approved_pipeline_decision.campaigns.get(),
+        decision=approved_pipeline_decision,
+        approved_at=timezone.now(),
+    )
 
     decision_refuse_endorsement(
-        actor=holders(leadership)[0], decision=approved_pipeline_decision, note="Wait for the w.40 mini run."
+        actor=holders(LeadershipTeamFactory())[0], decision=approved_pipeline_decision, note="Not validated."
     )
 
     release.refresh_from_db()
     assert release.status == "candidate"
     assert not ReleaseApproval.objects.exists()
     assert AuditEvent.objects.filter(action="release.approval-withdrawn").count() == 1
+
+
+def test_an_approved_backport_decision_takes_effect_when_it_closes():
+    board = ChangeControlBoardFactory()
+    backport = BackportRequestFactory()
+    decision = open_decision(board, kind="backport", backport_request=backport)
+
+    for member in holders(board):
+        vote_cast(actor=member, decision=decision, choice="approve")
+
+    decision.refresh_from_db()
+    backport.refresh_from_db()
+    assert (decision.status, decision.awaits_endorsement, decision.in_effect) == ("approved", False, True)
+    assert decision.status_label == "Approved"
+    assert backport.status == "approved"
 
 
 def test_the_boards_decisions_are_not_endorsed():

@@ -1,7 +1,7 @@
 """A whole release cycle through the API, as the people involved would drive it.
 
 v23.0.0 candidate -> pipeline-version decision approved by the policy committee
--> endorsed by the leadership team -> release approved for a campaign; then a
+-> endorsed by the leadership team -> release approved for a campaign (only then); then a
 backport RFC for v23.0.0 -> change control board decision approved -> merged ->
 shipped in v23.0.1.
 """
@@ -67,11 +67,17 @@ def test_a_release_cycle_from_candidate_to_a_shipped_backport(client_for, task_f
     assert closed["status"] == "approved"
     assert closed["outcome_summary"] == "3 approve, 0 reject, 1 abstain of 4 seats"
     assert len(closed["votes"]) == 4
-    assert lead.get("/api/v1/releases/v23.0.0/").json()["status"] == "approved"
-    assert release_is_approved_for(release=Release.objects.get(version="v23.0.0"), campaign=campaign)
+    # Approved by the committee, it takes effect only when the leadership team endorses it.
+    assert closed["status_label"] == "Approved by the committee, awaiting endorsement"
+    assert (closed["awaits_endorsement"], closed["in_effect"]) == (True, False)
+    assert lead.get("/api/v1/releases/v23.0.0/").json()["status"] == "candidate"
+    assert not release_is_approved_for(release=Release.objects.get(version="v23.0.0"), campaign=campaign)
 
     endorsed = post(lead, f"/api/v1/decisions/{decision['id']}/endorse/", {"note": "Endorsed at the DPLT meeting."})
     assert endorsed["status"] == "endorsed"
+    assert (endorsed["awaits_endorsement"], endorsed["in_effect"]) == (False, True)
+    assert lead.get("/api/v1/releases/v23.0.0/").json()["status"] == "approved"
+    assert release_is_approved_for(release=Release.objects.get(version="v23.0.0"), campaign=campaign)
 
     supported = post(lead, "/api/v1/releases/v23.0.0/supported/")
     assert supported["status"] == "supported"
@@ -126,9 +132,9 @@ def test_a_release_cycle_from_candidate_to_a_shipped_backport(client_for, task_f
         "decision.voted",
         "decision.voted",
         "decision.approved",
+        "decision.endorsed",
         "release.approved",
         "release.approved-for-campaign",
-        "decision.endorsed",
         "release.supported",
         "backport.requested",
         "decision.created",

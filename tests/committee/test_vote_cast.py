@@ -89,7 +89,7 @@ def test_a_delegate_votes_on_behalf_of_the_member_during_the_period(policy):
     decision = open_decision(policy)
     member = holders(policy)[1]
     seat = policy.seats.get(holder=member)
-    stand_in = UserFactory(username="stand-in")
+    stand_in = UserFactory(username="stand-in", roles=["committee-member"])
     today = timezone.localdate()
     delegation_create(actor=member, seat=seat, delegate=stand_in, starts_on=today, ends_on=today + timedelta(days=3))
 

@@ -103,7 +103,8 @@ def test_the_last_vote_closes_the_decision_and_the_panel_says_so(client_for, pol
     assert decision.status == DecisionStatus.APPROVED
     assert 'data-testid="vote-form"' not in panel
     assert "4 approve, 0 reject, 0 abstain of 4 seats" in panel
-    assert ">Approved</span>" in panel  # the out-of-band status badge
+    # The out-of-band status badge: the policy committee's decision takes effect when endorsed.
+    assert ">Approved by the committee, awaiting endorsement</span>" in panel
 
 
 def test_without_htmx_a_vote_redirects_to_the_decision_with_a_message(client_for, policy, holder):

@@ -135,7 +135,8 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/committees/{slug}/delegations/": {
         "seat": "names a seat of this committee",
         "delegate": "names an active user",
-        "detail": "the delegation ends after it starts",
+        "detail": "the delegation ends after it starts, within the period limits, and names a delegate the "
+        "committee allows",
     },
     "POST /api/v1/specifications/": {
         "metric": "names an existing metric",

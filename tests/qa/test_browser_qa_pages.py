@@ -61,7 +61,9 @@ def test_the_lead_reviews_a_run_and_its_comparison(live_server, transactional_db
     SpecificationFactory(metric=std, level="minimum", operator="<=", threshold=11.0, blocking=True)
     SpecificationFactory(metric=std, level="design", operator="<=", threshold=10.5)
     SpecificationFactory(metric=std, level="stretch", operator="<=", threshold=9.0, tag_key="band", tag_value="r")
-    decision = DecisionFactory(status="endorsed", title="Accept RC2 on v23.0.1 despite the noise")
+    decision = DecisionFactory(
+        kind="qa-tooling", status="endorsed", title="Accept RC2 on v23.0.1 despite the noise", release=patch
+    )
 
     with chromium_page() as page:
         page.set_viewport_size({"width": 1400, "height": 900})

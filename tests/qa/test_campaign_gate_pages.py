@@ -48,8 +48,9 @@ def test_the_campaign_page_loads_the_gate_and_links_each_succeeded_run_to_its_qa
 
 
 def test_the_gate_shows_what_blocks_a_step_and_gives_the_lead_the_buttons(client_for, task_force_lead, failing_run):
-    DecisionFactory(status="endorsed", title="Accept RC6 despite astrometry")
-    DecisionFactory(status="open", title="Still voting")
+    campaign = failing_run.step.campaign
+    DecisionFactory(kind="qa-tooling", status="endorsed", title="Accept RC6 despite astrometry", campaigns=[campaign])
+    DecisionFactory(kind="qa-tooling", status="open", title="Still voting", campaigns=[campaign])
 
     html = gate(client_for(task_force_lead), failing_run.step.campaign)
 
@@ -86,7 +87,9 @@ def test_acceptance_is_refused_while_a_blocking_spec_fails_and_the_page_says_why
 
 def test_a_waiver_recorded_by_the_lead_allows_acceptance(client_for, task_force_lead, failing_run):
     step = failing_run.step
-    decision = DecisionFactory(status="approved", title="Accept RC6 despite astrometry")
+    decision = DecisionFactory(
+        kind="campaign-policy", status="endorsed", title="Accept RC6 despite astrometry", campaigns=[step.campaign]
+    )
     client = client_for(task_force_lead)
 
     response = waive(client, step, decision, follow=True)
@@ -124,7 +127,7 @@ def test_a_waiver_needs_a_reason_and_an_approved_decision(client_for, task_force
     client = client_for(task_force_lead)
 
     response = waive(client, step, DecisionFactory(status="open"), follow=True)
-    assert "is open; only an approved decision allows a waiver" in response.content.decode()
+    assert "is open; only a decision in effect (approved and endorsed) allows" in response.content.decode()
 
     response = waive(client, step, DecisionFactory(status="approved"), reason="", follow=True)
     assert "Reason &#x27;&#x27;: This field is required." in response.content.decode()

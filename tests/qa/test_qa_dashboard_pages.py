@@ -61,7 +61,7 @@ def test_the_failing_card_lists_latest_unaccepted_runs_failing_a_blocking_spec(c
     accepted.step.save()
     waived = run_of(values=[30.0])
     Waiver.objects.create(
-        step=waived.step, submission=waived, reason="r", decision=DecisionFactory(status="approved"), granted_by=viewer
+        step=waived.step, submission=waived, reason="r", decision=DecisionFactory(status="endorsed"), granted_by=viewer
     )
 
     html = fragment(client_for(viewer), FAILING_URL)

@@ -34,7 +34,12 @@ def test_it_refuses_acceptance_while_a_blocking_spec_fails(task_force_lead, fail
 
 def test_a_waiver_backed_by_an_approved_decision_allows_acceptance(task_force_lead, failing_run):
     step = failing_run.step
-    decision = DecisionFactory(kind="campaign-policy", status="endorsed", title="Accept RC6 step1 despite astrometry")
+    decision = DecisionFactory(
+        kind="campaign-policy",
+        status="endorsed",
+        title="Accept RC6 step1 despite astrometry",
+        campaigns=[step.campaign],
+    )
 
     waiver = waiver_grant(actor=task_force_lead, step=step, reason="Known reference-catalog gap", decision=decision)
     accepted = step_accept(actor=task_force_lead, step=step)
@@ -49,7 +54,7 @@ def test_a_waiver_backed_by_an_approved_decision_allows_acceptance(task_force_le
 def test_a_waiver_needs_an_approved_decision(task_force_lead, failing_run):
     open_decision = DecisionFactory(status="open")
 
-    with pytest.raises(Conflict, match="is open; only an approved decision allows a waiver"):
+    with pytest.raises(Conflict, match=r"is open; only a decision in effect \(approved and endorsed\) allows"):
         waiver_grant(actor=task_force_lead, step=failing_run.step, reason="r", decision=open_decision)
 
     assert not Waiver.objects.exists()

@@ -292,7 +292,8 @@ def test_an_unknown_release_is_not_found(client_for, viewer):
         (ReleaseStatus.CANDIDATE, {"withdraw-form", "support-window-form"}),
         (ReleaseStatus.APPROVED, {"mark-supported-form", "withdraw-form", "support-window-form"}),
         (ReleaseStatus.SUPPORTED, {"end-support-form", "withdraw-form", "support-window-form"}),
-        (ReleaseStatus.END_OF_SUPPORT, set()),
+        # An ended release's support can only be extended, by moving its window.
+        (ReleaseStatus.END_OF_SUPPORT, {"support-window-form"}),
         (ReleaseStatus.WITHDRAWN, set()),
     ],
 )
