@@ -33,11 +33,6 @@ def release_list() -> QuerySet[Release]:
     )
 
 
-def _related_rows(relation: str) -> QuerySet:
-    """All rows of the model on the other side of one of a release's reverse relations."""
-    return Release._meta.get_field(relation).related_model.objects.all()
-
-
 def release_detail(version: str) -> Release:
     """One release with what its page shows: patches, backports, approvals, campaigns, decisions."""
     backports = BackportRequest.objects.select_related("requester", "shipped_in")
@@ -47,9 +42,6 @@ def release_detail(version: str) -> Release:
             Prefetch("patches", queryset=Release.objects.order_by("-patch")),
             Prefetch("backport_requests", queryset=backports),
             Prefetch("shipped_backports", queryset=backports),
-            # Rows of the apps above this one (campaigns, the committee's approvals), read through their relations
-            # to a release without importing those apps; each is ordered by its model's Meta.
-            Prefetch("approvals", queryset=_related_rows("approvals").select_related("campaign", "decision")),
             "campaigns",
             "decisions__committee",
         )

@@ -28,6 +28,7 @@ from releases.forms import (
     SupportWindowForm,
 )
 from releases.models import BackportRequest, Release
+from releases.pages import release_page_sections
 
 BACKPORTS_PER_PAGE = 50
 # Backports that still need something done; the others are shipped or rejected.
@@ -91,6 +92,7 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
         "releases/release_detail.html",
         {
             "release": release,
+            "sections": release_page_sections(release),
             "pending_backports": [b for b in targeting if b.status not in DONE_BACKPORT_STATUSES],
             "shipped_backports": [b for b in targeting if b.status == BackportStatus.SHIPPED],
             "rejected_backports": [b for b in targeting if b.status == BackportStatus.REJECTED],
