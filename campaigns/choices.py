@@ -43,6 +43,15 @@ CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
 CAMPAIGN_CLOSED_TO_SUBMISSIONS = (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED)
 
 
+class CampaignKind(models.TextChoices):
+    """A production campaign runs a release the policy committee approved for it; a mini run (the planning
+    document's "mini runs early on") may run a weekly build or an unapproved release, without a decision, and is
+    never accepted as production nor counted as a milestone's evidence."""
+
+    PRODUCTION = "production", "Production"
+    MINI_RUN = "mini-run", "Mini run"
+
+
 class WorkflowSystem(models.TextChoices):
     PARSL = "parsl", "Parsl (local)"
     HTCONDOR = "htcondor", "HTCondor"

@@ -38,6 +38,7 @@ from campaigns.choices import (
     RESTARTABLE_SUBMISSION_STATUSES,
     SUBMISSION_STATUS_COLOURS,
     SUBMISSION_TRANSITIONS,
+    CampaignKind,
     CampaignStatus,
     SubmissionStatus,
     WorkflowSystem,
@@ -57,6 +58,7 @@ class Campaign(models.Model):
         "data_query",
         "pipeline",
         "release",
+        "kind",
         "workflow_system",
         "bps_template",
         "bps_overrides",
@@ -73,6 +75,7 @@ class Campaign(models.Model):
     release = models.ForeignKey(
         "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
     )
+    kind = models.CharField(max_length=20, choices=CampaignKind.choices, default=CampaignKind.PRODUCTION)
     workflow_system = models.CharField(max_length=20, choices=WorkflowSystem.choices, default=WorkflowSystem.PARSL)
     bps_template = models.TextField(blank=True, help_text="BPS configuration (YAML) the submissions start from")
     bps_overrides = models.TextField(blank=True, help_text="YAML merged over the template for this campaign")
@@ -97,6 +100,10 @@ class Campaign(models.Model):
         return CAMPAIGN_STATUS_COLOURS[self.status]
 
     @property
+    def is_mini_run(self) -> bool:
+        return self.kind == CampaignKind.MINI_RUN
+
+    @property
     def takes_submissions(self) -> bool:
         """New submissions and restarts are taken: not while paused, never once cancelled or accepted."""
         return self.status not in CAMPAIGN_CLOSED_TO_SUBMISSIONS
@@ -106,6 +113,26 @@ class Campaign(models.Model):
         if self.takes_submissions:
             return ""
         return f"{self} is {self.status}; it takes no submissions."
+
+
+class CampaignReleaseChange(models.Model):
+    """A campaign moved from one release to another (onto a patch, say), by whom and when: with the release it
+    was created with, the campaign's release history."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="release_changes")
+    from_release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_release = models.ForeignKey("releases.Release", on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.from_release} -> {self.to_release}"
 
 
 class Step(models.Model):
@@ -198,6 +225,11 @@ class Submission(models.Model):
     )
     status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The release the campaign named when the submission was requested: what the run ran with (None for a
+    # submission recorded before releases were recorded on submissions).
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -28,7 +28,10 @@ class QuorumRule(models.TextChoices):
 class DecisionKind(models.TextChoices):
     CAMPAIGN_POLICY = "campaign-policy", "Campaign policy"
     PIPELINE_VERSION = "pipeline-version", "Pipeline version"
-    BACKPORT = "backport", "Patch / backport"
+    # The policy committee moves campaigns running a release onto one of its patches.
+    PATCH = "patch", "Patch for campaigns"
+    # The change control board decides a backport request (the fix a patch will ship).
+    BACKPORT = "backport", "Backport"
     QA_TOOLING = "qa-tooling", "QA tooling version"
     OPERATIONAL = "operational", "Operational"
 

@@ -231,6 +231,11 @@ class Decision(models.Model):
     )
     endorsed_at = models.DateTimeField(null=True, blank=True)
     endorsement_note = models.TextField(blank=True)
+    # Set for a decision taken before the console, recorded after the fact with its real dates: by whom and when.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = DecisionQuerySet.as_manager()
 
@@ -249,6 +254,10 @@ class Decision(models.Model):
     @property
     def status_colour(self) -> str:
         return DECISION_STATUS_COLOURS[self.status]
+
+    @property
+    def recorded_after_the_fact(self) -> bool:
+        return self.recorded_at is not None
 
     @property
     def needs_endorsement(self) -> bool:

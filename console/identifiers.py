@@ -76,8 +76,30 @@ JIRA_KEY = IdentifierKind(
 RFC_ID = IdentifierKind(name="RFC id", regex=r"RFC-[0-9]{1,6}", example="RFC-812", max_length=16, article="an")
 TICKET = IdentifierKind(name="ticket", regex=r"DM-[0-9]{1,6}", example="DM-34567", max_length=16)
 RELEASE_VERSION = IdentifierKind(
-    name="release version", regex=r"v[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}", example="v23.0.1", max_length=32
+    # A version (v23.0.1) or a weekly build (w.2021.28: the year and the week).
+    name="release version",
+    regex=r"v[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}|w\.[0-9]{4}\.[0-9]{1,2}",
+    example="v23.0.1 or w.2021.28",
+    max_length=32,
 )
+# How people write a release that is not its stored form: "v23" and "v23.1" for v23.0.0 and v23.1.0, the stack's
+# weekly tag "w_2021_28" for w.2021.28.
+_SHORT_RELEASE_VERSION = re.compile(r"v([0-9]{1,4})(?:\.([0-9]{1,4}))?")
+_WEEKLY_TAG = re.compile(r"w_([0-9]{4})_([0-9]{1,2})")
+
+
+def release_version_normalized(text: object) -> object:
+    """The stored form of a release version as people write it; anything else unchanged, for the validator to
+    name (a stray space or newline included: forms strip them, the API and services do not guess)."""
+    if not isinstance(text, str):
+        return text
+    if short := _SHORT_RELEASE_VERSION.fullmatch(text):
+        return f"v{short[1]}.{short[2] or 0}.0"
+    if weekly := _WEEKLY_TAG.fullmatch(text):
+        return f"w.{weekly[1]}.{weekly[2]}"
+    return text
+
+
 COMMITTEE_SLUG = IdentifierKind(
     # Django's slug (what SlugField checks): ASCII letters, digits, dashes and underscores.
     name="committee slug",

@@ -1,6 +1,14 @@
 from django.db import models
 
 
+class ReleaseKind(models.TextChoices):
+    """A version (v23.0.0 and its patches), or a weekly build of the stack (w.2021.28), which mini runs use and a
+    version is cut from."""
+
+    VERSION = "version", "Release"
+    WEEKLY = "weekly", "Weekly build"
+
+
 class ReleaseStatus(models.TextChoices):
     CANDIDATE = "candidate", "Candidate"
     APPROVED = "approved", "Approved"

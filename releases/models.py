@@ -19,15 +19,25 @@ from releases.choices import (
     BACKPORT_STATUS_COLOURS,
     RELEASE_STATUS_COLOURS,
     BackportStatus,
+    ReleaseKind,
     ReleaseStatus,
 )
 
 
 def parse_version(value: str) -> tuple[int, int, int]:
-    """(major, minor, patch) of a version like v23.0.1; Django's ``ValidationError`` for anything else."""
+    """(major, minor, patch) of a version like v23.0.1, (year, week, 0) of a weekly like w.2021.28; Django's
+    ``ValidationError`` for anything else."""
     validate_release_version(value)
+    if release_kind_of(value) == ReleaseKind.WEEKLY:
+        _, year, week = value.split(".")
+        return int(year), int(week), 0
     major, minor, patch = value[1:].split(".")
     return int(major), int(minor), int(patch)
+
+
+def release_kind_of(version: str) -> str:
+    """Weekly for a weekly build's name (w.2021.28), else version."""
+    return ReleaseKind.WEEKLY if version.startswith("w.") else ReleaseKind.VERSION
 
 
 # The name the first migration gives the version field's validator.
@@ -35,14 +45,16 @@ validate_version = validate_release_version
 
 
 class Release(models.Model):
-    """A science pipelines release (v23.0.0), or a patch of one (v23.0.1, naming v23.0.0 as its base).
+    """A science pipelines release (v23.0.0), a patch of one (v23.0.1, naming v23.0.0 as its base), or a weekly
+    build (w.2021.28) that mini runs use and that a release is cut from.
 
-    Ordered by version number, not by text: v23.0.10 comes after v23.0.9.
+    Ordered releases first, then weeklies, each by number, not by text: v23.0.10 comes after v23.0.9.
     """
 
     version = models.CharField(
         max_length=RELEASE_VERSION.max_length, unique=True, validators=[validate_release_version]
     )
+    kind = models.CharField(max_length=10, choices=ReleaseKind.choices, default=ReleaseKind.VERSION, editable=False)
     major = models.PositiveSmallIntegerField(editable=False)
     minor = models.PositiveSmallIntegerField(editable=False)
     patch = models.PositiveSmallIntegerField(editable=False)
@@ -54,17 +66,32 @@ class Release(models.Model):
         related_name="patches",
         help_text="for a patch: the release it patches",
     )
+    cut_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="releases_cut",
+        help_text="for a release: the weekly build it was cut from",
+    )
     status = models.CharField(max_length=20, choices=ReleaseStatus.choices, default=ReleaseStatus.CANDIDATE)
     approved_on = models.DateField(null=True, blank=True)
     support_until = models.DateField(null=True, blank=True, help_text="the last day of support")
     withdrawn_on = models.DateField(null=True, blank=True, editable=False)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the release's approval or support end was recorded after the fact (history from before the
+    # console): by whom and when. Its dates are then the real, past ones.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-major", "-minor", "-patch"]
+        ordering = ["kind", "-major", "-minor", "-patch"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(base_release=models.F("id")), name="release_not_its_own_base"),
+            models.CheckConstraint(condition=~models.Q(cut_from=models.F("id")), name="release_not_cut_from_itself"),
         ]
 
     def __str__(self) -> str:
@@ -72,11 +99,20 @@ class Release(models.Model):
 
     def save(self, *args, **kwargs):
         self.major, self.minor, self.patch = parse_version(self.version)
+        self.kind = release_kind_of(self.version)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         # "" for a version stored before versions were checked: the pages show it without a link.
         return url_for("releases:release-detail", RELEASE_VERSION, version=self.version)
+
+    @property
+    def is_weekly(self) -> bool:
+        return self.kind == ReleaseKind.WEEKLY
+
+    @property
+    def recorded_after_the_fact(self) -> bool:
+        return self.recorded_at is not None
 
     @property
     def is_patch(self) -> bool:

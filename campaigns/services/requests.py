@@ -112,6 +112,9 @@ def _submission_create(
             step=step,
             idempotency_key=idempotency_key,
             requested_by=actor,
+            # A restart runs with the campaign's release now: moved onto a patch, its failed work is restarted
+            # with the fix.
+            release=campaign.release,
             attempt=restarts.attempt + 1 if restarts else 1,
             restarts=restarts,
         )

@@ -27,7 +27,7 @@ def test_the_service_refuses_a_version_that_cannot_be_in_a_url(task_force_lead, 
     with pytest.raises(InvalidInput) as refused:
         release_create(actor=task_force_lead, version=version)
 
-    assert str(refused.value) == f"{version!r} is not a release version like v23.0.1"
+    assert str(refused.value) == f"{version!r} is not a release version like v23.0.1 or w.2021.28"
     assert not Release.objects.exists()
 
 
@@ -58,7 +58,7 @@ def test_the_record_form_refuses_a_version_in_other_digits_naming_the_field(clie
 
     response = client_for(task_force_lead).post(reverse("releases:release-create"), {"version": version}, follow=True)
 
-    message = f"Version {version!r}: {version!r} is not a release version like v23.0.1"
+    message = f"Version {version!r}: {version!r} is not a release version like v23.0.1 or w.2021.28"
     assert message in html.unescape(response.content.decode())
     assert not Release.objects.exists()
 
@@ -83,7 +83,7 @@ def test_the_api_refuses_a_version_that_cannot_be_in_a_url_with_400_naming_the_f
     )
 
     assert response.status_code == 400
-    assert response.json()["version"] == [f"{version!r} is not a release version like v23.0.1"]
+    assert response.json()["version"] == [f"{version!r} is not a release version like v23.0.1 or w.2021.28"]
     assert not Release.objects.exists()
 
 
@@ -103,7 +103,7 @@ def test_the_model_refuses_a_bad_version_so_admin_forms_do_too(version):
     with pytest.raises(ValidationError) as refused:
         Release(version=version).full_clean()
 
-    assert refused.value.message_dict["version"] == [f"{version!r} is not a release version like v23.0.1"]
+    assert refused.value.message_dict["version"] == [f"{version!r} is not a release version like v23.0.1 or w.2021.28"]
 
 
 def test_the_model_refuses_a_bad_rfc_id_so_admin_forms_do_too():

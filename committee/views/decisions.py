@@ -1,4 +1,4 @@
-"""Pages of the committee app: decisions, their votes, the decision register and the committees.
+"""Pages of the committee app: decisions, their votes and the decision register.
 
 Views parse input and call one service; the services check who may do what
 and raise domain errors, which ``DomainErrorMiddleware`` turns into a 403 page
@@ -6,7 +6,6 @@ or a message. The checks made here only decide which buttons to draw.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser, User
@@ -14,17 +13,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from committee import exports, selectors, services
 from committee.choices import VOTING_COMMITTEE_KINDS, DecisionKind, DecisionStatus
 from committee.filters import DecisionFilter
-from committee.forms import DecisionCreateForm, DelegationForm, EndorsementForm, VoteForm
+from committee.forms import DecisionCreateForm, EndorsementForm, VoteForm
 from committee.models import Committee, Decision, Delegation, Seat, Tally, Vote
-from committee.permissions import ENDORSE, NAME_DELEGATE, OPEN, VOTE
-from committee.services.committees import DELEGATION_AHEAD_DAYS, DELEGATION_BACKDATED_DAYS, DELEGATION_MAX_DAYS
+from committee.permissions import ENDORSE, OPEN, VOTE
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
 from console.forms import form_errors_message
@@ -320,56 +317,3 @@ def _download(text: str, content_type: str, extension: str) -> HttpResponse:
     filename = f"decision-register-{timezone.localdate():%Y-%m-%d}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-# Committees and delegations ----------------------------------------------------------
-
-
-@require_GET
-def committee_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    committees = selectors.committees_with_seats()
-    if slug is not None:
-        committees = committees.filter(slug=slug)
-    committees = list(committees)
-    if slug is not None and not committees:
-        raise Http404(f"No committee {slug!r}.")
-    today = timezone.localdate()
-    for committee in committees:
-        # The chair's holder names delegates for the committee's other seats too (``delegation_create``).
-        committee.chaired_by_user = any(
-            seat.chair and seat.holder_id == request.user.pk for seat in committee.seats.all()
-        )
-        for seat in committee.seats.all():
-            seat.active_delegations = seat.delegations_active_on(today)
-    return render(
-        request,
-        "committee/committee_list.html",
-        {
-            "committees": committees,
-            "today": today,
-            "delegation_starts": (
-                today - timedelta(days=DELEGATION_BACKDATED_DAYS),
-                today + timedelta(days=DELEGATION_AHEAD_DAYS),
-            ),
-            "delegation_max_days": DELEGATION_MAX_DAYS,
-            "is_lead": user_has_role(request.user, Role.TASK_FORCE_LEAD),
-            "single": slug is not None,
-        },
-    )
-
-
-@require_POST
-@requires(NAME_DELEGATE)
-def delegation_create(request: HttpRequest, seat_pk: int) -> HttpResponse:
-    seat = get_object_or_404(Seat.objects.select_related("committee"), pk=seat_pk)
-    form = DelegationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors_message(form))
-    else:
-        delegation = services.delegation_create(actor=request.user, seat=seat, **form.cleaned_data)
-        messages.success(
-            request,
-            f"{delegation.delegate.get_username()} may vote for {seat} "
-            f"from {delegation.starts_on:%Y-%m-%d} to {delegation.ends_on:%Y-%m-%d}.",
-        )
-    return redirect(f"{reverse('committee:committee-list')}#seat-{seat.pk}")
