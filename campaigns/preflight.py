@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from campaigns import bps_config
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
+from releases.models import Release
 
 
 @dataclass(frozen=True)
@@ -17,15 +19,34 @@ class Problem:
     message: str
 
 
-# Checks that apps above this one add (``register_check`` in their ``AppConfig.ready``): each takes the campaign
-# and step and returns its problems. The committee app registers "the release is approved for this campaign".
-REGISTERED_CHECKS: list[Callable[[Campaign, Step], list[Problem]]] = []
+# Checks of a release for a campaign that apps above this one add (``register_release_check`` in their
+# ``AppConfig.ready``): each takes the campaign and a release and returns why the campaign may not run it, or "".
+# The committee app registers "the release is approved for this campaign". Asked before a submission, at dispatch
+# and when a campaign moves to another release (``release_problems``).
+RELEASE_CHECKS: list[Callable[[Campaign, Release], str]] = []
 
 
-def register_check(check: Callable[[Campaign, Step], list[Problem]]) -> Callable[[Campaign, Step], list[Problem]]:
-    if check not in REGISTERED_CHECKS:
-        REGISTERED_CHECKS.append(check)
+def register_release_check(check: Callable[[Campaign, Release], str]) -> Callable[[Campaign, Release], str]:
+    if check not in RELEASE_CHECKS:
+        RELEASE_CHECKS.append(check)
     return check
+
+
+def release_problems(campaign: Campaign, release: Release, *, today: date | None = None) -> list[str]:
+    """Why the campaign may not run this release now (empty when it may): the release's own rule (withdrawn,
+    ended, or past its last day of support that the daily task has not moved yet), a weekly build for production,
+    and the registered checks."""
+    problems = []
+    closed = release.closed_reason(today or timezone.localdate())
+    if closed:
+        problems.append(f"{closed}; it takes no new submissions.")
+    if release.is_weekly and not campaign.is_mini_run:
+        problems.append(
+            f"{release} is a weekly build: only a mini run runs a weekly; a production campaign runs a release "
+            "(cut from the weekly)."
+        )
+    problems.extend(problem for check in RELEASE_CHECKS if (problem := check(campaign, release)))
+    return problems
 
 
 def output_run_for(campaign: Campaign, step: Step, submission_number: int) -> str:
@@ -38,13 +59,7 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     if campaign.release is None:
         problems.append(Problem("release", "The campaign names no pipeline release."))
     else:
-        # The release's own rule (status and date): a withdrawn or ended release, or one past its last day of
-        # support that the daily task has not moved yet, takes no new submission.
-        closed = campaign.release.closed_reason(timezone.localdate())
-        if closed:
-            problems.append(Problem("release", f"{closed}; it takes no new submissions."))
-    for check in REGISTERED_CHECKS:
-        problems.extend(check(campaign, step))
+        problems.extend(Problem("release", message) for message in release_problems(campaign, campaign.release))
     try:
         rendered = rendered_config if rendered_config is not None else render_config(campaign, step, "preflight")
         missing = bps_config.missing_keys(rendered)

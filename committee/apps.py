@@ -7,10 +7,10 @@ class CommitteeConfig(AppConfig):
 
     def ready(self) -> None:
         from campaigns import preflight
-        from committee.checks import release_approved_for_campaign
+        from committee.checks import release_approval_problem
 
-        # A campaign's steps may be submitted only with a release the policy committee approved for it.
-        preflight.register_check(release_approved_for_campaign)
+        # A campaign runs only a release the policy committee approved for it (a mini run excepted).
+        preflight.register_release_check(release_approval_problem)
 
         from committee.pages import release_approvals_section
         from releases import pages as release_pages
