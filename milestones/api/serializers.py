@@ -152,3 +152,28 @@ class StatusReportSerializer(serializers.Serializer):
     by_team = SummaryLineSerializer(many=True)
     by_level = SummaryLineSerializer(many=True)
     sections = ReportSectionSerializer(many=True)
+
+
+class MilestoneImportSerializer(serializers.Serializer):
+    table = serializers.CharField(
+        trim_whitespace=False,
+        help_text="the table as text: CSV or tab-separated, headers as the import page takes them (the planning "
+        "document's, the console's export, or Jira's CSV export)",
+    )
+    dry_run = serializers.BooleanField(default=False, help_text="say what would change, change nothing")
+
+
+class MilestoneImportChangeSerializer(serializers.Serializer):
+    jira_key = serializers.CharField()
+    changes = serializers.DictField(child=serializers.ListField(child=serializers.CharField(allow_null=True)))
+
+
+class MilestoneImportPlanSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    rows = serializers.IntegerField()
+    created = serializers.ListField(child=serializers.CharField(), help_text="the Jira keys of new milestones")
+    updated = MilestoneImportChangeSerializer(many=True)
+    unchanged = serializers.IntegerField()
+    unused_columns = serializers.ListField(child=serializers.CharField())
+    summary = serializers.CharField()
+    lines = serializers.ListField(child=serializers.CharField())

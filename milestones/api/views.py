@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from console.api.base import ConsoleAPIView
+from console.api.payload import validated_payload
 from console.identifiers import JIRA_KEY
 from milestones import permissions as may
 from milestones import reports, selectors, services
@@ -14,6 +15,8 @@ from milestones.api.serializers import (
     EvidenceProposalSerializer,
     JiraSyncSerializer,
     MilestoneDetailSerializer,
+    MilestoneImportPlanSerializer,
+    MilestoneImportSerializer,
     MilestoneSerializer,
     StatusReportSerializer,
 )
@@ -24,6 +27,8 @@ from milestones.forms import ReportForm
 
 class MilestoneViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Milestones by Jira key, with their history; the status report as of a date."""
+
+    rules = {"import_table": may.IMPORT}
 
     lookup_field = "jira_key"
     lookup_value_regex = JIRA_KEY.regex
@@ -66,6 +71,34 @@ class MilestoneViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMod
         rows = selectors.milestone_report_rows(milestone_filter.qs, as_of=as_of)
         report = reports.status_report(rows, as_of=as_of, filters=milestone_filter.description())
         return Response(StatusReportSerializer(report).data)
+
+    @extend_schema(request=MilestoneImportSerializer, responses=MilestoneImportPlanSerializer)
+    @action(detail=False, methods=["post"], url_path="import", url_name="import")
+    def import_table(self, request: Request) -> Response:
+        """Import a milestone table, all rows or none (a bad row is named by line, column and value); a dry run
+        says what would change. Columns the console does not import are named in ``unused_columns``."""
+        data = validated_payload(MilestoneImportSerializer, request)
+        plan = services.milestone_import(
+            actor=request.user, text=data["table"], dry_run=data["dry_run"], source="import API"
+        )
+        body = {
+            "dry_run": data["dry_run"],
+            "rows": plan.rows,
+            "created": [row.jira_key for row in plan.created],
+            "updated": [
+                {"jira_key": key, "changes": {name: [_text(old), _text(new)] for name, (old, new) in changes.items()}}
+                for key, changes in plan.updated
+            ],
+            "unchanged": plan.unchanged,
+            "unused_columns": plan.unused_columns,
+            "summary": plan.summary(),
+            "lines": plan.lines(),
+        }
+        return Response(MilestoneImportPlanSerializer(body).data)
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 class EvidenceProposalViewSet(

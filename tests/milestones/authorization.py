@@ -5,6 +5,7 @@ from tests.authorization.rules import LEAD_ONLY, Rule
 
 ENDPOINTS: dict[str, Rule] = {
     "milestones:milestone-import": LEAD_ONLY,
+    "api:milestone-import": LEAD_ONLY,
     "milestones:sync-now": LEAD_ONLY,
     "milestones:proposal-confirm": LEAD_ONLY,
     "milestones:proposal-dismiss": LEAD_ONLY,
