@@ -1,11 +1,10 @@
 """Domain errors raised by services, and their mapping to API responses.
 
 Services raise these; they never build HTTP responses. The API maps them here
-to 400/403/404/409, the pages in ``console.middleware.DomainErrorMiddleware``.
+to 400/403/404/409, the pages in ``console.middleware.DomainErrorMiddleware``
+(the error pages themselves are in ``console.error_pages``).
 """
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.defaults import page_not_found
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -43,10 +42,3 @@ def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"detail": str(exc), "code": exc.code}, status=exc.status_code)
     return exception_handler(exc, context)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """A path that names nothing: JSON like every other API error under /api/, Django's page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": DoesNotExist.code}, status=status.HTTP_404_NOT_FOUND)
-    return page_not_found(request, exception)

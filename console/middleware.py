@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from console import error_pages
 from console.errors import DomainError, NotPermitted
 from console.logging import new_request_id, request_id_var, user_var
 
@@ -100,7 +100,7 @@ class DomainErrorMiddleware:
         if not isinstance(exception, DomainError):
             return None
         if isinstance(exception, NotPermitted):
-            return TemplateResponse(request, "403.html", {"reason": str(exception)}, status=403).render()
+            return error_pages.error_page(request, "403.html", 403, reason=str(exception))
         messages.error(request, str(exception))
         back = request.headers.get("Referer", "")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
@@ -108,10 +108,11 @@ class DomainErrorMiddleware:
         return redirect(back)
 
 
-def _in_units(size: int) -> str:
+def in_units(size: int) -> str:
+    """A size as people read it: 2097152 → "2 MiB", 3000000 → "2.9 MiB"."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if size >= scale:
-            return f"{size / scale:g} {unit}"
+            return f"{round(size / scale, 1):g} {unit}"
     return f"{size} bytes"
 
 
@@ -134,7 +135,7 @@ class RequestBodyLimitMiddleware:
         length = request.META.get("CONTENT_LENGTH") or ""
         if length.isdigit():
             if int(length) > (limit := self._limit_for(request)):
-                return self._too_large(request, limit, f"The request body has {int(length):,} bytes")
+                return self._too_large(request, limit, f"The request body has {int(length):,} bytes", int(length))
             return self.get_response(request)
         chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
         if not (chunked and request.META.get("wsgi.input_terminated")):
@@ -158,9 +159,34 @@ class RequestBodyLimitMiddleware:
             return settings.UPLOAD_MAX_BYTES
         return getattr(settings, settings.REQUEST_BODY_LIMITS.get(view_name, "UPLOAD_MAX_BYTES"))
 
-    def _too_large(self, request: HttpRequest, limit: int, what: str) -> HttpResponse:
-        reason = f"{what}; this accepts at most {limit:,} bytes ({_in_units(limit)})."
+    def _too_large(self, request: HttpRequest, limit: int, what: str, size: int | None = None) -> HttpResponse:
+        reason = f"{what}; this accepts at most {limit:,} bytes ({in_units(limit)})."
         logger.warning("refused a request body over the limit", extra={"path": request.path, "limit": limit})
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": reason, "code": "too_large"}, status=413)
-        return TemplateResponse(request, "413.html", {"reason": reason}, status=413).render()
+        sent = in_units(size) if size is not None else f"more than {in_units(limit)}"
+        return error_pages.too_large(request, reason=reason, limit=in_units(limit), sent=sent)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Turns a bare 405 into the console's page, keeping its ``Allow`` header.
+
+    ``require_POST`` (and a class view's ``http_method_not_allowed``) answer 405 with an empty body, which a
+    browser shows as a bare "HTTP ERROR 405": what a person gets who opens an action's address (a link, a
+    bookmark, a reload after the action). The page says so and links to the page with the action's button.
+    The API's 405s have a JSON body and are left as they are.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and not response.streaming
+            and not response.content
+            and not error_pages.is_api(request)
+        ):
+            return error_pages.method_not_allowed(request, response.get("Allow", ""))
+        return response

@@ -51,13 +51,17 @@ def refused_release_runs(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def service_status(request: HttpRequest) -> HttpResponse:
-    """The dashboard's service card, loaded by htmx so that a slow broker never delays the page."""
+    """The dashboard's service card, loaded by htmx so that a slow broker never delays the page. Staff see each
+    service with its errors and workers; everyone else whether their work goes on (``background_ok``)."""
+    broker = health.check_broker()
+    workers = selectors.worker_heartbeats()
     return render(
         request,
         "dashboard/_service_status.html",
         {
             "database": health.check_database(),
-            "broker": health.check_broker(),
-            "workers": selectors.worker_heartbeats(),
+            "broker": broker,
+            "workers": workers,
+            "background_ok": broker["ok"] and any(worker["alive"] for worker in workers),
         },
     )

@@ -42,6 +42,7 @@ urlpatterns = [
     path("milestones/", include("milestones.urls")),
     path("qa/", include("qa.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -51,4 +52,8 @@ urlpatterns = [
     path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]
 
-handler404 = "console.errors.not_found"
+# The console's own error pages (JSON under /api/): console/error_pages.py.
+handler400 = "console.error_pages.bad_request"
+handler403 = "console.error_pages.permission_denied"
+handler404 = "console.error_pages.page_not_found"
+handler500 = "console.error_pages.server_error"

@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.middleware.DomainErrorMiddleware",
+    # A bare 405 (require_POST: an action's address opened in the browser) becomes the console's page.
+    "console.middleware.MethodNotAllowedPageMiddleware",
     "console.middleware.RequestLogMiddleware",
     # Turns a sign-in that django-axes refused into the lockout page (console.auth.sign_in_locked_out).
     "axes.middleware.AxesMiddleware",

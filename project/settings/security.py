@@ -89,6 +89,9 @@ MEASUREMENT_UPLOAD_MAX_BYTES = env_int("MEASUREMENT_UPLOAD_MAX_BYTES", 512 * 102
 # URL name -> the setting of its own limit.
 REQUEST_BODY_LIMITS = {"api:submission-measurements": "MEASUREMENT_UPLOAD_MAX_BYTES"}
 
+# A form refused by the CSRF check gets the console's 403 page (a stale page, most often), not Django's.
+CSRF_FAILURE_VIEW = "console.error_pages.csrf_failure"
+
 # Security headers, on in every mode; the HTTPS-only ones in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

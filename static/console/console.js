@@ -29,3 +29,13 @@ function drawCharts(root) {
 
 document.addEventListener("DOMContentLoaded", () => drawCharts(document));
 document.addEventListener("htmx:afterSettle", (event) => drawCharts(event.detail.elt));
+
+// "Back to the previous page" on the error pages (data-history-back): the browser's own Back, which keeps what
+// was typed in a form; the link's address (the Referer) when there is no history, as in a new tab.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-history-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
