@@ -41,6 +41,9 @@ CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
 
 # A campaign in these statuses takes no new submission or restart (``Campaign.takes_submissions``).
 CAMPAIGN_CLOSED_TO_SUBMISSIONS = (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED)
+# A campaign in these statuses keeps the release it ran with (``campaign_release_change``): its runs are over and
+# were judged with it.
+CAMPAIGN_RELEASE_FIXED = (CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED)
 
 
 class CampaignKind(models.TextChoices):

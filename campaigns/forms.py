@@ -11,8 +11,9 @@ import re
 from django import forms
 
 from campaigns import bps_config
-from campaigns.choices import WorkflowSystem
-from campaigns.models import Campaign, Step
+from campaigns.choices import CampaignKind, WorkflowSystem
+from campaigns.models import Campaign, CampaignReleaseChange, Step
+from console.identifiers import release_version_normalized
 from releases.models import Release
 
 
@@ -79,7 +80,13 @@ class _ReleaseChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
 
+    def to_python(self, value):
+        # As people write it: "v23" is v23.0.0, "w_2021_28" is w.2021.28.
+        return super().to_python(release_version_normalized(value))
+
     def label_from_instance(self, release: Release) -> str:
+        if release.is_weekly:
+            return f"{release} (weekly build: mini runs only)"
         return f"{release} ({release.get_status_display().lower()})"
 
 
@@ -114,6 +121,13 @@ class CampaignCreateForm(forms.Form):
         widget=_input(forms.TextInput, placeholder="$DRP_PIPE_DIR/pipelines/LSSTCam-imSim/DRP-test-med-1.yaml"),
     )
     release = _ReleaseChoiceField(required=False, empty_label="none yet", widget=_select())
+    kind = forms.ChoiceField(
+        choices=CampaignKind.choices,
+        initial=CampaignKind.PRODUCTION,
+        required=False,
+        help_text="a mini run may run a weekly build or an unapproved release; it is never accepted as production",
+        widget=_select(),
+    )
     workflow_system = forms.ChoiceField(choices=WorkflowSystem.choices, initial=WorkflowSystem.PARSL, widget=_select())
     bps_template = forms.CharField(
         label="BPS template", required=False, max_length=bps_config.MAX_YAML_CHARS, help_text="YAML", widget=_code(8)
@@ -129,6 +143,9 @@ class CampaignCreateForm(forms.Form):
         help_text=STEPS_HELP,
         widget=_code(3, placeholder="step1 #step1\nstep2 #step2 after=step1"),
     )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or CampaignKind.PRODUCTION
 
     def clean_input_collections(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["input_collections"].split(",") if name.strip()]
@@ -164,6 +181,25 @@ class RestartForm(forms.Form):
 
 class CloneForm(forms.Form):
     name = forms.CharField(label="Name of the copy", max_length=_max_length("name"), widget=_input(forms.TextInput))
+
+
+class ReleaseChangeForm(forms.Form):
+    """Move the campaign onto another release, named by its version; whether it may is the service's call."""
+
+    release = forms.ModelChoiceField(
+        queryset=Release.objects.all(), to_field_name="version", empty_label=None, widget=_select()
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=CampaignReleaseChange._meta.get_field("reason").max_length,
+        widget=_input(forms.TextInput, placeholder="e.g. the patch fixes the flux calibration (DM-31234)"),
+    )
+
+    def __init__(self, *args, releases: list[Release] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if releases is not None:
+            # What the page offers; a posted version is looked up among all, and the service says why not.
+            self.fields["release"].choices = [(release.version, str(release)) for release in releases]
 
 
 class CampaignDiffForm(forms.Form):

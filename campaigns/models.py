@@ -18,7 +18,9 @@ run), so those implicit locks never wait for an explicit one, and only the expli
 
 The services of committee, releases and milestones follow the same rule, parent first, with
 ``select_for_update(no_key=True)``: committee decision -> release -> backport request (a decision's effects),
-milestone -> evidence proposal; no service locks rows of two of these groups. qa/services.py locks campaigns
+milestone -> evidence proposal; no service locks rows of two of these groups, but a patch decision's effect: it
+locks the decision, the patch, then each campaign it moves onto the patch (``campaign_release_change``), and no
+service holding a campaign's lock waits for a decision or a release. qa/services.py locks campaigns
 and steps through ``lock_rows``.
 """
 
@@ -102,6 +104,12 @@ class Campaign(models.Model):
     @property
     def is_mini_run(self) -> bool:
         return self.kind == CampaignKind.MINI_RUN
+
+    def acceptance_refusal(self) -> str:
+        """Why the campaign's steps are never accepted (nor waived) as production; empty when they may be."""
+        if self.is_mini_run:
+            return f"{self} is a mini run: its steps are never accepted as production."
+        return ""
 
     @property
     def takes_submissions(self) -> bool:

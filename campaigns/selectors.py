@@ -1,13 +1,20 @@
 """Reads of campaigns and submissions."""
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet, Sum
 
 from campaigns import preflight
-from campaigns.choices import FAILED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
+from campaigns.choices import CAMPAIGN_RELEASE_FIXED, FAILED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
 from console.models import AuditEvent
+from releases.choices import ReleaseKind, ReleaseStatus
+from releases.models import Release
+
+# Releases that take no new work (``Release.closed_reason``); one past its support end is refused by the check.
+CLOSED_RELEASE_STATUSES = (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT)
 
 
 def campaigns_with_steps() -> QuerySet[Campaign]:
@@ -199,3 +206,95 @@ def campaign_pause_reason(campaign: Campaign) -> str:
         .first()
     )
     return ((event.after or {}).get("reason", "") if event else "") or ""
+
+
+# The releases a campaign ran with, and those it may move to ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleasePeriod:
+    """One release a campaign ran with: since when, by whose change (none for the one it was created with), why,
+    and how many submissions were requested with it (``Submission.release``)."""
+
+    release: Release | None
+    since: datetime
+    changed_by: str
+    reason: str
+    submissions: int
+
+
+def campaign_release_history(campaign: Campaign) -> list[ReleasePeriod]:
+    """The releases the campaign ran with, oldest first: the one it was created with (the first change's "from",
+    or its release when it never changed), then each change (``CampaignReleaseChange``). Two queries.
+
+    A release it ran with twice (moved away and back) counts its submissions in both periods: a submission records
+    its release, not the period."""
+    changes = list(campaign.release_changes.select_related("from_release", "to_release", "changed_by"))
+    counts = dict(
+        Submission.objects.filter(step__campaign=campaign)
+        .values_list("release")
+        .annotate(count=Count("id"))
+        .values_list("release", "count")
+    )
+    created_with = changes[0].from_release if changes else campaign.release
+    periods = [
+        ReleasePeriod(
+            release=created_with,
+            since=campaign.created_at,
+            changed_by="",
+            reason="created with it",
+            submissions=counts.get(created_with.pk if created_with else None, 0),
+        )
+    ]
+    periods += [
+        ReleasePeriod(
+            release=change.to_release,
+            since=change.changed_at,
+            changed_by=change.changed_by.get_username(),
+            reason=change.reason,
+            submissions=counts.get(change.to_release_id, 0),
+        )
+        for change in changes
+    ]
+    return periods
+
+
+# The change-release form checks at most this many releases (each with the registered checks, a query each for a
+# production campaign), so that the page never grows with the number of releases.
+RELEASES_CHECKED_FOR_A_MOVE = 20
+
+
+def releases_to_move_to(campaign: Campaign) -> list[Release]:
+    """The releases the campaign may move onto now (``preflight.release_problems`` has nothing against them): for a
+    production campaign those approved for it, for a mini run any open release or weekly. Of the open releases other
+    than its own (no weekly for production), the patches of its release's family and then the newest are checked,
+    ``RELEASES_CHECKED_FOR_A_MOVE`` at most."""
+    if campaign.status in CAMPAIGN_RELEASE_FIXED:
+        return []
+    candidates = Release.objects.exclude(status__in=CLOSED_RELEASE_STATUSES).select_related("base_release")
+    if campaign.release_id is not None:
+        candidates = candidates.exclude(pk=campaign.release_id)
+    if not campaign.is_mini_run:
+        candidates = candidates.exclude(kind=ReleaseKind.WEEKLY)
+    order = ["kind", "-major", "-minor", "-patch"]
+    if campaign.release_id is not None:
+        family = campaign.release.family_root_id
+        in_family = ExpressionWrapper(Q(pk=family) | Q(base_release_id=family), output_field=BooleanField())
+        candidates, order = candidates.annotate(in_family=in_family), ["-in_family", *order]
+    candidates = candidates.order_by(*order)[:RELEASES_CHECKED_FOR_A_MOVE]
+    return [release for release in candidates if not preflight.release_problems(campaign, release)]
+
+
+def clone_release_note(original: Campaign, copy: Campaign) -> str:
+    """What the copy of a campaign needs before it may run its release, said plainly; "" when it may run it.
+
+    A clone keeps the release, not its approval: the policy committee approves a release per campaign."""
+    release = copy.release
+    if release is None or not (problems := preflight.release_problems(copy, release)):
+        return ""
+    if original.release_id == release.pk and not preflight.release_problems(original, release):
+        return (
+            f"The copy runs {release}, which is approved for {original.name} but not for {copy.name}: the policy "
+            "committee approves a release per campaign. Ask it for an approval."
+        )
+    return f"The copy runs {release}, which it may not run yet: " + " ".join(problems)

@@ -14,16 +14,19 @@ from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
-from campaigns import preflight, selectors, services
 from campaigns.bps_config import ConfigError
 from campaigns.choices import CAMPAIGN_TRANSITIONS, CampaignStatus, SubmissionStatus
+from campaigns.filters import CampaignFilter
 from campaigns.forms import (
     CampaignCreateForm,
     CampaignDiffForm,
     CloneForm,
+    ReleaseChangeForm,
     RestartForm,
     SubmitForm,
 )
@@ -45,10 +48,18 @@ BLOCKED_CHECK_STATUSES = (CampaignStatus.DRAFT, CampaignStatus.READY, CampaignSt
 
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
+    campaign_filter = CampaignFilter(request.GET, queryset=selectors.campaign_list())
     return render(
         request,
         "campaigns/campaign_list.html",
-        {"campaigns": selectors.campaign_list(), "may_create": may.DEFINE.allows(request.user)},
+        {
+            "filter": campaign_filter,
+            "filter_errors": form_errors_message(campaign_filter.form)
+            if campaign_filter.is_bound and not campaign_filter.is_valid()
+            else "",
+            "campaigns": campaign_filter.qs,
+            "may_create": may.DEFINE.allows(request.user),
+        },
     )
 
 
@@ -168,6 +179,7 @@ def _next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(pk)
     user = request.user
+    move_to = selectors.releases_to_move_to(campaign)
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -180,6 +192,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_clone": may.DEFINE.allows(user),
             "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
             "events": audit_events_for(campaign),
+            "release_history": selectors.campaign_release_history(campaign),
+            "may_change_release": may.CHANGE_RELEASE.allows(user),
+            "move_to": move_to,
+            "release_change_form": ReleaseChangeForm(auto_id="release-%s", releases=move_to),
+            "sections": pages.campaign_page_sections(campaign),
             "pause_reason": selectors.campaign_pause_reason(campaign),
             "running_on_refused_release": selectors.running_submissions_on_refused_release(campaign),
         },
@@ -291,7 +308,30 @@ def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(campaign)
     clone = services.campaign_clone(actor=request.user, campaign=campaign, name=form.cleaned_data["name"])
     messages.success(request, f"{clone.name} is a draft copy of {campaign.name}.")
+    note = selectors.clone_release_note(campaign, clone)
+    if note:
+        url = pages.approval_request_url(clone, clone.release)
+        link = format_html(' <a href="{}" data-testid="clone-approval-link">Draft the request</a>.', url) if url else ""
+        messages.warning(request, format_html("{}{}", note, link))
     return redirect(clone)
+
+
+@require_POST
+@requires(may.CHANGE_RELEASE)
+def campaign_change_release(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
+    form = ReleaseChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(f"{campaign.get_absolute_url()}#releases")
+    before = campaign.release
+    campaign = services.campaign_release_change(actor=request.user, campaign=campaign, **form.cleaned_data)
+    messages.success(
+        request,
+        f"{campaign.name} runs {campaign.release} from now on (it ran {before or 'no release'}); submissions in "
+        "progress keep the release they were requested with.",
+    )
+    return redirect(f"{campaign.get_absolute_url()}#releases")
 
 
 # Two definitions side by side ---------------------------------------------------------

@@ -1,21 +1,29 @@
 """Forms of the committee pages. They only parse input; the services decide what is allowed."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
 
 from campaigns.models import Campaign
-from committee.choices import DecisionKind, VoteChoice
+from committee.choices import VOTING_COMMITTEE_KINDS, CommitteeKind, DecisionKind, QuorumRule, VoteChoice
 from committee.models import Committee, Seat
+from committee.services.history import PAST_OUTCOMES
 from console import forms as bounded
+from console.identifiers import COMMITTEE_SLUG, validate_committee_slug
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
+
+TITLE_MAX_LENGTH = 200
 
 
 class DecisionCreateForm(forms.Form):
     committee = forms.ModelChoiceField(queryset=Committee.objects.none(), empty_label=None)
     kind = forms.ChoiceField(choices=DecisionKind.choices)
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     proposal = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
     deadline = bounded.DateTimeField(
         label="Deadline (UTC)",
@@ -31,7 +39,8 @@ class DecisionCreateForm(forms.Form):
     campaigns = forms.ModelMultipleChoiceField(
         queryset=Campaign.objects.all(),
         required=False,
-        help_text="For a pipeline-version decision: the campaigns the release is approved for.",
+        help_text="For a pipeline-version decision: the campaigns the release is approved for; for a patch decision: "
+        "the campaigns moved onto the patch.",
     )
 
     def __init__(self, *args, committees: QuerySet[Committee], **kwargs):
@@ -41,6 +50,62 @@ class DecisionCreateForm(forms.Form):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("data-testid", f"field-{name}")
+
+
+# A draft opened from a link names at most this many campaigns (the page lists them with checkboxes).
+DRAFT_MAX_CAMPAIGNS = 50
+# How long a pre-filled draft gives the committee to vote.
+DRAFT_VOTING_DAYS = 7
+
+
+def draft_initial(query: QueryDict, committees: QuerySet[Committee]) -> dict:
+    """The fields of a draft opened from a link (``committee.pages.draft_url``): ``kind``, ``release`` (a version),
+    ``campaigns`` (ids, repeated) and ``committee`` (a slug, one the user may propose to), each ignored when it names
+    nothing; with a release and campaigns, a pipeline-version or patch draft gets its title and proposal written
+    ("Approve v23.0.1 for DP0.2: moves it from v23.0.0 onto the patch, which ships RFC-...") and a deadline."""
+    initial: dict = {}
+    kind = query.get("kind", "")
+    if kind in DecisionKind.values:
+        initial["kind"] = kind
+    slug = query.get("committee", "")
+    committee = committees.filter(slug=slug).first() if slug else None
+    if committee is not None:
+        initial["committee"] = committee.pk
+    version = query.get("release", "")
+    release = Release.objects.filter(version=version).first() if version else None
+    if release is not None:
+        initial["release"] = release.pk
+    given = query.getlist("campaigns")[:DRAFT_MAX_CAMPAIGNS]
+    ids = [int(value) for value in given if value.isdigit() and len(value) < 10]
+    campaigns = list(Campaign.objects.filter(pk__in=ids).select_related("release").order_by("name")) if ids else []
+    if campaigns:
+        initial["campaigns"] = [campaign.pk for campaign in campaigns]
+    if release is not None and campaigns and kind in (DecisionKind.PATCH, DecisionKind.PIPELINE_VERSION):
+        initial["title"], initial["proposal"] = _approval_text(kind, release, campaigns)
+        initial["deadline"] = (timezone.now() + timedelta(days=DRAFT_VOTING_DAYS)).replace(second=0, microsecond=0)
+    return initial
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _approval_text(kind: str, release: Release, campaigns: list[Campaign]) -> tuple[str, str]:
+    """The title and proposal of a draft approving a release (a patch, moving them onto it) for campaigns."""
+    names = _names([campaign.name for campaign in campaigns])
+    title = f"Approve {release} for {names}"
+    if len(title) > TITLE_MAX_LENGTH:
+        title = f"Approve {release} for {len(campaigns)} campaigns"
+    if kind == DecisionKind.PIPELINE_VERSION:
+        return title, f"{title}: the policy committee approves a release per campaign."
+    runs = {str(campaign.release or "no release") for campaign in campaigns}
+    if len(runs) == 1:
+        moves = f"moves {'it' if len(campaigns) == 1 else 'them'} from {runs.pop()}"
+    else:
+        moves = "moves " + _names([f"{c.name} from {c.release or 'no release'}" for c in campaigns])
+    backports = [f"{backport} ({backport.ticket})" for backport in release.shipped_backports.order_by("rfc_id")]
+    ships = f"which ships {'; '.join(backports)}" if backports else "which ships no backport recorded here"
+    return title, f"{title}: {moves} onto the patch, {ships}."
 
 
 class VoteForm(forms.Form):
@@ -68,3 +133,119 @@ class DelegationForm(forms.Form):
         if user is None:
             raise forms.ValidationError(f"No active user {username!r}.")
         return user
+
+
+class CommitteeCreateForm(forms.Form):
+    name = forms.CharField(max_length=Committee._meta.get_field("name").max_length)
+    slug = forms.CharField(
+        max_length=COMMITTEE_SLUG.max_length,
+        validators=[validate_committee_slug],
+        help_text="Names the committee's page: letters, digits, dashes and underscores (dmccb).",
+    )
+    kind = forms.ChoiceField(
+        choices=CommitteeKind.choices,
+        help_text="The policy committee and the change control board seat people with their member role; the "
+        "leadership team, the task force lead or staff.",
+    )
+    quorum = forms.ChoiceField(choices=QuorumRule.choices, label="Quorum rule")
+    areas = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Seats",
+        help_text="One area per line: a vacant seat each. Assign their holders on the committees page.",
+    )
+    chair = forms.CharField(
+        required=False,
+        max_length=Seat._meta.get_field("area").max_length,
+        help_text="The area whose seat chairs the committee (its holder names delegates for the other seats).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("data-testid", f"field-{name}")
+
+    def clean_areas(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.cleaned_data["areas"].splitlines() if line.strip())
+
+    def clean_chair(self) -> str | None:
+        return self.cleaned_data["chair"].strip() or None
+
+
+class SeatAddForm(forms.Form):
+    area = forms.CharField(max_length=Seat._meta.get_field("area").max_length)
+
+
+class SeatAssignForm(forms.Form):
+    holder = forms.CharField(max_length=150, label="Holder (username)")
+
+    def clean_holder(self) -> User:
+        # Any user: the service says why an inactive one or one without the committee's role cannot hold it.
+        username = self.cleaned_data["holder"].strip()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"No user {username!r}.")
+        return user
+
+
+class QuorumForm(forms.Form):
+    quorum = forms.ChoiceField(choices=QuorumRule.choices, label="Quorum rule")
+
+
+def _date_input() -> forms.DateInput:
+    # An <input type="date"> sends and shows ISO dates whatever the locale.
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+class DecisionRecordPastForm(forms.Form):
+    """A decision taken before the console, as it happened (``services.decision_record_past``)."""
+
+    committee = forms.ModelChoiceField(
+        queryset=Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS), empty_label=None
+    )
+    kind = forms.ChoiceField(choices=DecisionKind.choices)
+    title = forms.CharField(max_length=200)
+    proposal = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    release = forms.ModelChoiceField(queryset=Release.objects.all(), required=False)
+    backport_request = forms.ModelChoiceField(
+        queryset=BackportRequest.objects.filter(status=BackportStatus.PROPOSED).order_by("rfc_id"),
+        required=False,
+        label="Backport request",
+        help_text="Only a proposed request; the decision concludes its review as it did.",
+    )
+    campaigns = forms.ModelMultipleChoiceField(
+        queryset=Campaign.objects.all(),
+        required=False,
+        help_text="For a pipeline-version decision: the campaigns the release was approved for.",
+    )
+    opened_on = bounded.DateField(label="Opened on", widget=_date_input())
+    closed_on = bounded.DateField(label="Closed on", help_text="the day of the vote", widget=_date_input())
+    outcome = forms.ChoiceField(choices=[(status.value, status.label) for status in PAST_OUTCOMES])
+    endorsed_on = bounded.DateField(
+        required=False,
+        label="Endorsed (or refused) on",
+        help_text="For the policy committee's approval: the day the leadership team answered; empty if it has not.",
+        widget=_date_input(),
+    )
+    endorsement_refused = forms.BooleanField(
+        required=False, label="The leadership team refused the endorsement (it never took effect)"
+    )
+    outcome_summary = forms.CharField(
+        required=False,
+        max_length=150,
+        label="How it was decided",
+        help_text='For the record, e.g. "4 approve, 0 reject at the 2021-06-28 meeting"; no votes are recorded.',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("data-testid", f"field-{name}")

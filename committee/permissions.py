@@ -15,6 +15,9 @@ LEAD = (Role.TASK_FORCE_LEAD,)
 
 CREATE_COMMITTEES = Rule("create committees", roles=LEAD)
 ASSIGN_SEATS = Rule("assign committee seats", roles=LEAD)
+CHANGE_SEATS = Rule("add and remove committee seats", roles=LEAD)
+MOVE_CHAIR = Rule("move a committee's chair", roles=LEAD)
+CHANGE_QUORUM = Rule("change a committee's quorum rule", roles=LEAD)
 PROPOSE = Rule(
     "propose decisions",
     roles=LEAD,
@@ -40,8 +43,17 @@ ENDORSE = Rule(
     also=lambda user: selectors.holds_seat(user, kinds=(CommitteeKind.LEADERSHIP,)),
     who="a member of the leadership team",
 )
+# Decisions taken before the console, with their real dates and outcome (``services.history``).
+RECORD_HISTORY = Rule("record decisions taken before the console", roles=LEAD)
 NAME_DELEGATE = Rule(
     "name a seat's delegate",
+    roles=LEAD,
+    also=selectors.holds_seat,
+    who="a seat holder or the task force lead",
+)
+# Whoever may name a seat's delegate may end the delegation early (``delegation_end`` checks the seat).
+END_DELEGATION = Rule(
+    "end a seat's delegation",
     roles=LEAD,
     also=selectors.holds_seat,
     who="a seat holder or the task force lead",

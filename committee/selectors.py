@@ -10,8 +10,13 @@ from committee.models import Committee, Decision, Delegation, ReleaseApproval, S
 
 
 def committees_with_seats() -> QuerySet[Committee]:
-    seats = Seat.objects.select_related("holder").prefetch_related(
-        Prefetch("delegations", queryset=Delegation.objects.select_related("delegate").order_by("-starts_on"))
+    """Committees with their seats (holder, ``has_votes``: whether it ever voted) and the seats' delegations."""
+    seats = (
+        Seat.objects.select_related("holder")
+        .annotate(has_votes=Exists(Vote.objects.filter(seat=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("delegations", queryset=Delegation.objects.select_related("delegate").order_by("-starts_on"))
+        )
     )
     return Committee.objects.prefetch_related(Prefetch("seats", queryset=seats))
 
@@ -19,7 +24,7 @@ def committees_with_seats() -> QuerySet[Committee]:
 def decision_list() -> QuerySet[Decision]:
     """Decisions with committee, release, backport and their tally (filter with ``DecisionFilter``)."""
     return (
-        Decision.objects.select_related("committee", "release", "backport_request", "proposed_by")
+        Decision.objects.select_related("committee", "release", "backport_request", "proposed_by", "recorded_by")
         .prefetch_related("campaigns")
         .with_tally()
         .order_by("-created_at", "-id")
@@ -47,6 +52,11 @@ def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QueryS
     )
 
 
+def open_decision_count(committee: Committee) -> int:
+    """How many of the committee's decisions are open (a change of its quorum rule applies to them)."""
+    return committee.decisions.filter(status=DecisionStatus.OPEN).count()
+
+
 def decisions_awaiting_votes() -> QuerySet[Decision]:
     return decision_list().filter(status=DecisionStatus.OPEN).order_by("deadline")
 
@@ -58,7 +68,9 @@ def decision_detail(pk: int) -> Decision:
     )
     votes = Vote.objects.select_related("seat", "cast_by", "on_behalf_of").order_by("cast_at", "id")
     return (
-        Decision.objects.select_related("committee", "release", "backport_request", "proposed_by", "endorsed_by")
+        Decision.objects.select_related(
+            "committee", "release", "backport_request", "proposed_by", "endorsed_by", "recorded_by"
+        )
         .prefetch_related(Prefetch("committee__seats", queryset=seats), Prefetch("votes", queryset=votes), "campaigns")
         .get(pk=pk)
     )

@@ -86,6 +86,8 @@ RELEASE_VERSION = IdentifierKind(
 # weekly tag "w_2021_28" for w.2021.28.
 _SHORT_RELEASE_VERSION = re.compile(r"v([0-9]{1,4})(?:\.([0-9]{1,4}))?")
 _WEEKLY_TAG = re.compile(r"w_([0-9]{4})_([0-9]{1,2})")
+# What a version box or an API field takes (the stored form or a short one), for its HTML pattern and its schema.
+RELEASE_VERSION_AS_WRITTEN = rf"{RELEASE_VERSION.regex}|v[0-9]{{1,4}}(?:\.[0-9]{{1,4}})?|w_[0-9]{{4}}_[0-9]{{1,2}}"
 
 
 def release_version_normalized(text: object) -> object:

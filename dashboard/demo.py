@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.choices import CampaignKind
 from campaigns.models import Campaign, Submission
 from campaigns.services import campaign_create, submission_record_external_run
 from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, VoteChoice
@@ -56,9 +57,19 @@ DEMO_USERS = (
     ("board", "Board", "Member", Role.CCB_MEMBER),
 )
 
+# version, status, notes, and the weekly build it was cut from
 DEMO_RELEASES = (
-    ("v22.0.1", ReleaseStatus.SUPPORTED, "Release used for DP0.1 processing."),
-    ("v23.0.0", ReleaseStatus.CANDIDATE, "Candidate for the DP0.2 reprocessing campaign."),
+    ("v22.0.1", ReleaseStatus.SUPPORTED, "Release used for DP0.1 processing.", None),
+    ("w.2021.40", ReleaseStatus.CANDIDATE, "Weekly build that passed the RC2 mini run; v23.0.0 is cut from it.", None),
+    ("v23.0.0", ReleaseStatus.CANDIDATE, "Candidate for the DP0.2 reprocessing campaign.", "w.2021.40"),
+)
+
+# The earlier mini runs of the DC2 RC2 slice: release, seed of the generated measurements, index (the shape of
+# the resource metrics), shift of the noise, days ago.
+DEMO_MINI_RUNS = (
+    ("w.2021.40", 2020, 0, 0.4, 21),
+    ("v23.0.0", 2021, 0, 0.0, 14),
+    ("v23.0.1", 2022, 1, -0.8, 7),
 )
 
 # name, slug, kind, seats, and which demo user holds which seat
@@ -104,9 +115,10 @@ def load_demo() -> DemoReport:
         users, created_passwords = _demo_users(known_passwords)
         for row in parse_milestone_table(MILESTONE_TABLE.read_text()):
             milestone_upsert(actor=None, row=row, source=SOURCE)
-        for version, status, notes in DEMO_RELEASES:
+        for version, status, notes, cut_from in DEMO_RELEASES:
             if not Release.objects.filter(version=version).exists():
-                release_create(actor=None, version=version, status=status, notes=notes, source=SOURCE)
+                weekly = Release.objects.filter(version=cut_from).first() if cut_from else None
+                release_create(actor=None, version=version, cut_from=weekly, status=status, notes=notes, source=SOURCE)
         for name, slug, kind, areas, holders in COMMITTEES:
             if not Committee.objects.filter(slug=slug).exists():
                 chair = "Chair" if "Chair" in areas else None
@@ -288,8 +300,9 @@ def _demo_definition(*, output_prefix: str, overrides: str = "") -> dict:
 
 
 def _qa_history(users: dict[str, User]) -> None:
-    """Two earlier mini runs of the DC2 RC2 slice, on v23.0.0 and on its patch v23.0.1, with their QA
-    measurements, so that the QA pages and the comparison have something to show before anyone submits.
+    """Three earlier mini runs of the DC2 RC2 slice, on the weekly w.2021.40, on v23.0.0 cut from it and on its
+    patch v23.0.1, with their QA measurements, so that the QA pages and the comparison have something to show
+    before anyone submits.
 
     The values are generated (seeded, so every load gives the same), shaped like the demo pipeline's own
     metrics; they are demo history, marked as such in the campaign's description.
@@ -297,21 +310,22 @@ def _qa_history(users: dict[str, User]) -> None:
     from qa.ingest import measurements_ingest
 
     now = timezone.now()
-    for index, (version, shift) in enumerate((("v23.0.0", 0.0), ("v23.0.1", -0.8))):
-        submission = _earlier_run(users, version, started=now - timedelta(days=14 - 7 * index))
-        rows = _generated_measurements(seed=2021 + index, index=index, shift=shift)
+    for version, seed, index, shift, days_ago in DEMO_MINI_RUNS:
+        submission = _earlier_run(users, version, started=now - timedelta(days=days_ago))
+        rows = _generated_measurements(seed=seed, index=index, shift=shift)
         measurements_ingest(submission=submission, rows=rows, register_unknown=True, source=SOURCE)
     _demo_specifications(users)
 
 
 def _earlier_run(users: dict[str, User], version: str, *, started) -> Submission:
-    """A completed campaign on the release, with one succeeded submission of its step (recorded, not run)."""
+    """A completed mini run on the release, with one succeeded submission of its step (recorded, not run)."""
     release = Release.objects.get(version=version)
     campaign = campaign_create(
         actor=users["operator"],
         name=f"RC2 mini run on {version}",
         description="Demo history: an earlier mini run, its measurements generated for the demo.",
         release=release,
+        kind=CampaignKind.MINI_RUN,
         source=SOURCE,
         **_demo_definition(output_prefix=f"u/operator/rc2-{version}"),
     )

@@ -80,6 +80,10 @@ class MilestoneEditForm(forms.Form):
 
 class _TargetChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
+        # A mini run is marked: its events are never a milestone's evidence (the service refuses one).
+        campaign = obj if isinstance(obj, Campaign) else obj.campaign if isinstance(obj, Step) else None
+        if campaign is not None and campaign.is_mini_run:
+            return f"{obj} (mini run: never evidence)"
         return str(obj)
 
 
@@ -115,7 +119,7 @@ class EvidenceLinkForm(forms.Form):
 class LinkForm(forms.Form):
     """A campaign, decision or release to link the milestone to (exactly one)."""
 
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), required=False, widget=_select())
+    campaign = _TargetChoiceField(queryset=Campaign.objects.order_by("name"), required=False, widget=_select())
     decision = forms.ModelChoiceField(
         queryset=Decision.objects.select_related("committee").order_by("-id"), required=False, widget=_select()
     )

@@ -11,3 +11,9 @@ class QaConfig(AppConfig):
 
         # A succeeded run's measurements are read from its task metadata in the background.
         campaign_events.submission_succeeded.subscribe(ingest_metrics_on_commit)
+
+        from campaigns import pages as campaign_pages
+        from qa.pages import campaign_gate_section
+
+        # A campaign's page shows its QA gate.
+        campaign_pages.register_section(campaign_gate_section)

@@ -82,7 +82,9 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""
     ACCEPT_STEPS.check(actor)
     # The campaign, then the step: the one lock order of campaigns/models.py.
-    _, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    if campaign.acceptance_refusal():
+        raise Conflict(campaign.acceptance_refusal())
     if step.accepted_at is not None:
         raise Conflict(f"The step {step.name} was accepted already.")
     submission, failing, waiver = gate_blockers(step)
@@ -114,6 +116,8 @@ def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision: 
     """
     RECORD_WAIVERS.check(actor)
     campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    if campaign.acceptance_refusal():
+        raise Conflict(f"{campaign.acceptance_refusal()} A waiver would allow nothing.")
     if not reason.strip():
         raise InvalidInput("A waiver says why.")
     if decision.status not in WAIVER_DECISION_STATUSES:

@@ -19,15 +19,21 @@ class SpecResult:
         return self.passed is False
 
 
-def version_key(release) -> tuple[int, int, int]:
-    return (release.major, release.minor, release.patch)
+def version_key(release) -> tuple[bool, int, int, int]:
+    """Versions in order, then weekly builds in order (as the release list shows them): a weekly's (year, week)
+    is not comparable with a version's numbers."""
+    return (release.is_weekly, release.major, release.minor, release.patch)
 
 
 def applies_to_release(spec: Specification, release) -> bool:
-    """A spec restricted to a range of releases applies only to runs of a release within it."""
+    """A spec restricted to a range of releases applies only to runs of a release within it, and of the same kind
+    as its bounds (a range of versions says nothing of a weekly build)."""
     if spec.min_release_id is None and spec.max_release_id is None:
         return True
     if release is None:
+        return False
+    bounds = [spec.min_release if spec.min_release_id else None, spec.max_release if spec.max_release_id else None]
+    if any(bound is not None and bound.is_weekly != release.is_weekly for bound in bounds):
         return False
     if spec.min_release_id is not None and version_key(release) < version_key(spec.min_release):
         return False

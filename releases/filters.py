@@ -1,4 +1,4 @@
-"""Filters shared by the backport queue page and its API."""
+"""Filters shared by the release list and backport queue pages and their API."""
 
 from datetime import timedelta
 
@@ -6,16 +6,17 @@ import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from releases.choices import BackportStatus, ReleaseStatus
+from releases.choices import BackportStatus, ReleaseKind, ReleaseStatus
 from releases.models import BackportRequest, Release
 
 
 class ReleaseFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ReleaseStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=ReleaseKind.choices, help_text="release or weekly build")
 
     class Meta:
         model = Release
-        fields = ["status"]
+        fields = ["status", "kind"]
 
 
 class BackportRequestFilter(django_filters.FilterSet):

@@ -13,8 +13,10 @@ from django.db.models import QuerySet
 from console import forms as bounded
 from console.identifiers import (
     RELEASE_VERSION,
+    RELEASE_VERSION_AS_WRITTEN,
     RFC_ID,
     TICKET,
+    release_version_normalized,
     shown,
     validate_release_version,
     validate_rfc_id,
@@ -23,13 +25,29 @@ from console.identifiers import (
 from releases.models import BackportRequest, Release
 
 
+class ReleaseVersionField(forms.CharField):
+    """A release version as people write it, stored form or short ("v23" is v23.0.0), checked once normalized."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", RELEASE_VERSION.max_length)
+        kwargs.setdefault("validators", [validate_release_version])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return release_version_normalized(super().to_python(value))
+
+
 class _ReleaseChoiceField(forms.ModelChoiceField):
-    """A release named by its version, in the form data and in the error messages."""
+    """A release named by its version (as people write it: "v23" is v23.0.0), in the form data and in the error
+    messages."""
 
     default_error_messages = {"invalid_choice": "There is no release %(value)s."}
 
     def __init__(self, **kwargs):
         super().__init__(queryset=Release.objects.all(), to_field_name="version", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(release_version_normalized(value))
 
     def label_from_instance(self, release: Release) -> str:
         return shown(release.version)
@@ -60,13 +78,15 @@ def _date_input() -> forms.DateInput:
 
 
 class ReleaseCreateForm(_NarrowedChoicesForm):
-    version = forms.CharField(
-        max_length=RELEASE_VERSION.max_length,
-        validators=[validate_release_version],
-        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=RELEASE_VERSION.regex),
+    version = ReleaseVersionField(
+        help_text="v29.0.0 (or v29), a patch v29.0.1, or a weekly build w.2021.28 (or w_2021_28)",
+        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=RELEASE_VERSION_AS_WRITTEN),
     )
     base_release = _ReleaseChoiceField(
         required=False, empty_label="none: a major release", label="Patch of", widget=_select()
+    )
+    cut_from = _ReleaseChoiceField(
+        required=False, empty_label="none", label="Cut from weekly", widget=_select(), help_text="a weekly build"
     )
     notes = forms.CharField(required=False, widget=_input(forms.Textarea, rows=2))
 
@@ -107,3 +127,15 @@ class BackportRequestForm(_NarrowedChoicesForm):
 
 class BackportShipForm(_NarrowedChoicesForm):
     patch_release = _ReleaseChoiceField(label="Patch release", empty_label="choose the patch", widget=_select())
+
+
+class RecordHistoryForm(forms.Form):
+    """A release approved before the console, on its real days (``services.release_record_history``)."""
+
+    approved_on = bounded.DateField(label="Approved on", widget=_date_input())
+    support_until = bounded.DateField(
+        required=False, label="Support until", help_text="empty: one year from the approval", widget=_date_input()
+    )
+    withdrawn_on = bounded.DateField(
+        required=False, label="Withdrawn on", help_text="only if it was withdrawn", widget=_date_input()
+    )

@@ -123,6 +123,16 @@ class Release(models.Model):
         """The release a family of patches hangs from (itself, for a major release)."""
         return self.base_release_id or self.pk
 
+    def supersedes(self, other: "Release | None") -> bool:
+        """Whether this patch comes after ``other`` in its family: ``other`` is its base or an earlier patch of the
+        same base, so that a campaign running ``other`` may move onto this patch (by a patch decision)."""
+        return (
+            self.is_patch
+            and other is not None
+            and other.family_root_id == self.family_root_id
+            and (other.major, other.minor, other.patch) < (self.major, self.minor, self.patch)
+        )
+
     @property
     def status_colour(self) -> str:
         return RELEASE_STATUS_COLOURS[self.status]

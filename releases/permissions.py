@@ -14,6 +14,8 @@ MARK_SUPPORTED = Rule("put releases into support", roles=LEAD)
 END_SUPPORT = Rule("end the support of releases", roles=LEAD)
 WITHDRAW = Rule("withdraw releases", roles=LEAD)
 CHANGE_SUPPORT_WINDOW = Rule("change support windows", roles=LEAD)
+# A release's approval and support end from before the console, with their real dates (``release_record_history``).
+RECORD_HISTORY = Rule("record the history of releases", roles=LEAD)
 REQUEST_BACKPORTS = Rule("request backports", roles=BACKPORT_REQUESTERS)
 RECORD_MERGES = Rule("record backport merges", roles=BACKPORT_RECORDERS)
 RECORD_SHIPMENTS = Rule("record backport shipments", roles=BACKPORT_RECORDERS)

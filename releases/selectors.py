@@ -16,11 +16,12 @@ def release_counts_by_status() -> list[dict]:
 
 
 def release_list() -> QuerySet[Release]:
-    """Releases, newest version first, with their base, campaign count and backport counts."""
-    # Meta.ordering does not apply to aggregating queries; order explicitly.
+    """Releases, newest version first, then weekly builds, newest first, with their base, the weekly each was cut
+    from, campaign count and backport counts."""
+    # Meta.ordering does not apply to aggregating queries; order explicitly ("version" sorts before "weekly").
     return (
-        Release.objects.select_related("base_release")
-        .order_by("-major", "-minor", "-patch")
+        Release.objects.select_related("base_release", "cut_from", "recorded_by")
+        .order_by("kind", "-major", "-minor", "-patch")
         .annotate(
             campaign_count=Count("campaigns", distinct=True),
             approved_campaign_count=Count("approvals", distinct=True),
@@ -34,12 +35,14 @@ def release_list() -> QuerySet[Release]:
 
 
 def release_detail(version: str) -> Release:
-    """One release with what its page shows: patches, backports, approvals, campaigns, decisions."""
+    """One release with what its page shows: patches (or, for a weekly build, the releases cut from it), backports,
+    approvals, campaigns, decisions."""
     backports = BackportRequest.objects.select_related("requester", "shipped_in")
     return (
-        Release.objects.select_related("base_release")
+        Release.objects.select_related("base_release", "cut_from", "recorded_by")
         .prefetch_related(
             Prefetch("patches", queryset=Release.objects.order_by("-patch")),
+            Prefetch("releases_cut", queryset=Release.objects.order_by("-major", "-minor", "-patch")),
             Prefetch("backport_requests", queryset=backports),
             Prefetch("shipped_backports", queryset=backports),
             "campaigns",

@@ -14,13 +14,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from console.bounded import date_problem
 from console.errors import Conflict, InvalidInput
+from console.history import past_date_problem
+from console.identifiers import release_version_normalized
 from console.services import audit_record
 from console.transitions import require_transition
 from releases import events
 from releases import permissions as may
-from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
-from releases.models import BackportRequest, Release, parse_version, validate_rfc_id, validate_ticket
+from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseKind, ReleaseStatus
+from releases.models import (
+    BackportRequest,
+    Release,
+    parse_version,
+    release_kind_of,
+    validate_rfc_id,
+    validate_ticket,
+)
 
 SUPPORT_PERIOD = timedelta(days=365)
 # Who the audit trail names for the daily end of support windows (``releases.tasks``).
@@ -42,21 +52,30 @@ def release_create(
     actor: AbstractBaseUser | None,
     version: str,
     base_release: Release | None = None,
+    cut_from: Release | None = None,
     status: str = ReleaseStatus.CANDIDATE,
     notes: str = "",
     source: str = "system",
 ) -> Release:
-    """Record a release, or a patch of a supported release. People need the task force lead role."""
+    """Record a release (``cut_from`` the weekly build it was made from, if known), a patch of a supported release,
+    or a weekly build (w.2021.28). The version is taken as people write it: "v23" is v23.0.0, "w_2021_28" is
+    w.2021.28. People need the task force lead role."""
     if actor is not None:
         may.RECORD_RELEASES.check(actor)
+    version = release_version_normalized(version)
     try:
         major, minor, patch = parse_version(version)
     except ValidationError as error:
         raise InvalidInput(error.messages[0]) from None
     if Release.objects.filter(version=version).exists():
         raise Conflict(f"Release {version} exists already.")
+    _check_weekly_lineage(version=version, base_release=base_release, cut_from=cut_from, status=status)
     if base_release is not None:
         base_release = Release.objects.select_for_update(no_key=True).get(pk=base_release.pk)
+        if base_release.is_weekly:
+            raise InvalidInput(
+                f"{base_release} is a weekly build: it gets no patches; record a release cut from it instead."
+            )
         if base_release.is_patch:
             raise InvalidInput(f"{base_release} is itself a patch; a patch names the release it patches.")
         if (base_release.major, base_release.minor) != (major, minor) or base_release.patch >= patch:
@@ -65,7 +84,9 @@ def release_create(
             raise Conflict(f"{base_release} is {base_release.status}; only a supported release gets patches.")
     try:
         with transaction.atomic():
-            release = Release.objects.create(version=version, base_release=base_release, status=status, notes=notes)
+            release = Release.objects.create(
+                version=version, base_release=base_release, cut_from=cut_from, status=status, notes=notes
+            )
     except IntegrityError:
         # Recorded by someone else between the check above and this insert.
         raise Conflict(f"Release {version} exists already.") from None
@@ -73,10 +94,37 @@ def release_create(
         actor=actor,
         action="release.created",
         obj=release,
-        after={"version": version, "base_release": str(base_release) if base_release else None, "status": status},
+        after={
+            "version": version,
+            "kind": release.kind,
+            "base_release": str(base_release) if base_release else None,
+            "cut_from": str(cut_from) if cut_from else None,
+            "status": status,
+        },
         system_actor=source,
     )
     return release
+
+
+def _check_weekly_lineage(*, version: str, base_release: Release | None, cut_from: Release | None, status: str) -> None:
+    """A weekly build is a candidate of its own (no base, not cut from anything, never approved); a release names
+    the weekly it was cut from, if any; a patch names none (it is cut from its base's branch)."""
+    if release_kind_of(version) == ReleaseKind.WEEKLY:
+        if base_release is not None or cut_from is not None:
+            raise InvalidInput(f"{version} is a weekly build: it patches no release and is cut from none.")
+        if status != ReleaseStatus.CANDIDATE:
+            raise InvalidInput(
+                f"{version} is a weekly build: it is never {status}; mini runs use it without an approval."
+            )
+        return
+    if cut_from is None:
+        return
+    if not cut_from.is_weekly:
+        raise InvalidInput(f"A release is cut from a weekly build (like w.2021.28), not from {cut_from}.")
+    if base_release is not None:
+        raise InvalidInput(
+            f"{version} is a patch of {base_release}: a patch names no weekly build, it is cut from its base's branch."
+        )
 
 
 def _release_locked(release_id: int) -> Release:
@@ -186,6 +234,8 @@ def release_set_support_until(
     may.CHANGE_SUPPORT_WINDOW.check(actor)
     today = today or timezone.localdate()
     release = _release_locked(release.pk)
+    if release.is_weekly:
+        raise Conflict(f"{release} is a weekly build: it is never supported, so it has no support window.")
     if release.status == ReleaseStatus.WITHDRAWN:
         raise Conflict(f"{release} is {release.status}; its support window is closed.")
     if release.approved_on and support_until < release.approved_on:
@@ -216,11 +266,19 @@ def release_set_support_until(
     return release
 
 
+def weekly_not_for_production(release: Release) -> str:
+    """Why a weekly build is never approved: the message of ``release_approve`` and of a pipeline-version decision
+    that names one."""
+    return f"{release} is a weekly build: it is not approved for production; cut a release from it."
+
+
 def release_approve(*, actor: AbstractBaseUser | None, release: Release, source: str, now: datetime) -> Release:
     """Effect of an approved pipeline-version decision (``source`` names it): a candidate becomes approved, with a
     support window; an approved or supported release stays as it is. The release row is locked; the caller records
     which campaigns the approval is for (``committee.services``)."""
     release = Release.objects.select_for_update(no_key=True).get(pk=release.pk)
+    if release.is_weekly:
+        raise Conflict(weekly_not_for_production(release))
     if release.status == ReleaseStatus.CANDIDATE:
         approved_on = timezone.localdate(now)
         release = _release_move(
@@ -232,10 +290,22 @@ def release_approve(*, actor: AbstractBaseUser | None, release: Release, source:
             approved_on=approved_on,
             support_until=release.support_until or approved_on + SUPPORT_PERIOD,
         )
-    elif release.status not in (ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED):
+    elif release.status not in (ReleaseStatus.APPROVED, ReleaseStatus.SUPPORTED) and not _was_open_on(
+        release, timezone.localdate(now)
+    ):
         raise Conflict(f"{release} is {release.status}; it cannot be approved for a campaign.")
     events.release_approved.publish(release=release, actor=actor)
     return release
+
+
+def _was_open_on(release: Release, day: date) -> bool:
+    """Whether an ended or withdrawn release still took new work on a past day (before its support ended or it was
+    withdrawn): a decision recorded after the fact approves it for campaigns on that day. Never true of today."""
+    if release.status == ReleaseStatus.END_OF_SUPPORT:
+        return release.support_until is not None and day < release.support_until
+    if release.status == ReleaseStatus.WITHDRAWN:
+        return release.withdrawn_on is not None and day < release.withdrawn_on
+    return False
 
 
 def release_approval_revoke(*, actor: AbstractBaseUser | None, release: Release, source: str) -> Release:
@@ -281,6 +351,8 @@ def backport_request_create(
     closed = target_release.closed_reason(timezone.localdate())
     if closed:
         raise Conflict(f"{closed}; it takes no backport requests.")
+    if target_release.is_weekly:
+        raise Conflict(f"{target_release} is a weekly build: it takes no backports; only a supported release does.")
     if target_release.status != ReleaseStatus.SUPPORTED:
         raise Conflict(f"{target_release} is {target_release.status}; only a supported release takes backports.")
     if BackportRequest.objects.filter(rfc_id=rfc_id).exists():
@@ -366,3 +438,69 @@ def backport_ship(*, actor: AbstractBaseUser, backport: BackportRequest, patch_r
     return _backport_move(
         actor=actor, backport=backport, to=BackportStatus.SHIPPED, action="backport.shipped", shipped_in=patch_release
     )
+
+
+# History from before the console -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def release_record_history(
+    *,
+    actor: AbstractBaseUser,
+    release: Release,
+    approved_on: date,
+    support_until: date | None = None,
+    withdrawn_on: date | None = None,
+) -> Release:
+    """Record a release approved before the console: its real approval day (in the past, not before
+    ``console.history.EARLIEST_HISTORY_DATE``), its last day of support (by default one year on, past or future) and
+    the day it was withdrawn, if it was. Its status becomes what those days make it: withdrawn, supported while its
+    support lasts, else end-of-support (which takes no new submissions nor backports).
+
+    This records history rather than making a transition: no decision of the console approved it. Which campaigns
+    it is approved for still comes from decisions (recorded after the fact too: ``committee.services.history``).
+    The release is marked as recorded after the fact, by whom and when. The task force lead or staff may; a weekly
+    build, never approved, has no such history."""
+    may.RECORD_HISTORY.check(actor)
+    today = timezone.localdate()
+    release = _release_locked(release.pk)
+    if release.is_weekly:
+        raise Conflict(f"{release} is a weekly build: weeklies are never approved; record the release cut from it.")
+    if release.status == ReleaseStatus.WITHDRAWN:
+        raise Conflict(f"{release} is withdrawn; its history is closed.")
+    support_until = support_until or approved_on + SUPPORT_PERIOD
+    _check_history_days(approved_on=approved_on, support_until=support_until, withdrawn_on=withdrawn_on, today=today)
+    if withdrawn_on is not None:
+        status = ReleaseStatus.WITHDRAWN
+    elif support_until >= today:
+        status = ReleaseStatus.SUPPORTED
+    else:
+        status = ReleaseStatus.END_OF_SUPPORT
+    before = _release_snapshot(release)
+    release.status = status
+    release.approved_on = approved_on
+    release.support_until = support_until
+    release.withdrawn_on = withdrawn_on
+    release.recorded_by = actor
+    release.recorded_at = timezone.now()
+    release.save(update_fields=["status", "approved_on", "support_until", "withdrawn_on", "recorded_by", "recorded_at"])
+    audit_record(
+        actor=actor,
+        action="release.recorded-after-the-fact",
+        obj=release,
+        before=before,
+        after=_release_snapshot(release),
+    )
+    return release
+
+
+def _check_history_days(*, approved_on: date, support_until: date, withdrawn_on: date | None, today: date) -> None:
+    for label, day in (("the approval date", approved_on), ("the withdrawal date", withdrawn_on)):
+        if day is not None and (problem := past_date_problem(label, day, today=today)):
+            raise InvalidInput(problem)
+    if problem := date_problem(support_until):
+        raise InvalidInput(f"The last day of support: {problem}")
+    if support_until < approved_on:
+        raise InvalidInput(f"Support cannot end ({support_until}) before the approval ({approved_on}).")
+    if withdrawn_on is not None and withdrawn_on < approved_on:
+        raise InvalidInput(f"The release cannot be withdrawn ({withdrawn_on}) before its approval ({approved_on}).")

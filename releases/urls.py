@@ -17,4 +17,5 @@ urlpatterns = [
     path("<release_version:version>/end-support/", views.release_end_support, name="release-end-support"),
     path("<release_version:version>/withdraw/", views.release_withdraw, name="release-withdraw"),
     path("<release_version:version>/support-window/", views.release_support_window, name="release-support-window"),
+    path("<release_version:version>/record-history/", views.release_record_history, name="release-record-history"),
 ]

@@ -18,11 +18,12 @@ from console.permissions import requires
 from console.selectors import audit_events_for
 from releases import permissions as may
 from releases import selectors, services
-from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseStatus
+from releases.choices import BACKPORT_TRANSITIONS, RELEASE_TRANSITIONS, BackportStatus, ReleaseKind, ReleaseStatus
 from releases.filters import BackportRequestFilter, ReleaseFilter
 from releases.forms import (
     BackportRequestForm,
     BackportShipForm,
+    RecordHistoryForm,
     ReleaseCreateForm,
     SupportStartForm,
     SupportWindowForm,
@@ -53,7 +54,8 @@ def release_list(request: HttpRequest) -> HttpResponse:
     create_form = None
     if may.RECORD_RELEASES.allows(request.user):
         supported_majors = Release.objects.filter(status=ReleaseStatus.SUPPORTED, base_release__isnull=True)
-        create_form = ReleaseCreateForm(choices={"base_release": supported_majors})
+        weeklies = Release.objects.filter(kind=ReleaseKind.WEEKLY)
+        create_form = ReleaseCreateForm(choices={"base_release": supported_majors, "cut_from": weeklies})
     return render(
         request,
         "releases/release_list.html",
@@ -62,6 +64,7 @@ def release_list(request: HttpRequest) -> HttpResponse:
             "filter_errors": _filter_errors_message(release_filter),
             "releases": release_filter.qs,
             "statuses": ReleaseStatus.choices,
+            "kinds": ReleaseKind.choices,
             "create_form": create_form,
         },
     )
@@ -75,7 +78,10 @@ def release_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, form_errors_message(form))
         return redirect("releases:release-list")
     release = services.release_create(actor=request.user, **form.cleaned_data)
-    messages.success(request, f"Release {release} recorded as a {release.get_status_display().lower()}.")
+    if release.is_weekly:
+        messages.success(request, f"Weekly build {release} recorded: mini runs may use it.")
+    else:
+        messages.success(request, f"Release {release} recorded as a {release.get_status_display().lower()}.")
     return redirect(release)
 
 
@@ -104,10 +110,19 @@ def release_detail(request: HttpRequest, version: str) -> HttpResponse:
             "may_end_support": ReleaseStatus.END_OF_SUPPORT in allowed and may.END_SUPPORT.allows(request.user),
             "may_withdraw": ReleaseStatus.WITHDRAWN in allowed and may.WITHDRAW.allows(request.user),
             "may_move_window": release.status in OPEN_WINDOW_STATUSES
+            and not release.is_weekly
             and may.CHANGE_SUPPORT_WINDOW.allows(request.user),
             "support_start_form": SupportStartForm(auto_id="start-%s"),
             "support_window_form": SupportWindowForm(
                 auto_id="window-%s", initial={"support_until": release.support_until}
+            ),
+            # History from before the console: a weekly build has no approval, a withdrawn release no more history.
+            "may_record_history": not release.is_weekly
+            and release.status != ReleaseStatus.WITHDRAWN
+            and may.RECORD_HISTORY.allows(request.user),
+            "record_history_form": RecordHistoryForm(
+                auto_id="history-%s",
+                initial={"approved_on": release.approved_on, "support_until": release.support_until},
             ),
         },
     )
@@ -160,6 +175,23 @@ def release_support_window(request: HttpRequest, version: str) -> HttpResponse:
         messages.success(request, f"{release} is supported again, until {release.support_until:%Y-%m-%d}.")
     else:
         messages.success(request, f"The support of {release} now ends on {release.support_until:%Y-%m-%d}.")
+    return redirect(release)
+
+
+@require_POST
+@requires(may.RECORD_HISTORY)
+def release_record_history(request: HttpRequest, version: str) -> HttpResponse:
+    release = get_object_or_404(Release, version=version)
+    form = RecordHistoryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(release)
+    release = services.release_record_history(actor=request.user, release=release, **form.cleaned_data)
+    messages.success(
+        request,
+        f"{release} recorded as approved on {release.approved_on:%Y-%m-%d}, support until "
+        f"{release.support_until:%Y-%m-%d}: it is {release.get_status_display().lower()}.",
+    )
     return redirect(release)
 
 

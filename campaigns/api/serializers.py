@@ -1,21 +1,22 @@
 from rest_framework import serializers
 
 from campaigns import bps_config
-from campaigns.choices import WorkflowSystem
-from campaigns.models import Campaign, Step, Submission
+from campaigns.choices import CampaignKind, WorkflowSystem
+from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission
 from console.api import fields
-from console.api.fields import SlugRelatedField
-from releases.models import Release
+from releases.api.serializers import ReleaseRelatedField
 
 # What one request may define: far above a real campaign, and bounded so that a body cannot make the work grow.
 MAX_INPUT_COLLECTIONS = 100
 MAX_STEPS = 50
+RELEASE_CHANGE_REASON_MAX_LENGTH = CampaignReleaseChange._meta.get_field("reason").max_length
 
 
 class SubmissionSerializer(fields.ModelSerializer):
     step = fields.CharField(source="step.name", read_only=True)
     campaign = fields.IntegerField(source="step.campaign_id", read_only=True)
     requested_by = fields.CharField(source="requested_by.username", read_only=True)
+    release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
 
     class Meta:
         model = Submission
@@ -23,6 +24,7 @@ class SubmissionSerializer(fields.ModelSerializer):
             "id",
             "campaign",
             "step",
+            "release",
             "idempotency_key",
             "attempt",
             "restarts",
@@ -105,7 +107,12 @@ class CampaignCreateSerializer(serializers.Serializer):
     output_prefix = fields.CharField(max_length=200)
     data_query = fields.CharField(required=False, allow_blank=True, default="")
     pipeline = fields.CharField(max_length=500)
-    release = SlugRelatedField(slug_field="version", queryset=Release.objects.all(), allow_null=True)
+    release = ReleaseRelatedField(allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=CampaignKind.choices,
+        default=CampaignKind.PRODUCTION,
+        help_text="a mini run may run a weekly build or an unapproved release; it is never accepted as production",
+    )
     workflow_system = serializers.ChoiceField(choices=WorkflowSystem.choices, default=WorkflowSystem.PARSL)
     bps_template = fields.CharField(
         required=False, allow_blank=True, default="", max_length=bps_config.MAX_YAML_CHARS, help_text="YAML mapping"
@@ -124,6 +131,42 @@ class CampaignCreateSerializer(serializers.Serializer):
 
 class CloneSerializer(serializers.Serializer):
     name = fields.CharField(max_length=100)
+
+
+class ReleasePeriodSerializer(serializers.Serializer):
+    """One release the campaign ran with (``selectors.campaign_release_history``)."""
+
+    release = fields.CharField(source="release.version", read_only=True, allow_null=True)
+    since = serializers.DateTimeField()
+    changed_by = fields.CharField(help_text="empty for the release it was created with")
+    reason = fields.CharField()
+    submissions = fields.IntegerField(help_text="submissions requested with this release")
+
+
+class CampaignDetailSerializer(CampaignSerializer):
+    """One campaign, with the releases it ran with (``selectors.campaign_release_history``, set by the view)."""
+
+    release_history = ReleasePeriodSerializer(many=True, read_only=True)
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "release_history"]
+
+
+class CloneResponseSerializer(CampaignSerializer):
+    """The copy, and what approval it needs before it may run its release ("" when none)."""
+
+    release_approval_needed = fields.CharField(read_only=True)
+    release_approval_draft = fields.CharField(
+        read_only=True, help_text="the page with a pre-filled draft decision asking for it; empty when none"
+    )
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "release_approval_needed", "release_approval_draft"]
+
+
+class ReleaseChangeSerializer(serializers.Serializer):
+    release = ReleaseRelatedField()
+    reason = fields.CharField(required=False, allow_blank=True, default="", max_length=RELEASE_CHANGE_REASON_MAX_LENGTH)
 
 
 class SubmitSerializer(serializers.Serializer):

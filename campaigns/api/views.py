@@ -5,20 +5,24 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
-from campaigns import preflight, selectors, services
 from campaigns.api.serializers import (
     CampaignCreateSerializer,
+    CampaignDetailSerializer,
     CampaignSerializer,
+    CloneResponseSerializer,
     CloneSerializer,
     DiffRowSerializer,
     PreflightSerializer,
+    ReleaseChangeSerializer,
+    ReleasePeriodSerializer,
     RestartSerializer,
     SubmissionSerializer,
     SubmitSerializer,
 )
 from campaigns.bps_config import ConfigError
-from campaigns.filters import SubmissionFilter
+from campaigns.filters import CampaignFilter, SubmissionFilter
 from campaigns.models import Campaign
 from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
@@ -31,13 +35,14 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     rules = {
         "create": may.DEFINE,
         "clone": may.DEFINE,
+        "change_release": may.CHANGE_RELEASE,
         "pause": may.PAUSE,
         "resume": may.RESUME,
         "submit": may.SUBMIT,
     }
 
     serializer_class = CampaignSerializer
-    filterset_fields = ["status", "workflow_system"]
+    filterset_class = CampaignFilter
 
     def get_queryset(self):
         return selectors.campaigns_with_steps()
@@ -46,6 +51,13 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         """The campaign as it is now (read again, with its steps), after a service changed or made it."""
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data, status=code)
 
+    @extend_schema(responses=CampaignDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """The campaign with its steps and the releases it ran with (``release_history``, oldest first)."""
+        campaign = self.get_object()
+        campaign.release_history = selectors.campaign_release_history(campaign)
+        return Response(CampaignDetailSerializer(campaign).data)
+
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
     def create(self, request: Request) -> Response:
         data = validated_payload(CampaignCreateSerializer, request)
@@ -53,13 +65,38 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         campaign = services.campaign_create(actor=request.user, steps=steps, **data)
         return self._respond_with_detail(campaign, status.HTTP_201_CREATED)
 
-    @extend_schema(request=CloneSerializer, responses={201: CampaignSerializer})
+    @extend_schema(request=CloneSerializer, responses={201: CloneResponseSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request: Request, pk: str) -> Response:
+        """A draft copy; ``release_approval_needed`` says what approval it needs before it may run its release (a
+        clone keeps the release, not the approval), ``release_approval_draft`` where to ask for it."""
         campaign = self.get_object()
         data = validated_payload(CloneSerializer, request)
-        clone = services.campaign_clone(actor=request.user, campaign=campaign, name=data["name"])
-        return self._respond_with_detail(clone, status.HTTP_201_CREATED)
+        clone = self.get_queryset().get(
+            pk=services.campaign_clone(actor=request.user, campaign=campaign, name=data["name"]).pk
+        )
+        note = selectors.clone_release_note(campaign, clone)
+        clone.release_approval_needed = note
+        clone.release_approval_draft = pages.approval_request_url(clone, clone.release) if note else ""
+        return Response(CloneResponseSerializer(clone).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReleaseChangeSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"], url_path="change-release")
+    def change_release(self, request: Request, pk: str) -> Response:
+        """Move the campaign onto another release approved for it (any open release for a mini run). Submissions
+        in progress keep the release they were requested with."""
+        campaign = self.get_object()
+        data = validated_payload(ReleaseChangeSerializer, request)
+        return self._respond_with_detail(
+            services.campaign_release_change(actor=request.user, campaign=campaign, **data)
+        )
+
+    @extend_schema(responses=ReleasePeriodSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], url_path="release-history", pagination_class=None)
+    def release_history(self, request: Request, pk: str) -> Response:
+        """The releases the campaign ran with, oldest first: the one it was created with, then each change."""
+        periods = selectors.campaign_release_history(self.get_object())
+        return Response(ReleasePeriodSerializer(periods, many=True).data)
 
     @extend_schema(request=None, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])

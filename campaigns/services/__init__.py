@@ -1,8 +1,8 @@
 """Writes of campaigns and submissions, one module per concern; the services other apps call are named here, so
 that ``from campaigns.services import submission_request`` is all a caller needs to know.
 
-- ``lifecycle``: campaigns defined, cloned, paused, resumed; steps accepted; the status moves of a campaign and
-  of a submission, and what a submission's end does to its campaign.
+- ``lifecycle``: campaigns defined, cloned, paused, resumed, moved onto another release; steps accepted; the
+  status moves of a campaign and of a submission, and what a submission's end does to its campaign.
 - ``requests``: a submission of a step, a restart of an attempt, a cancellation, each asked by someone.
 - ``dispatch``: the outbox: the dispatch enqueued on commit, the claim and launch of a pending submission, the
   retry of a launch that failed transiently.
@@ -23,7 +23,14 @@ submission), through ``lock_rows``. Each service that someone calls checks the r
 """
 
 from campaigns.services.dispatch import submission_dispatch
-from campaigns.services.lifecycle import campaign_clone, campaign_create, campaign_pause, campaign_resume, step_accept
+from campaigns.services.lifecycle import (
+    campaign_clone,
+    campaign_create,
+    campaign_pause,
+    campaign_release_change,
+    campaign_resume,
+    step_accept,
+)
 from campaigns.services.polling import submission_finish, submissions_poll, submissions_sweep
 from campaigns.services.records import submission_measurements_counted, submission_record_external_run
 from campaigns.services.requests import submission_cancel, submission_request, submission_restart
@@ -32,6 +39,7 @@ __all__ = [
     "campaign_clone",
     "campaign_create",
     "campaign_pause",
+    "campaign_release_change",
     "campaign_resume",
     "step_accept",
     "submission_cancel",

@@ -48,9 +48,15 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
     submission = Submission.objects.select_related("step__campaign__release", "restarts").get(pk=submission_id)
     Submission.objects.filter(pk=submission_id).update(dispatch_tries=submission.dispatch_tries + 1)
     # Approved and supported when it was requested, perhaps not any more: asked again before every launch.
-    problems = release_problems(submission.step.campaign, submission.step)
+    campaign = submission.step.campaign
+    problems = release_problems(campaign, submission.step)
     if problems:
         return _release_refused(submission, problems)
+    if submission.release_id != campaign.release_id:
+        # The campaign moved to another release (onto a patch) while this one waited: it runs with the release
+        # just checked, and its record says so.
+        Submission.objects.filter(pk=submission.pk).update(release=campaign.release)
+        submission.release = campaign.release
     adapter = adapter_for(submission.step.campaign.workflow_system)
     try:
         if submission.restarts is not None:

@@ -1,26 +1,30 @@
-"""A campaign's life: defined (``campaign_create``, ``campaign_clone``), paused and resumed, its steps accepted;
-and the one status move of a campaign and of a submission, each checking the transition table and writing its
-audit row (``campaign_move``, ``submission_move``), with what a submission's end does to its campaign."""
+"""A campaign's life: defined (``campaign_create``, ``campaign_clone``), paused and resumed, moved onto another
+release (``campaign_release_change``), its steps accepted; and the one status move of a campaign and of a
+submission, each checking the transition table and writing its audit row (``campaign_move``, ``submission_move``),
+with what a submission's end does to its campaign."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import events
+from campaigns import events, preflight
 from campaigns import permissions as may
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
+    CAMPAIGN_RELEASE_FIXED,
     CAMPAIGN_TRANSITIONS,
     FAILED_SUBMISSION_STATUSES,
     SUBMISSION_TRANSITIONS,
+    CampaignKind,
     CampaignStatus,
     SubmissionStatus,
     WorkflowSystem,
 )
-from campaigns.models import Campaign, Step, Submission, lock_rows
+from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission, lock_rows
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.transitions import require_transition
+from releases.models import Release
 
 CAMPAIGN_FIELDS = Campaign.DEFINITION_FIELDS
 
@@ -52,6 +56,7 @@ def campaign_create(
         raise Conflict(f"A campaign named {name!r} exists already.")
     if definition.get("workflow_system", WorkflowSystem.PARSL) not in WorkflowSystem.values:
         raise InvalidInput(f"Unknown workflow system {definition['workflow_system']!r}.")
+    _check_kind(definition.get("kind", CampaignKind.PRODUCTION), definition.get("release"))
     campaign = Campaign.objects.create(name=name, owner=actor, **definition)
     _create_steps(campaign, steps or [{"name": "all"}])
     audit_record(
@@ -62,6 +67,17 @@ def campaign_create(
         system_actor=source,
     )
     return campaign
+
+
+def _check_kind(kind: str, release) -> None:
+    """A known kind; a production campaign runs a release, never a weekly build (a mini run may run either)."""
+    if kind not in CampaignKind.values:
+        raise InvalidInput(f"Unknown campaign kind {kind!r}; the kinds are {', '.join(CampaignKind.values)}.")
+    if kind == CampaignKind.PRODUCTION and release is not None and release.is_weekly:
+        raise InvalidInput(
+            f"A production campaign runs a release; {release} is a weekly build: make this a mini run, or name a "
+            "release cut from it."
+        )
 
 
 def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
@@ -98,6 +114,64 @@ def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) ->
     return clone
 
 
+RELEASE_CHANGE_REASON_MAX_LENGTH = CampaignReleaseChange._meta.get_field("reason").max_length
+
+
+@transaction.atomic
+def campaign_release_change(
+    *, actor: AbstractBaseUser, campaign: Campaign, release: Release, reason: str = "", source: str = ""
+) -> Campaign:
+    """Move a campaign onto another release (onto a patch of the one it runs, say): a row of its release history
+    (``CampaignReleaseChange``) and an audit row ``campaign.release-changed``.
+
+    Only onto a release the campaign may run now (``preflight.release_problems``: open, no weekly for a production
+    campaign, and the registered checks: approved for it by the policy committee unless it is a mini run); the
+    refusal names each problem. A cancelled or accepted campaign keeps the release it ran with.
+
+    Allowed while a run is in progress: the running submission keeps the release it was requested with
+    (``Submission.release``) and is not stopped; the campaign's next submissions and restarts run with the new one.
+
+    Someone who may change campaigns asks for it (``permissions.CHANGE_RELEASE``), or a decision in effect does:
+    ``source`` names it ("decision #12"), the decision is the authority and no role is checked, and ``actor`` is
+    the person whose act brought it into effect (the endorser), recorded as the one who changed the release.
+    """
+    if actor is None:
+        raise ValueError("A release change records who made it: give the actor (for a decision, its endorser).")
+    if not source:
+        may.CHANGE_RELEASE.check(actor)
+    reason = reason.strip()
+    if len(reason) > RELEASE_CHANGE_REASON_MAX_LENGTH:
+        raise InvalidInput(f"The reason has at most {RELEASE_CHANGE_REASON_MAX_LENGTH} characters, not {len(reason)}.")
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
+    before = campaign.release
+    if campaign.release_id == release.pk:
+        raise Conflict(f"{campaign.name} runs {release} already.")
+    if campaign.status in CAMPAIGN_RELEASE_FIXED:
+        raise Conflict(f"{campaign.name} is {campaign.status}; it keeps the release it ran with ({before}).")
+    problems = preflight.release_problems(campaign, release)
+    if problems:
+        raise Conflict(f"{campaign.name} cannot move onto {release}: " + " ".join(problems))
+    CampaignReleaseChange.objects.create(
+        campaign=campaign,
+        from_release=before,
+        to_release=release,
+        changed_by=actor,
+        changed_at=timezone.now(),
+        reason=reason,
+    )
+    campaign.release = release
+    campaign.save(update_fields=["release", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="campaign.release-changed",
+        obj=campaign,
+        before={"release": str(before) if before else None},
+        after={"release": str(release), "reason": reason, **({"source": source} if source else {})},
+        system_actor=source or "system",
+    )
+    return campaign
+
+
 def campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "") -> None:
     """Move a locked campaign to a new status (no-op when it is there already)."""
     if campaign.status == to:
@@ -126,6 +200,8 @@ def step_accept(*, actor: AbstractBaseUser, step: Step, submission: Submission, 
     which goes into the audit row; the roles are checked there too.
     """
     campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
+    if campaign.acceptance_refusal():
+        raise Conflict(campaign.acceptance_refusal())
     if step.accepted_at is not None:
         raise Conflict(f"The step {step.name} was accepted already.")
     if submission.step_id != step.pk or submission.status != SubmissionStatus.SUCCEEDED:

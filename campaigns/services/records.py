@@ -41,6 +41,7 @@ def submission_record_external_run(
         step=step,
         idempotency_key=idempotency_key,
         requested_by=actor,
+        release=step.campaign.release,
         status=SubmissionStatus.SUCCEEDED,
         started_at=started_at,
         ended_at=ended_at,

@@ -2,10 +2,12 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from campaigns.models import Campaign
-from committee.choices import DecisionKind, VoteChoice
+from committee.choices import CommitteeKind, DecisionKind, QuorumRule, VoteChoice
 from committee.models import Committee, Decision, Delegation, Seat, Vote
+from committee.services.history import PAST_OUTCOMES
 from console.api import fields
 from console.api.fields import SlugRelatedField
+from console.identifiers import COMMITTEE_SLUG, validate_committee_slug
 from releases.models import BackportRequest, Release
 
 
@@ -23,7 +25,7 @@ class SeatSerializer(fields.ModelSerializer):
 
     class Meta:
         model = Seat
-        fields = ["id", "area", "holder", "delegations"]
+        fields = ["id", "area", "holder", "chair", "delegations"]
 
 
 class CommitteeSerializer(fields.ModelSerializer):
@@ -32,6 +34,47 @@ class CommitteeSerializer(fields.ModelSerializer):
     class Meta:
         model = Committee
         fields = ["id", "slug", "name", "kind", "quorum", "seats"]
+
+
+class CommitteeCreateSerializer(serializers.Serializer):
+    name = fields.CharField(max_length=Committee._meta.get_field("name").max_length)
+    slug = fields.CharField(max_length=COMMITTEE_SLUG.max_length, validators=[validate_committee_slug])
+    kind = serializers.ChoiceField(choices=CommitteeKind.choices)
+    quorum = serializers.ChoiceField(choices=QuorumRule.choices, required=False, default=QuorumRule.EVERY_SEAT)
+    areas = serializers.ListField(
+        child=fields.CharField(max_length=Seat._meta.get_field("area").max_length),
+        allow_empty=False,
+        min_length=1,
+        help_text="one vacant seat per area",
+    )
+    chair = fields.CharField(
+        required=False, allow_null=True, default=None, help_text="the area whose seat chairs the committee"
+    )
+
+
+class SeatAddSerializer(serializers.Serializer):
+    area = fields.CharField(max_length=Seat._meta.get_field("area").max_length)
+
+
+class SeatChoiceSerializer(serializers.Serializer):
+    """A seat of the committee: to remove, or to make its chair."""
+
+    seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all())
+
+
+class SeatHolderSerializer(serializers.Serializer):
+    seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all())
+    holder = SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), allow_null=True, help_text="null leaves the seat vacant"
+    )
+
+
+class QuorumSerializer(serializers.Serializer):
+    quorum = serializers.ChoiceField(choices=QuorumRule.choices)
+
+
+class DelegationEndSerializer(serializers.Serializer):
+    delegation = fields.PrimaryKeyRelatedField(queryset=Delegation.objects.select_related("seat"))
 
 
 class DelegationCreateSerializer(serializers.Serializer):
@@ -82,6 +125,13 @@ class DecisionSerializer(fields.ModelSerializer):
         read_only=True,
         help_text="approved and, for the policy committee's decisions, endorsed: what it decides applies now",
     )
+    recorded_by = fields.CharField(
+        source="recorded_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="for a decision taken before the console, recorded after the fact: who recorded it",
+    )
 
     class Meta:
         model = Decision
@@ -106,6 +156,8 @@ class DecisionSerializer(fields.ModelSerializer):
             "outcome_summary",
             "endorsed_at",
             "endorsement_note",
+            "recorded_by",
+            "recorded_at",
         ]
 
 
@@ -130,6 +182,37 @@ class DecisionCreateSerializer(serializers.Serializer):
     )
     campaigns = SlugRelatedField(
         slug_field="name", queryset=Campaign.objects.all(), many=True, required=False, default=list
+    )
+
+
+class DecisionRecordPastSerializer(serializers.Serializer):
+    """A decision taken before the console, with its real dates and outcome (``services.decision_record_past``)."""
+
+    committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
+    kind = serializers.ChoiceField(choices=DecisionKind.choices)
+    title = fields.CharField(max_length=200)
+    proposal = fields.CharField()
+    release = SlugRelatedField(
+        slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
+    )
+    backport_request = SlugRelatedField(
+        slug_field="rfc_id", queryset=BackportRequest.objects.all(), required=False, allow_null=True, default=None
+    )
+    campaigns = SlugRelatedField(
+        slug_field="name", queryset=Campaign.objects.all(), many=True, required=False, default=list
+    )
+    opened_on = fields.DateField()
+    closed_on = fields.DateField()
+    outcome = serializers.ChoiceField(choices=[(status.value, status.label) for status in PAST_OUTCOMES])
+    endorsed_on = fields.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="for the policy committee's approval: the day the leadership team endorsed it, or refused to",
+    )
+    endorsement_refused = fields.BooleanField(required=False, default=False)
+    outcome_summary = fields.CharField(
+        required=False, allow_blank=True, default="", max_length=150, help_text='e.g. "4 approve, 0 reject"'
     )
 
 

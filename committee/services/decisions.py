@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.choices import CAMPAIGN_RELEASE_FIXED
 from committee.choices import DECISION_TRANSITIONS, CommitteeKind, DecisionKind, DecisionStatus, NotificationKind
 from committee.models import Committee, Decision, Tally
 from committee.services.effects import decision_effects_apply
@@ -19,7 +20,7 @@ from console.services import audit_record
 from console.transitions import require_transition
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
-from releases.services import backport_review_start
+from releases.services import backport_review_start, weekly_not_for_production
 
 # Drafting ------------------------------------------------------------------------------------------------
 
@@ -88,13 +89,18 @@ def _check_subject(
     backport_request: BackportRequest | None,
     campaigns: list,
 ) -> None:
-    """A pipeline version goes to the policy committee and names its release and campaigns; a backport goes to
-    the change control board and names a proposed backport request."""
+    """A pipeline version goes to the policy committee and names its release and campaigns; so does a patch, for
+    campaigns running its base or an earlier patch (``_check_patch_subject``); a backport goes to the change
+    control board and names a proposed backport request."""
+    if kind == DecisionKind.PATCH:
+        _check_patch_subject(committee=committee, release=release, campaigns=campaigns)
     if kind == DecisionKind.PIPELINE_VERSION:
         if committee.kind != CommitteeKind.POLICY:
             raise InvalidInput("The pipeline version is decided by the policy committee.")
         if release is None or not campaigns:
             raise InvalidInput("A pipeline-version decision names the release and the campaigns it is for.")
+        if release.is_weekly:
+            raise Conflict(weekly_not_for_production(release))
     if kind == DecisionKind.BACKPORT:
         if committee.kind != CommitteeKind.CHANGE_CONTROL:
             raise InvalidInput("Backports are decided by the change control board.")
@@ -104,6 +110,35 @@ def _check_subject(
             raise Conflict(
                 f"{backport_request.rfc_id} is {backport_request.status}; only a proposed request is reviewed."
             )
+
+
+def _check_patch_subject(*, committee: Committee, release: Release | None, campaigns: list) -> None:
+    """A patch decision (the policy committee's) names a patch and campaigns that may move onto it: each runs the
+    patch's base or an earlier patch of it (``Release.supersedes``) and is not closed (accepted or cancelled)."""
+    if committee.kind != CommitteeKind.POLICY:
+        raise InvalidInput("Moving campaigns onto a patch is decided by the policy committee.")
+    if release is None or not campaigns:
+        raise InvalidInput("A patch decision names the patch and the campaigns it moves onto it.")
+    if not release.is_patch:
+        raise InvalidInput(
+            f"{release} is not a patch (it has no base release): a pipeline-version decision approves it for campaigns."
+        )
+    problems = []
+    for campaign in campaigns:
+        if campaign.release_id == release.pk:
+            problems.append(f"{campaign.name} runs {release} already.")
+        elif not release.supersedes(campaign.release):
+            problems.append(
+                f"{campaign.name} runs {campaign.release or 'no release'}, not {release.base_release} or an earlier "
+                "patch of it."
+            )
+        elif campaign.status in CAMPAIGN_RELEASE_FIXED:
+            problems.append(f"{campaign.name} is {campaign.status}; it keeps the release it ran with.")
+    if problems:
+        base = release.base_release
+        raise InvalidInput(
+            f"A patch decision for {release} moves campaigns running {base} onto it: " + " ".join(problems)
+        )
 
 
 def _audit_created(actor: AbstractBaseUser, decision: Decision, campaigns: list) -> None:

@@ -1,5 +1,6 @@
 """What a decision does beyond itself, applied when it takes effect: a pipeline-version decision approves its
-release for its campaigns; a backport decision concludes the backport request's review.
+release for its campaigns; a patch decision approves its patch for its campaigns and moves them onto it; a backport
+decision concludes the backport request's review.
 
 A decision takes effect when it is approved and needs no endorsement (the change control board's, at its close) or
 when the leadership team endorses it (the policy committee's: ``Decision.needs_endorsement``). A policy committee
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from campaigns.services import campaign_release_change
 from committee.choices import DecisionKind, DecisionStatus
 from committee.models import Decision, ReleaseApproval
 from console.services import audit_record
@@ -26,6 +28,9 @@ def decision_effects_apply(decision: Decision, *, actor: AbstractBaseUser | None
     """The effects of the transition a decision has just made: its close, or its endorsement."""
     if decision.kind == DecisionKind.PIPELINE_VERSION and decision.in_effect:
         _release_approvals_grant(actor=actor, decision=decision, now=now)
+    if decision.kind == DecisionKind.PATCH and decision.in_effect:
+        _release_approvals_grant(actor=actor, decision=decision, now=now)
+        _campaigns_move_onto_patch(actor=actor, decision=decision)
     # The change control board's decisions are not endorsed: its close concludes the review, however it closed.
     if decision.kind == DecisionKind.BACKPORT and decision.status in BACKPORT_OUTCOMES:
         backport_review_conclude(
@@ -37,7 +42,8 @@ def decision_effects_apply(decision: Decision, *, actor: AbstractBaseUser | None
 
 
 def _release_approvals_grant(*, actor: AbstractBaseUser | None, decision: Decision, now: datetime) -> None:
-    """Effect of a pipeline-version decision in effect: its release is approved for the campaigns it names."""
+    """Effect of a pipeline-version (or patch) decision in effect: its release is approved for the campaigns it
+    names."""
     source = f"decision #{decision.pk}"
     release = release_approve(actor=actor, release=decision.release, source=source, now=now)
     for campaign in decision.campaigns.all():
@@ -51,6 +57,25 @@ def _release_approvals_grant(*, actor: AbstractBaseUser | None, decision: Decisi
                 obj=release,
                 after={"campaign": campaign.name, "decision": decision.pk},
                 system_actor=source,
+            )
+
+
+def _campaigns_move_onto_patch(*, actor: AbstractBaseUser | None, decision: Decision) -> None:
+    """Effect of a patch decision in effect, once its patch is approved for its campaigns: each campaign still running
+    the patch's base or an earlier patch moves onto it (``campaign_release_change``, with the decision as its
+    source). A campaign on the patch already, or moved meanwhile onto a later patch or another release, is left
+    alone."""
+    source = f"decision #{decision.pk}"
+    # A release change records a person: the one whose act brought the decision into effect.
+    changed_by = actor or decision.endorsed_by or decision.recorded_by or decision.proposed_by
+    for campaign in decision.campaigns.select_related("release"):
+        if decision.release.supersedes(campaign.release):
+            campaign_release_change(
+                actor=changed_by,
+                campaign=campaign,
+                release=decision.release,
+                reason=f"{decision.title} ({source})",
+                source=source,
             )
 
 

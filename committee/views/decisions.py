@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from committee import exports, selectors, services
 from committee.choices import VOTING_COMMITTEE_KINDS, DecisionKind, DecisionStatus
 from committee.filters import DecisionFilter
-from committee.forms import DecisionCreateForm, EndorsementForm, VoteForm
+from committee.forms import DecisionCreateForm, EndorsementForm, VoteForm, draft_initial
 from committee.models import Committee, Decision, Delegation, Seat, Tally, Vote
-from committee.permissions import ENDORSE, OPEN, VOTE
+from committee.permissions import ENDORSE, OPEN, RECORD_HISTORY, VOTE
 from console.errors import DomainError, NotPermitted
 from console.exports import csv_text, markdown_table
 from console.forms import form_errors_message
@@ -64,6 +64,7 @@ def decision_list(request: HttpRequest) -> HttpResponse:
             "kinds": DecisionKind.choices,
             "statuses": DecisionStatus.choices,
             "may_propose": _proposable_committees(request.user).exists(),
+            "may_record_past": RECORD_HISTORY.allows(request.user),
         },
     )
 
@@ -72,7 +73,9 @@ def decision_create(request: HttpRequest) -> HttpResponse:
     committees = _proposable_committees(request.user)
     if not committees.exists():
         raise NotPermitted("Only a member of a committee or the task force lead may propose decisions.")
-    form = DecisionCreateForm(request.POST or None, committees=committees)
+    # A link may open a draft filled in ("ask the committee to approve this patch for these campaigns").
+    initial = draft_initial(request.GET, committees) if request.method == "GET" else {}
+    form = DecisionCreateForm(request.POST or None, committees=committees, initial=initial)
     chosen = request.POST.get("committee", "")
     if chosen.isdigit() and Committee.objects.filter(pk=chosen).exclude(pk__in=committees.values("pk")).exists():
         # A committee the form does not offer: refused as the service would refuse it, not as a bad choice.
@@ -263,8 +266,11 @@ def _outcome(decision: Decision) -> str:
 
 
 def _register_row(decision: Decision) -> list[str]:
+    # A decision recorded after the fact has its real days, not the times of day of a vote held here.
+    shape = "%Y-%m-%d" if decision.recorded_after_the_fact else "%Y-%m-%d %H:%M"
+
     def when(moment) -> str:
-        return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
+        return f"{moment:{shape}}" if moment else ""
 
     return [
         str(decision.pk),
@@ -276,6 +282,7 @@ def _register_row(decision: Decision) -> list[str]:
         _outcome(decision),
         when(decision.closed_at),
         when(decision.endorsed_at),
+        exports.recorded_mark(decision),
     ]
 
 
@@ -284,6 +291,7 @@ def decision_register(request: HttpRequest) -> HttpResponse:
     decision_filter, decisions = _register_decisions(request)
     for decision in decisions:
         decision.outcome = _outcome(decision)
+        decision.recorded_mark = exports.recorded_mark(decision)
     return render(
         request,
         "committee/decision_register.html",

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
+from campaigns.models import Campaign, Step
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.transitions import require_transition
@@ -44,6 +45,11 @@ def evidence_link_create(
         raise InvalidInput(f"{EvidenceKind(kind).label} needs a {expected._meta.verbose_name}, not {target!r}.")
     if proposed_status not in MilestoneStatus.values:
         raise InvalidInput(f"{proposed_status!r} is not a milestone status.")
+    mini_run = _mini_run_of(target)
+    if mini_run is not None:
+        raise InvalidInput(
+            f"{mini_run} is a mini run: it is never a milestone's evidence; link the event of a production campaign."
+        )
     milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
     if MilestoneEvidence.objects.filter(milestone=milestone, kind=kind, **{target_field: target}).exists():
         raise Conflict(f"{milestone.jira_key} already waits for: {EvidenceKind(kind).label.lower()}, {target}.")
@@ -76,6 +82,12 @@ def evidence_link_delete(*, actor: AbstractBaseUser, evidence: MilestoneEvidence
     evidence.delete()
 
 
+def _mini_run_of(obj: models.Model):
+    """The mini run the campaign or step belongs to (never a milestone's evidence), or None."""
+    campaign = obj if isinstance(obj, Campaign) else obj.campaign if isinstance(obj, Step) else None
+    return campaign if campaign is not None and campaign.is_mini_run else None
+
+
 def _event_text(kind: str, obj: models.Model) -> str:
     if kind == EvidenceKind.CAMPAIGN_STARTED:
         return f"Campaign {obj} started"
@@ -85,7 +97,7 @@ def _event_text(kind: str, obj: models.Model) -> str:
 
 
 def on_campaign_started(*, campaign, actor: AbstractBaseUser | None) -> None:
-    """Subscribed to ``campaigns.events.campaign_started``."""
+    """Subscribed to ``campaigns.events.campaign_started``; a mini run's start proposes nothing."""
     evidence_observed(kind="campaign-started", obj=campaign, actor=actor)
 
 
@@ -105,13 +117,14 @@ def evidence_observed(*, kind: str, obj: models.Model, actor: AbstractBaseUser |
     Called by the services of campaigns, QA and releases inside their own
     transaction (so a proposal exists only if the event does). Cheap: one query
     when no milestone waits for the event. A milestone that has the status
-    already, or whose link has a proposal waiting, gets no new proposal.
+    already, or whose link has a proposal waiting, gets no new proposal. A mini
+    run's events are never evidence: they propose nothing.
     """
     target_field = EVIDENCE_TARGETS.get(kind)
     if target_field is None:
         raise ValueError(f"Unknown evidence kind {kind!r}; the kinds are {', '.join(EvidenceKind.values)}.")
     links = list(MilestoneEvidence.objects.filter(kind=kind, **{target_field: obj}).select_related("milestone"))
-    if not links:
+    if not links or _mini_run_of(obj) is not None:
         return []
     proposals = []
     with transaction.atomic():

@@ -41,6 +41,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReleaseStatusEnum": "releases.choices.ReleaseStatus",
         "BackportStatusEnum": "releases.choices.BackportStatus",
+        "ReleaseKindEnum": "releases.choices.ReleaseKind",
+        "CampaignKindEnum": "campaigns.choices.CampaignKind",
         "DecisionStatusEnum": "committee.choices.DecisionStatus",
         "DecisionKindEnum": "committee.choices.DecisionKind",
         "CommitteeKindEnum": "committee.choices.CommitteeKind",

@@ -60,7 +60,8 @@ def campaign_gate(request: HttpRequest, campaign_id: int) -> HttpResponse:
         else:
             submission, failing, waiver = services.gate_blockers(step)
             rows.append(GateRow(step=step, submission=submission, failing=failing, waiver=waiver))
-    may_gate = ACCEPT_STEPS.allows(request.user)
+    # A mini run's gate is shown, but nothing of it is accepted or waived (``Campaign.acceptance_refusal``).
+    may_gate = ACCEPT_STEPS.allows(request.user) and not campaign.acceptance_refusal()
     needs_waiver = may_gate and any(row.state == "blocked" for row in rows)
     decisions = list(selectors.decisions_allowing_waivers(campaign)[:DECISIONS_OFFERED]) if needs_waiver else []
     return render(

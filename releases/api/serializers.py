@@ -1,34 +1,87 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from console.api import fields
 from console.api.fields import SlugRelatedField
 from console.identifiers import (
     RELEASE_VERSION,
+    RELEASE_VERSION_AS_WRITTEN,
     RFC_ID,
     TICKET,
+    release_version_normalized,
     validate_release_version,
     validate_rfc_id,
     validate_ticket,
 )
+from releases.choices import ReleaseKind
 from releases.models import BackportRequest, Release
+
+# What a version may be sent as: the stored form, or the short forms people write ("v23" for v23.0.0, "v23.1" for
+# v23.1.0, "w_2021_28" for w.2021.28), stored in the long form.
+VERSION_SCHEMA = {
+    "type": "string",
+    "pattern": rf"^(?:{RELEASE_VERSION_AS_WRITTEN})$",
+    "maxLength": RELEASE_VERSION.max_length,
+    "description": "v23.0.0 (or v23), a patch v23.0.1, or a weekly build w.2021.28 (or w_2021_28)",
+}
+
+
+@extend_schema_field(VERSION_SCHEMA)
+class ReleaseVersionField(fields.CharField):
+    """A release version as people write it ("v23" is v23.0.0, "w_2021_28" is w.2021.28), checked once normalized."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", RELEASE_VERSION.max_length)
+        kwargs.setdefault("validators", [validate_release_version])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return release_version_normalized(super().to_internal_value(data))
+
+
+@extend_schema_field(VERSION_SCHEMA)
+class ReleaseRelatedField(SlugRelatedField):
+    """A release named by its version as people write it ("v23" is v23.0.0)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Release.objects.all())
+        super().__init__(slug_field="version", **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(release_version_normalized(data))
 
 
 class ReleaseSerializer(fields.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ReleaseKind.choices, read_only=True)
     base_release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
+    cut_from = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, allow_null=True, help_text="the weekly build it was cut from"
+    )
     support_days_left = serializers.SerializerMethodField()
+    recorded_by = fields.CharField(
+        source="recorded_by.username",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="when its approval was recorded after the fact (history from before the console): who recorded it",
+    )
 
     class Meta:
         model = Release
         fields = [
             "id",
             "version",
+            "kind",
             "base_release",
+            "cut_from",
             "status",
             "approved_on",
             "support_until",
             "support_days_left",
             "withdrawn_on",
             "notes",
+            "recorded_by",
+            "recorded_at",
         ]
 
     def get_support_days_left(self, release: Release) -> int | None:
@@ -51,15 +104,28 @@ class ReleaseDetailSerializer(ReleaseSerializer):
 
 
 class ReleaseCreateSerializer(serializers.Serializer):
-    version = fields.CharField(max_length=RELEASE_VERSION.max_length, validators=[validate_release_version])
-    base_release = SlugRelatedField(
-        slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True
+    version = ReleaseVersionField()
+    base_release = ReleaseRelatedField(required=False, allow_null=True, help_text="for a patch: the release it patches")
+    cut_from = ReleaseRelatedField(
+        required=False, allow_null=True, help_text="the weekly build (w.2021.28) the release was cut from"
     )
     notes = fields.CharField(required=False, allow_blank=True, default="")
 
 
 class SupportWindowSerializer(serializers.Serializer):
     support_until = fields.DateField()
+
+
+class RecordHistorySerializer(serializers.Serializer):
+    """A release approved before the console (``services.release_record_history``)."""
+
+    approved_on = fields.DateField(help_text="the day it was approved, in the past")
+    support_until = fields.DateField(
+        required=False, allow_null=True, default=None, help_text="its last day of support; default one year on"
+    )
+    withdrawn_on = fields.DateField(
+        required=False, allow_null=True, default=None, help_text="the day it was withdrawn, if it was"
+    )
 
 
 class MarkSupportedSerializer(serializers.Serializer):
@@ -93,8 +159,8 @@ class BackportRequestCreateSerializer(serializers.Serializer):
     ticket = fields.CharField(max_length=TICKET.max_length, validators=[validate_ticket])
     title = fields.CharField(max_length=200)
     rationale = fields.CharField()
-    target_release = SlugRelatedField(slug_field="version", queryset=Release.objects.all())
+    target_release = ReleaseRelatedField()
 
 
 class BackportShipSerializer(serializers.Serializer):
-    patch_release = SlugRelatedField(slug_field="version", queryset=Release.objects.all())
+    patch_release = ReleaseRelatedField()

@@ -14,6 +14,7 @@ from releases.api.serializers import (
     BackportRequestSerializer,
     BackportShipSerializer,
     MarkSupportedSerializer,
+    RecordHistorySerializer,
     ReleaseCreateSerializer,
     ReleaseDetailSerializer,
     ReleaseSerializer,
@@ -31,6 +32,7 @@ class ReleaseViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModel
         "end_support": may.END_SUPPORT,
         "withdraw": may.WITHDRAW,
         "support_window": may.CHANGE_SUPPORT_WINDOW,
+        "record_history": may.RECORD_HISTORY,
     }
 
     lookup_field = "version"
@@ -79,6 +81,16 @@ class ReleaseViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModel
         data = validated_payload(SupportWindowSerializer, request)
         return self._respond_with_detail(
             services.release_set_support_until(actor=request.user, release=self.get_object(), **data)
+        )
+
+    @extend_schema(request=RecordHistorySerializer, responses=ReleaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="record-history")
+    def record_history(self, request: Request, version: str) -> Response:
+        """Record a release approved before the console, on its real day, with its support end, past or future
+        (the task force lead or staff): it is marked as recorded after the fact."""
+        data = validated_payload(RecordHistorySerializer, request)
+        return self._respond_with_detail(
+            services.release_record_history(actor=request.user, release=self.get_object(), **data)
         )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from campaigns.choices import CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Submission
 from committee.choices import DecisionKind, DecisionStatus
-from committee.models import Committee, Seat
+from committee.models import Committee, Delegation, ReleaseApproval, Seat
 from console.models import AuditEvent
 from console.roles import Role
 from milestones.choices import EvidenceKind, MilestoneStatus
@@ -239,6 +239,14 @@ def _release_action(world, actor, own, name):
     return Call(reverse(name, kwargs={"version": release.version}), data, audit=audit, targets=[release])
 
 
+@builds("releases:release-record-history", "api:release-record-history")
+def _release_record_history(world, actor, own, name):
+    release = _release(world, ReleaseStatus.CANDIDATE)
+    data = {"approved_on": "2021-07-05", "support_until": "2022-07-04"}
+    path = reverse(name, kwargs={"version": release.version})
+    return Call(path, data, audit="release.recorded-after-the-fact", targets=[release])
+
+
 @builds("releases:backport-create", "api:backport-request-list")
 def _backport_create(world, actor, own, name):
     number = 4000 + world.unique()
@@ -290,6 +298,21 @@ def _decision_create(world, actor, own, name):
         "deadline": deadline.isoformat() if _is_api(name) else deadline.strftime("%Y-%m-%dT%H:%M"),
     }
     return Call(reverse(name), data, audit="decision.created")
+
+
+@builds("committee:decision-record-past", "api:decision-record-past")
+def _decision_record_past(world, actor, own, name):
+    data = {
+        "committee": world.policy.slug if _is_api(name) else world.policy.pk,
+        "kind": DecisionKind.OPERATIONAL.value,
+        "title": "Meet weekly during DP0.2",
+        "proposal": "The task force meets every Tuesday while DP0.2 runs.",
+        "opened_on": "2021-06-14",
+        "closed_on": "2021-06-28",
+        "outcome": DecisionStatus.APPROVED.value,
+        "outcome_summary": "4 approve, 0 reject",
+    }
+    return Call(reverse(name), data, audit="decision.recorded-after-the-fact")
 
 
 @builds("committee:decision-open", "api:decision-open")
@@ -357,6 +380,92 @@ def _delegation(world, actor, own, name):
     return Call(path, data, audit="seat.delegate-named", targets=[seat])
 
 
+@builds("committee:delegation-end", "api:committee-end-delegation")
+def _delegation_end(world, actor, own, name):
+    seat = world.seat_of(actor) if own else world.seats["pipelines"]
+    delegate = next(
+        other.holder for other in world.seats.values() if other.committee_id == seat.committee_id and other != seat
+    )
+    today = timezone.localdate()
+    # Started two days ago: ending it sets its last day to yesterday.
+    delegation = Delegation.objects.create(
+        seat=seat,
+        delegate=delegate,
+        named_by=seat.holder,
+        starts_on=today - timedelta(days=2),
+        ends_on=today + timedelta(days=5),
+    )
+    if _is_api(name):
+        path, data = reverse(name, kwargs={"slug": seat.committee.slug}), {"delegation": delegation.pk}
+    else:
+        path, data = reverse(name, kwargs={"pk": delegation.pk}), {}
+    return Call(path, data, audit="seat.delegation-ended", targets=[delegation])
+
+
+@builds("committee:committee-create", "api:committee-list")
+def _committee_create(world, actor, own, name):
+    number = world.unique()
+    data = {
+        "name": f"Matrix committee {number}",
+        "slug": f"matrix-{number}",
+        "kind": "policy",
+        "quorum": "every-seat",
+        "areas": ["Data", "Middleware"] if _is_api(name) else "Data\nMiddleware",
+        "chair": "Data",
+    }
+    return Call(reverse(name), data, audit="committee.created")
+
+
+@builds("committee:seat-add", "api:committee-seats")
+def _seat_add(world, actor, own, name):
+    path = reverse(name, kwargs={"slug": world.policy.slug})
+    return Call(path, {"area": f"Matrix area {world.unique()}"}, audit="seat.added", targets=[world.policy])
+
+
+def _policy_seat(world, holder: User | None = None) -> Seat:
+    """A new seat of the policy committee, vacant or held by a new committee member."""
+    return Seat.objects.create(committee=world.policy, area=f"Matrix area {world.unique()}", holder=holder)
+
+
+def _new_member(world) -> User:
+    return UserFactory(username=f"matrix-member-{world.unique()}", roles=[Role.COMMITTEE_MEMBER])
+
+
+def _seat_call(name: str, seat: Seat, data: dict, audit: str) -> Call:
+    """A seat's action: the seat in the page's path, or in the body of the committee's API action."""
+    if _is_api(name):
+        path, data = reverse(name, kwargs={"slug": seat.committee.slug}), {"seat": seat.pk, **data}
+    else:
+        path = reverse(name, kwargs={"seat_pk": seat.pk})
+    return Call(path, data, audit=audit, targets=[seat])
+
+
+@builds("committee:seat-remove", "api:committee-remove-seat")
+def _seat_remove(world, actor, own, name):
+    return _seat_call(name, _policy_seat(world), {}, "seat.removed")
+
+
+@builds("committee:seat-assign", "api:committee-holder")
+def _seat_assign(world, actor, own, name):
+    return _seat_call(name, _policy_seat(world), {"holder": _new_member(world).username}, "seat.assigned")
+
+
+@builds("committee:seat-vacate")
+def _seat_vacate(world, actor, own, name):
+    return _seat_call(name, _policy_seat(world, holder=_new_member(world)), {}, "seat.vacated")
+
+
+@builds("committee:seat-chair", "api:committee-chair")
+def _seat_chair(world, actor, own, name):
+    return _seat_call(name, _policy_seat(world), {}, "committee.chair-moved")
+
+
+@builds("committee:committee-quorum", "api:committee-quorum")
+def _committee_quorum(world, actor, own, name):
+    path = reverse(name, kwargs={"slug": world.policy.slug})
+    return Call(path, {"quorum": "majority-of-seats"}, audit="committee.quorum-changed", targets=[world.policy])
+
+
 @builds("campaigns:campaign-create", "api:campaign-list")
 def _campaign_create(world, actor, own, name):
     common = {
@@ -401,6 +510,20 @@ def _campaign_clone(world, actor, own, name):
     campaign = _campaign(world, actor, own)
     data = {"name": f"Matrix copy {world.unique()}"}
     return Call(reverse(name, kwargs={"pk": campaign.pk}), data, audit="campaign.cloned", targets=[campaign])
+
+
+@builds("campaigns:campaign-change-release", "api:campaign-change-release")
+def _campaign_change_release(world, actor, own, name):
+    campaign = _campaign(world, actor, own)
+    # The patch approved for the campaign, by a decision in effect, so that it may move onto it.
+    decision = DecisionFactory(
+        committee=world.policy, kind=DecisionKind.PATCH, release=world.patch, status=DecisionStatus.ENDORSED
+    )
+    ReleaseApproval.objects.create(
+        release=world.patch, campaign=campaign, decision=decision, approved_at=timezone.now()
+    )
+    data = {"release": world.patch.version, "reason": "The patch fixes the flux calibration."}
+    return Call(reverse(name, kwargs={"pk": campaign.pk}), data, audit="campaign.release-changed", targets=[campaign])
 
 
 @builds("campaigns:campaign-submit", "api:campaign-submit")
@@ -483,6 +606,13 @@ def _milestone_import(world, actor, own, name):
     )
     upload = SimpleUploadedFile("milestones.tsv", table.encode(), content_type="text/tab-separated-values")
     return Call(reverse(name), {"table": upload}, audit="milestone.created", multipart=True)
+
+
+@builds("api:milestone-import")
+def _milestone_import_api(world, actor, own, name):
+    key = f"PREOPS-{9100 + world.unique()}"
+    table = f"Milestone,Jira ID,Due Date,Level,Status\nMatrix API import,{key},2031-03-31,3,To Do\n"
+    return Call(reverse(name), {"table": table}, audit="milestone.created")
 
 
 @builds("milestones:sync-now")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, SubmissionStatus
+from campaigns.models import Campaign
 from campaigns.selectors import campaign_pause_reason
 from campaigns.services import submission_dispatch
 from campaigns.workflow import Launch
@@ -17,6 +18,7 @@ from committee.models import ReleaseApproval
 from console.models import AuditEvent
 from releases.choices import ReleaseStatus
 from tests.campaigns.factories import StepFactory, SubmissionFactory, SubmittableCampaignFactory
+from tests.releases.factories import ReleaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,20 @@ def test_the_dashboards_flag_checks_a_bounded_number_of_campaigns(client_for, vi
     with django_assert_num_queries(4 + 10):
         response = client.get(reverse("dashboard:refused-release-runs"))
     assert len(response.context["flagged"]) == 10
+
+
+def test_a_submission_waiting_while_its_campaign_moved_runs_and_records_the_campaigns_release(adapter, pending):
+    campaign = pending.step.campaign
+    old_release = campaign.release
+    pending.release = old_release
+    pending.save(update_fields=["release"])
+    patch = ReleaseFactory(version="v99.0.1", base_release=old_release, status=ReleaseStatus.APPROVED)
+    decision = ReleaseApproval.objects.get(campaign=campaign).decision
+    ReleaseApproval.objects.create(release=patch, campaign=campaign, decision=decision, approved_at=timezone.now())
+    Campaign.objects.filter(pk=campaign.pk).update(release=patch)
+
+    submission = submission_dispatch(submission_id=pending.pk)
+
+    assert submission.status == SubmissionStatus.RUNNING
+    pending.refresh_from_db()
+    assert pending.release == patch

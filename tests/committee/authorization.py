@@ -1,7 +1,8 @@
-"""Who may call the committees' endpoints: decisions, votes, endorsements and delegations, pages and API
-(assembled into the authorization table by ``tests/authorization/table.py``)."""
+"""Who may call the committees' endpoints: decisions, votes, endorsements, delegations and the committees' own
+management (seats, holders, chair, quorum), pages and API (assembled into the authorization table by
+``tests/authorization/table.py``)."""
 
-from tests.authorization.rules import CCB, LEAD, MEMBER, STAFF, Rule, roles
+from tests.authorization.rules import CCB, LEAD, LEAD_ONLY, MEMBER, STAFF, Rule, roles
 
 SEAT_HOLDERS = roles(MEMBER, CCB)
 # The roles in the leadership team (its seat) or staff: endorsements.
@@ -45,4 +46,24 @@ ENDPOINTS: dict[str, Rule] = {
     "api:decision-refuse-endorsement": Rule(anyone=ENDORSERS),
     "committee:delegation-create": DELEGATION,
     "api:committee-delegations": DELEGATION,
+    # Whoever names a seat's delegate ends the delegation early.
+    "committee:delegation-end": DELEGATION,
+    "api:committee-end-delegation": DELEGATION,
+    # The committees themselves: the task force lead and staff.
+    "committee:committee-create": LEAD_ONLY,
+    "api:committee-list": LEAD_ONLY,
+    "committee:seat-add": LEAD_ONLY,
+    "api:committee-seats": LEAD_ONLY,
+    "committee:seat-remove": LEAD_ONLY,
+    "api:committee-remove-seat": LEAD_ONLY,
+    "committee:seat-assign": LEAD_ONLY,
+    "committee:seat-vacate": LEAD_ONLY,
+    "api:committee-holder": LEAD_ONLY,
+    "committee:seat-chair": LEAD_ONLY,
+    "api:committee-chair": LEAD_ONLY,
+    "committee:committee-quorum": LEAD_ONLY,
+    "api:committee-quorum": LEAD_ONLY,
+    # Decisions taken before the console, recorded after the fact.
+    "committee:decision-record-past": LEAD_ONLY,
+    "api:decision-record-past": LEAD_ONLY,
 }

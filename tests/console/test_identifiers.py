@@ -23,6 +23,7 @@ from console.identifiers import (
     JIRA_KEY,
     KINDS,
     RELEASE_VERSION,
+    RELEASE_VERSION_AS_WRITTEN,
     RFC_ID,
     TICKET,
     USERNAME,
@@ -186,12 +187,13 @@ def test_the_api_looks_objects_up_by_the_same_patterns():
 def test_the_forms_and_the_api_schema_carry_the_patterns(tmp_path):
     from releases.forms import BackportRequestForm, ReleaseCreateForm
 
-    assert ReleaseCreateForm().fields["version"].widget.attrs["pattern"] == RELEASE_VERSION.regex
+    # A version is typed as stored or short ("v23", "w_2021_28"), and stored in the long form (issue 15).
+    assert ReleaseCreateForm().fields["version"].widget.attrs["pattern"] == RELEASE_VERSION_AS_WRITTEN
     assert BackportRequestForm().fields["rfc_id"].widget.attrs["pattern"] == RFC_ID.regex
     assert BackportRequestForm().fields["ticket"].widget.attrs["pattern"] == TICKET.regex
     call_command("spectacular", "--format", "openapi-json", "--file", str(tmp_path / "schema.json"))
     schemas = json.loads((tmp_path / "schema.json").read_text())["components"]["schemas"]
-    assert schemas["ReleaseCreateRequest"]["properties"]["version"]["pattern"] == f"^(?:{RELEASE_VERSION.regex})$"
+    assert schemas["ReleaseCreateRequest"]["properties"]["version"]["pattern"] == f"^(?:{RELEASE_VERSION_AS_WRITTEN})$"
     assert schemas["BackportRequestCreateRequest"]["properties"]["rfc_id"]["pattern"] == f"^(?:{RFC_ID.regex})$"
 
 

@@ -34,7 +34,9 @@ def test_it_loads_the_demo_data_and_prints_the_users(data_dir, capsys):
         ("v23.0.1", "candidate"),
         ("v23.0.0", "supported"),
         ("v22.0.1", "supported"),
+        ("w.2021.40", "candidate"),
     ]
+    assert Release.objects.get(version="v23.0.0").cut_from.version == "w.2021.40"
     policy = Committee.objects.get(slug="policy")
     assert sorted(Seat.objects.filter(committee=policy).values_list("area", flat=True)) == [
         "Execution",
@@ -71,7 +73,7 @@ def test_every_demo_row_is_in_the_audit_trail(data_dir):
 
     assert AuditEvent.objects.filter(action="milestone.created", actor_name="load_demo").count() == 32
     assert AuditEvent.objects.filter(action="user.created").count() == 10
-    assert AuditEvent.objects.filter(action="release.created").count() == 3
+    assert AuditEvent.objects.filter(action="release.created").count() == 4
 
 
 def test_it_loads_a_governance_history(data_dir):
@@ -90,7 +92,7 @@ def test_it_loads_a_governance_history(data_dir):
         assert awaiting.count() == 1, username
 
 
-def test_it_loads_two_earlier_runs_with_measurements_to_compare(data_dir):
+def test_it_loads_earlier_mini_runs_with_measurements_to_compare(data_dir):
     from campaigns.models import Submission
     from qa.selectors import metric_statistics
     from qa.services import submission_qa
@@ -98,9 +100,10 @@ def test_it_loads_two_earlier_runs_with_measurements_to_compare(data_dir):
     call_command("load_demo")
 
     runs = list(Submission.objects.filter(status="succeeded").order_by("started_at"))
-    assert [run.step.campaign.release.version for run in runs] == ["v23.0.0", "v23.0.1"]
+    assert [run.step.campaign.release.version for run in runs] == ["w.2021.40", "v23.0.0", "v23.0.1"]
+    assert all(run.step.campaign.is_mini_run for run in runs)
     stats = metric_statistics([run.pk for run in runs])
     std = stats[stats["metric_id"] == stats["metric_id"].min()]
-    assert len(std) == 2
+    assert len(std) == 3
     assert all(run.measurements.count() == 448 for run in runs)
     assert {result.spec.level for result in submission_qa(runs[0])} >= {"minimum", "design", "stretch"}

@@ -110,7 +110,12 @@ COVERAGE_WRITERS = ["task_force_lead", "committee_member", "operator", "ccb_memb
 
 # Rules a schema-valid body must also meet that OpenAPI cannot state: the fields a 400 may name for them.
 UNSTATED_RULES: dict[str, dict[str, str]] = {
-    "POST /api/v1/releases/": {"base_release": "names an existing release"},
+    "POST /api/v1/releases/": {
+        "base_release": "names an existing release",
+        "cut_from": "names an existing release",
+        "detail": "a patch is a later vX.Y.N of a supported release; a release is cut from a weekly build, a patch "
+        "and a weekly build from none",
+    },
     "POST /api/v1/releases/{version}/supported/": {"detail": "support ends after the approval"},
     "POST /api/v1/releases/{version}/support-window/": {"detail": "support ends after the approval"},
     "POST /api/v1/backport-requests/": {"target_release": "names an existing release"},
@@ -120,6 +125,7 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "bps_template": "is a YAML mapping",
         "bps_overrides": "is a YAML mapping",
     },
+    "POST /api/v1/campaigns/{id}/change-release/": {"release": "names an existing release"},
     "POST /api/v1/campaigns/{id}/submit/": {
         "idempotency_key": "is in the body or the Idempotency-Key header",
         "step": "names one of the campaign's steps, when it has several",
@@ -132,6 +138,31 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "detail": "the deadline is in the future",
     },
     "POST /api/v1/decisions/{id}/vote/": {"seat": "names an existing seat"},
+    "POST /api/v1/decisions/record-past/": {
+        "committee": "names an existing committee",
+        "release": "names an existing release",
+        "backport_request": "names an existing backport request",
+        "campaigns": "name existing campaigns",
+        "detail": "the dates are past, from 2000 on and in order; the subject fits the kind and committee",
+    },
+    "POST /api/v1/releases/{version}/record-history/": {
+        "detail": "the dates are past, from 2000 on and in order (support may end in the future)",
+    },
+    "POST /api/v1/milestones/import/": {"detail": "the table has the milestone columns and well-formed rows"},
+    "POST /api/v1/committees/": {
+        "slug": "is a committee slug like policy",
+        "detail": "the name is not blank, the name and slug are free (the slug not 'new'), the areas are distinct, "
+        "printable and without spaces around, and the chair is one of them",
+    },
+    "POST /api/v1/committees/{slug}/seats/": {"detail": "the area is printable, without spaces around"},
+    "POST /api/v1/committees/{slug}/remove-seat/": {"seat": "names a seat of this committee"},
+    "POST /api/v1/committees/{slug}/holder/": {
+        "seat": "names a seat of this committee",
+        "holder": "names an existing user",
+        "detail": "the holder is an active user with the committee's role, holding no other of its seats",
+    },
+    "POST /api/v1/committees/{slug}/chair/": {"seat": "names a seat of this committee"},
+    "POST /api/v1/committees/{slug}/end-delegation/": {"delegation": "names a delegation of this committee's seats"},
     "POST /api/v1/committees/{slug}/delegations/": {
         "seat": "names a seat of this committee",
         "delegate": "names an active user",

@@ -23,6 +23,8 @@ ENDPOINTS: dict[str, Rule] = {
     "api:release-end-support": LEAD_ONLY,
     "api:release-withdraw": LEAD_ONLY,
     "api:release-support-window": LEAD_ONLY,
+    "releases:release-record-history": LEAD_ONLY,
+    "api:release-record-history": LEAD_ONLY,
     # Backport requests.
     "releases:backport-create": Rule(anyone=BACKPORT_REQUESTERS),
     "api:backport-request-list": Rule(anyone=BACKPORT_REQUESTERS),

@@ -228,8 +228,8 @@ def test_the_list_runs_a_constant_number_of_queries(client_for, task_force_lead,
         ReleaseFactory(version=f"v{number + 1}.0.1", base_release=release)
     client = client_for(task_force_lead)
 
-    # session, user, roles of the user, releases with their counts, supported majors for the form
-    with django_assert_num_queries(5):
+    # session, user, roles of the user, releases with their counts, supported majors and weekly builds for the form
+    with django_assert_num_queries(6):
         response = client.get(LIST_URL)
     assert len(response.context["releases"]) == 2 * rows
 
@@ -470,8 +470,8 @@ def test_the_page_of_a_release_runs_a_constant_number_of_queries(
         CampaignFactory(name=f"Pinned {number}", release=major)
     client = client_for(task_force_lead)
 
-    # session, user, roles of the user, the release, its patches, backports to it, backports shipped in it,
-    # approvals, pinned campaigns, decisions, their committees, audit events
-    with django_assert_num_queries(12):
+    # session, user, roles of the user, the release, its patches, the releases cut from it, backports to it,
+    # backports shipped in it, approvals, pinned campaigns, decisions, their committees, audit events
+    with django_assert_num_queries(13):
         response = client.get(detail_url(major))
     assert len(response.context["pending_backports"]) == rows
