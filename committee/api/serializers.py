@@ -168,12 +168,13 @@ class DecisionDetailSerializer(DecisionSerializer):
         fields = [*DecisionSerializer.Meta.fields, "votes"]
 
 
-class DecisionCreateSerializer(serializers.Serializer):
+class DecisionSubjectSerializer(serializers.Serializer):
+    """What a decision is about, whether it is proposed now or recorded after the fact."""
+
     committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
     title = fields.CharField(max_length=200)
     proposal = fields.CharField()
-    deadline = fields.DateTimeField()
     release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
     )
@@ -185,22 +186,13 @@ class DecisionCreateSerializer(serializers.Serializer):
     )
 
 
-class DecisionRecordPastSerializer(serializers.Serializer):
+class DecisionCreateSerializer(DecisionSubjectSerializer):
+    deadline = fields.DateTimeField()
+
+
+class DecisionRecordPastSerializer(DecisionSubjectSerializer):
     """A decision taken before the console, with its real dates and outcome (``services.decision_record_past``)."""
 
-    committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
-    kind = serializers.ChoiceField(choices=DecisionKind.choices)
-    title = fields.CharField(max_length=200)
-    proposal = fields.CharField()
-    release = SlugRelatedField(
-        slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
-    )
-    backport_request = SlugRelatedField(
-        slug_field="rfc_id", queryset=BackportRequest.objects.all(), required=False, allow_null=True, default=None
-    )
-    campaigns = SlugRelatedField(
-        slug_field="name", queryset=Campaign.objects.all(), many=True, required=False, default=list
-    )
     opened_on = fields.DateField()
     closed_on = fields.DateField()
     outcome = serializers.ChoiceField(choices=[(status.value, status.label) for status in PAST_OUTCOMES])
