@@ -1,20 +1,18 @@
 """The milestone import through the API: the same service as the import page, all rows or none."""
 
-from pathlib import Path
-
 import pytest
 
 from milestones.models import Milestone
+from tests.milestones.conftest import SEED_TABLE
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "dp0_milestones.tsv"
 # The planning document's own header, as its table is written.
 DOCUMENT_HEADER = "Milestone\tJira ID\tRubin ID\tDue Date\tLevel\tStatus\tTeam"
 
 
 def document_table() -> str:
-    body = SEED.read_text().splitlines()[1:]
+    body = SEED_TABLE.read_text().splitlines()[1:]
     return "\n".join([DOCUMENT_HEADER, *body]) + "\n"
 
 
@@ -55,7 +53,7 @@ def test_a_bad_row_refuses_the_whole_table_naming_it(client_for, task_force_lead
 
 
 def test_unused_columns_are_named(client_for, task_force_lead):
-    table = "Milestone,Jira ID,Due Date,Status,Owner\nPanDA in place,PREOPS-154,2021-03-31,To Do,someone\n"
+    table = "Milestone,Jira ID,Due Date,Status,Assignee\nPanDA in place,PREOPS-154,2021-03-31,To Do,someone\n"
 
     plan = (
         client_for(task_force_lead)
@@ -63,7 +61,7 @@ def test_unused_columns_are_named(client_for, task_force_lead):
         .json()
     )
 
-    assert plan["unused_columns"] == ["Owner"]
+    assert plan["unused_columns"] == ["Assignee"]
 
 
 def test_only_the_lead_imports(client_for, operator):

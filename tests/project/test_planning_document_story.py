@@ -10,7 +10,6 @@ Dispatch and the daily end of support are the worker's; the test calls their ser
 """
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,10 +19,10 @@ from campaigns.services.dispatch import submission_dispatch
 from committee.models import Committee
 from releases.services import releases_support_expire
 from tests.committee.factories import ChangeControlBoardFactory, LeadershipTeamFactory, PolicyCommitteeFactory
+from tests.milestones.conftest import SEED_TABLE
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "dp0_milestones.tsv"
 DOCUMENT_HEADER = "Milestone\tJira ID\tRubin ID\tDue Date\tLevel\tStatus\tTeam"
 
 
@@ -253,7 +252,7 @@ def test_the_planning_documents_story(client_for, task_force_lead, operator):
     assert "v23.0.0 is end-of-support" in response.content.decode()
 
     # The milestones, from the document's own table, and the report as of mid-2021.
-    table = "\n".join([DOCUMENT_HEADER, *SEED.read_text().splitlines()[1:]]) + "\n"
+    table = "\n".join([DOCUMENT_HEADER, *SEED_TABLE.read_text().splitlines()[1:]]) + "\n"
     imported = post(lead, "/api/v1/milestones/import/", {"table": table})
     assert imported["rows"] == 32
     report = lead.get("/api/v1/milestones/report/", {"as_of": "2021-07-01"}).json()
@@ -261,7 +260,7 @@ def test_the_planning_documents_story(client_for, task_force_lead, operator):
     overdue = next(section for section in report["sections"] if section["key"] == "overdue")
     due_in_2021_first_half = {
         line.split("\t")[1]
-        for line in SEED.read_text().splitlines()[1:]
+        for line in SEED_TABLE.read_text().splitlines()[1:]
         if line.split("\t")[3] < "2021-07-01" and line.split("\t")[5] not in ("Done", "Won't Fix")
     }
     assert {row["jira_key"] for row in overdue["milestones"]} == due_in_2021_first_half
