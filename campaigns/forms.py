@@ -13,6 +13,9 @@ from django import forms
 from campaigns import bps_config
 from campaigns.choices import CampaignKind, WorkflowSystem
 from campaigns.models import Campaign, CampaignReleaseChange, Step
+from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH
+from console import text_limits
+from console.forms import LongTextField
 from console.identifiers import release_version_normalized
 from releases.models import Release
 
@@ -91,34 +94,42 @@ class _ReleaseChoiceField(forms.ModelChoiceField):
 
 
 class CampaignCreateForm(forms.Form):
-    name = forms.CharField(max_length=_max_length("name"), widget=_input(forms.TextInput, placeholder="DC2 RC7"))
-    description = forms.CharField(required=False, widget=_input(forms.Textarea, rows=2))
+    name = forms.CharField(max_length=_max_length("name"), help_text="e.g. DC2 RC7", widget=_input(forms.TextInput))
+    description = LongTextField(
+        required=False, max_length=text_limits.DESCRIPTION, widget=_input(forms.Textarea, rows=2)
+    )
     dataset_label = forms.CharField(
-        required=False, max_length=_max_length("dataset_label"), widget=_input(forms.TextInput, placeholder="DC2 RC6")
+        required=False,
+        max_length=_max_length("dataset_label"),
+        help_text="e.g. DC2 RC6",
+        widget=_input(forms.TextInput),
     )
     butler_repo = forms.CharField(
         label="Butler repository",
         required=False,
         max_length=_max_length("butler_repo"),
-        widget=_input(forms.TextInput, placeholder="/repo/dc2 or s3://bucket/repo"),
+        help_text="a path or URI, e.g. /repo/dc2 or s3://bucket/repo",
+        widget=_input(forms.TextInput),
     )
     input_collections = forms.CharField(
         required=False,
-        help_text="comma-separated",
-        widget=_input(forms.TextInput, placeholder="2.2i/defaults, refcats"),
+        help_text="comma-separated, e.g. 2.2i/defaults, refcats",
+        widget=_input(forms.TextInput),
     )
     output_prefix = forms.CharField(
         required=False,
         max_length=_max_length("output_prefix"),
-        widget=_input(forms.TextInput, placeholder="u/operator/dp02"),
+        help_text="e.g. u/operator/dp02",
+        widget=_input(forms.TextInput),
     )
     data_query = forms.CharField(
-        required=False, widget=_code(2, placeholder="instrument='LSSTCam-imSim' AND tract=3828")
+        required=False, help_text="e.g. instrument='LSSTCam-imSim' AND tract=3828", widget=_code(2)
     )
     pipeline = forms.CharField(
         required=False,
         max_length=_max_length("pipeline"),
-        widget=_input(forms.TextInput, placeholder="$DRP_PIPE_DIR/pipelines/LSSTCam-imSim/DRP-test-med-1.yaml"),
+        help_text="e.g. $DRP_PIPE_DIR/pipelines/LSSTCam-imSim/DRP-test-med-1.yaml",
+        widget=_input(forms.TextInput),
     )
     release = _ReleaseChoiceField(required=False, empty_label="none yet", widget=_select())
     kind = forms.ChoiceField(
@@ -141,7 +152,7 @@ class CampaignCreateForm(forms.Form):
     )
     steps = forms.CharField(
         help_text=STEPS_HELP,
-        widget=_code(3, placeholder="step1 #step1\nstep2 #step2 after=step1"),
+        widget=_code(3),
     )
 
     def clean_kind(self) -> str:
@@ -202,6 +213,32 @@ class ReleaseChangeForm(forms.Form):
             self.fields["release"].choices = [(release.version, str(release)) for release in releases]
 
 
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=ARCHIVE_REASON_MAX_LENGTH,
+        widget=_input(forms.TextInput, placeholder="e.g. superseded by DC2 RC7"),
+    )
+
+
+def offer_campaigns(form: forms.Form, *names: str) -> None:
+    """Offer in the form's campaign (or step) fields the campaigns (steps of campaigns) not archived, and those the
+    form was given (posted, or initial) even if archived (``CampaignQuerySet.pickable``): every app's pickers of
+    campaigns call it."""
+    for name in names:
+        field = form.fields[name]
+        if form.is_bound:
+            given = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        else:
+            given = form.initial.get(name) or field.initial
+        given = given if isinstance(given, list | tuple) else [given]
+        field.queryset = field.queryset.pickable(include=[value for value in given if value])
+
+
 class CampaignDiffForm(forms.Form):
     left = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
     right = forms.ModelChoiceField(queryset=Campaign.objects.order_by("name"), empty_label="choose", widget=_select())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_campaigns(self, "left", "right")

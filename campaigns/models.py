@@ -24,6 +24,7 @@ service holding a campaign's lock waits for a decision or a release. qa/services
 and steps through ``lock_rows``.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -47,8 +48,38 @@ from campaigns.choices import (
 )
 
 
+class CampaignQuerySet(models.QuerySet):
+    """Which campaigns are shown: an archived campaign (``Campaign.archived_at``) is hidden from lists and pickers
+    unless asked for (the list's ``archived`` filter); its page still opens."""
+
+    def not_archived(self) -> "CampaignQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> "CampaignQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+    def pickable(self, *, include: Iterable = ()) -> "CampaignQuerySet":
+        """What a picker offers: the campaigns not archived, and those of ``include`` (campaigns or ids, as a form
+        was given them) even if archived, so that a choice already made stays chosen when the form is shown again
+        (a comparison opened from an archived campaign's page, a link to unlink)."""
+        return self.filter(Q(archived_at__isnull=True) | Q(pk__in=_ids(include)))
+
+
+def _ids(values: Iterable) -> set[int]:
+    """The ids among objects and the text of form fields; anything else is left out."""
+    ids = set()
+    for value in values:
+        value = str(getattr(value, "pk", value) or "")
+        if value.isdigit() and len(value) < 10:
+            ids.add(int(value))
+    return ids
+
+
 class Campaign(models.Model):
-    """A reprocessing campaign: a dataset processed with one pipeline release through the workflow system."""
+    """A reprocessing campaign: a dataset processed with one pipeline release through the workflow system.
+
+    Archived (``archived_at``): hidden from lists and pickers by default and closed to submissions; never deleted
+    once it ran (its steps' submissions protect them)."""
 
     # What defines a campaign's processing: copied by clone, compared by diff, recorded when created.
     DEFINITION_FIELDS = (
@@ -87,9 +118,23 @@ class Campaign(models.Model):
     status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="hidden from lists and pickers since then, and closed to submissions"
+    )
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CampaignQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(archived_at__isnull=False) | Q(archived_by__isnull=True),
+                name="campaign_archived_by_only_when_archived",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -113,14 +158,39 @@ class Campaign(models.Model):
 
     @property
     def takes_submissions(self) -> bool:
-        """New submissions and restarts are taken: not while paused, never once cancelled or accepted."""
-        return self.status not in CAMPAIGN_CLOSED_TO_SUBMISSIONS
+        """New submissions and restarts are taken: not while paused or archived, never once cancelled or
+        accepted."""
+        return not self.is_archived and self.status not in CAMPAIGN_CLOSED_TO_SUBMISSIONS
 
     def submission_refusal(self) -> str:
         """Why the campaign takes no submission now; empty when it takes them."""
         if self.takes_submissions:
             return ""
+        if self.is_archived:
+            return f"{self} is archived; it takes no submissions until it is unarchived."
         return f"{self} is {self.status}; it takes no submissions."
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def archive_refusal(self) -> str:
+        """Why the campaign cannot be archived now; empty when it can. Not twice, not with a submission in
+        progress (it goes on running: cancel it or let it end), not while running (pause, cancel or let it
+        complete first). Its steps' submissions are read from ``selectors.campaign_detail``'s prefetch when
+        there; the service asks again with the campaign locked."""
+        if self.is_archived:
+            return f"{self} was archived already, on {self.archived_at:%Y-%m-%d}."
+        for step in self.steps.all():
+            active = step.active_submission()
+            if active is not None:
+                return (
+                    f"{self} has a submission in progress: submission {active.pk} of step {step.name} is "
+                    f"{active.status}. Cancel it or let it end, then archive the campaign."
+                )
+        if self.status == CampaignStatus.RUNNING:
+            return f"{self} is running: pause it, cancel it or let it complete, then archive it."
+        return ""
 
 
 class CampaignReleaseChange(models.Model):
@@ -143,6 +213,13 @@ class CampaignReleaseChange(models.Model):
         return f"{self.campaign}: {self.from_release} -> {self.to_release}"
 
 
+class StepQuerySet(models.QuerySet):
+    def pickable(self, *, include: Iterable = ()) -> "StepQuerySet":
+        """What a picker of steps offers: the steps of campaigns not archived (``CampaignQuerySet.pickable``), and
+        those of ``include`` even if archived."""
+        return self.filter(Q(campaign__archived_at__isnull=True) | Q(pk__in=_ids(include)))
+
+
 class Step(models.Model):
     """An ordered part of a campaign, submitted as one BPS run per attempt."""
 
@@ -162,6 +239,8 @@ class Step(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = StepQuerySet.as_manager()
 
     class Meta:
         ordering = ["campaign", "position"]
@@ -346,6 +425,40 @@ class Submission(models.Model):
     @property
     def progress_percent(self) -> int:
         return round(100 * self.quanta_succeeded / self.quanta_expected) if self.quanta_expected else 0
+
+    @property
+    def progress(self) -> "Progress":
+        """The quanta of this attempt's own work: what the page shows as its progress.
+
+        A restart (``bps restart``) runs again in the submit directory (or WMS run) of the attempt it restarts, and
+        the counts read from there start as that attempt's: while the restart runs, its own work is what the
+        earlier attempt left undone, and what that attempt did (``carried``) or failed is not counted as the
+        restart's. Once it ended, its counts are the run's, whole. ``restarts`` is read with the attempt by the
+        selectors that show it (``selectors.campaign_detail``)."""
+        previous = self.restarts if self.restarts_id is not None else None
+        continues = previous is not None and bool(previous.submit_dir or previous.wms_run_id)
+        if not continues or not self.is_in_progress:
+            return Progress(self.quanta_expected, self.quanta_succeeded, self.quanta_failed)
+        carried = previous.quanta_succeeded
+        expected = (self.quanta_expected or previous.quanta_expected) - carried
+        return Progress(
+            expected=max(expected, 0),
+            succeeded=max(self.quanta_succeeded - carried, 0),
+            failed=max(self.quanta_failed - previous.quanta_failed, 0),
+            carried=carried,
+            restarted_attempt=previous.attempt,
+        )
+
+
+class Progress(NamedTuple):
+    """Quanta of an attempt: ``expected`` of its own work, ``succeeded`` and ``failed`` of them; for a restart in
+    progress, ``carried``: those the attempt it restarts (``restarted_attempt``) did, which it does not run again."""
+
+    expected: int
+    succeeded: int
+    failed: int
+    carried: int = 0
+    restarted_attempt: int | None = None
 
 
 class LockedRows(NamedTuple):

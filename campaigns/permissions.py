@@ -13,3 +13,7 @@ RESUME = Rule("resume campaigns", roles=CAMPAIGN_EDITORS)
 RESTART = Rule("restart submissions", roles=CAMPAIGN_EDITORS)
 CANCEL = Rule("cancel submissions", roles=CAMPAIGN_EDITORS)
 CHANGE_RELEASE = Rule("change a campaign's release", roles=CAMPAIGN_EDITORS)
+# Those who run campaigns tidy them away: the lead and the operators (the owner is one of them, or no longer runs
+# campaigns), as for pausing.
+ARCHIVE = Rule("archive campaigns", roles=CAMPAIGN_EDITORS)
+UNARCHIVE = Rule("unarchive campaigns", roles=CAMPAIGN_EDITORS)

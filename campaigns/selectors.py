@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet, Sum
 
 from campaigns import preflight
@@ -20,7 +21,11 @@ CLOSED_RELEASE_STATUSES = (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT
 def campaigns_with_steps() -> QuerySet[Campaign]:
     """Campaigns with their release, owner and steps (each with the step it depends on), by name: what the API
     answers with, and where the pages' actions on one campaign look it up."""
-    return Campaign.objects.select_related("release", "owner").prefetch_related("steps__depends_on").order_by("name")
+    return (
+        Campaign.objects.select_related("release", "owner", "archived_by")
+        .prefetch_related("steps__depends_on")
+        .order_by("name")
+    )
 
 
 def campaign_step(campaign: Campaign, *, pk: int | None = None, name: str | None = None) -> Step | None:
@@ -47,7 +52,7 @@ def campaign_list() -> QuerySet[Campaign]:
     """Campaigns with progress (quanta done of expected over the current attempts), failures, last activity."""
     current = Q(steps__submissions__in=Submission.objects.current_attempts())
     return (
-        Campaign.objects.select_related("release", "owner")
+        Campaign.objects.select_related("release", "owner", "archived_by")
         .annotate(
             quanta_expected=Sum("steps__submissions__quanta_expected", filter=current),
             quanta_succeeded=Sum("steps__submissions__quanta_succeeded", filter=current),
@@ -69,7 +74,7 @@ def campaign_detail(pk: int) -> Campaign:
     submissions = Submission.objects.select_related("requested_by", "restarts").order_by("-created_at", "-id")
     steps = Step.objects.select_related("depends_on").prefetch_related(Prefetch("submissions", queryset=submissions))
     campaign = (
-        Campaign.objects.select_related("release", "owner")
+        Campaign.objects.select_related("release", "owner", "archived_by")
         .prefetch_related(Prefetch("steps", queryset=steps))
         .get(pk=pk)
     )
@@ -111,13 +116,26 @@ def running_submissions() -> QuerySet[Submission]:
 
 
 def failed_submissions_awaiting_action() -> QuerySet[Submission]:
-    """Failed or lost attempts that may be restarted (not restarted yet), of campaigns still in progress."""
+    """Failed or lost attempts that may be restarted (not restarted yet), of campaigns still in progress (not
+    archived)."""
     return (
         Submission.objects.restartable()
         .select_related("step__campaign")
-        .filter(status__in=FAILED_SUBMISSION_STATUSES)
+        .filter(status__in=FAILED_SUBMISSION_STATUSES, step__campaign__in=Campaign.objects.not_archived())
         .exclude(step__campaign__status__in=[CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED])
         .order_by("-ended_at")
+    )
+
+
+def failed_runs_of_campaigns_owned_by(user: AbstractBaseUser) -> QuerySet[Submission]:
+    """``failed_submissions_awaiting_action`` of the campaigns the user owns (``Campaign.owner``), the longest
+    stopped first: what waits for them to restart it. An archived campaign takes no restart: its runs are left out."""
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    return (
+        failed_submissions_awaiting_action()
+        .filter(step__campaign__owner=user.pk, step__campaign__archived_at__isnull=True)
+        .order_by("ended_at", "pk")
     )
 
 
@@ -201,6 +219,21 @@ def campaign_pause_reason(campaign: Campaign) -> str:
             object_type=Campaign._meta.label_lower,
             object_id=str(campaign.pk),
             action=f"campaign.{CampaignStatus.PAUSED}",
+        )
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    return ((event.after or {}).get("reason", "") if event else "") or ""
+
+
+def campaign_archive_reason(campaign: Campaign) -> str:
+    """Why an archived campaign was archived, as its last archive recorded it; empty when it is not archived or no
+    reason was given."""
+    if not campaign.is_archived:
+        return ""
+    event = (
+        AuditEvent.objects.filter(
+            object_type=Campaign._meta.label_lower, object_id=str(campaign.pk), action="campaign.archived"
         )
         .order_by("-occurred_at", "-id")
         .first()

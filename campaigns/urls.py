@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/pause/", views.campaign_pause, name="campaign-pause"),
     path("<int:pk>/resume/", views.campaign_resume, name="campaign-resume"),
     path("<int:pk>/clone/", views.campaign_clone, name="campaign-clone"),
+    path("<int:pk>/archive/", views.campaign_archive, name="campaign-archive"),
+    path("<int:pk>/unarchive/", views.campaign_unarchive, name="campaign-unarchive"),
     path("<int:pk>/change-release/", views.campaign_change_release, name="campaign-change-release"),
     # One older attempt's details, loaded by the submissions panel when opened.
     path("submissions/<int:pk>/details/", views.submission_details, name="submission-details"),

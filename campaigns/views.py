@@ -20,9 +20,15 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
 from campaigns.bps_config import ConfigError
-from campaigns.choices import CAMPAIGN_TRANSITIONS, CampaignStatus, SubmissionStatus
+from campaigns.choices import (
+    CAMPAIGN_TRANSITIONS,
+    RESTARTABLE_SUBMISSION_STATUSES,
+    CampaignStatus,
+    SubmissionStatus,
+)
 from campaigns.filters import CampaignFilter
 from campaigns.forms import (
+    ArchiveForm,
     CampaignCreateForm,
     CampaignDiffForm,
     CloneForm,
@@ -101,6 +107,38 @@ class StepRow:
     def awaits_submission(self) -> bool:
         """Nothing runs and nothing succeeded: the step is to be submitted (pre-flight problems apply)."""
         return self.active is None and not self.succeeded
+
+    @property
+    def newest(self) -> Submission | None:
+        return self.submissions[0] if self.submissions else None
+
+    @property
+    def ended_unfinished(self) -> Submission | None:
+        """The newest attempt, when it failed, was lost or was cancelled and nothing else runs or succeeded: the
+        step says so (not "awaits submission"), and restarting that attempt is what continues the work."""
+        newest = self.newest
+        if not self.awaits_submission or newest is None or newest.status not in RESTARTABLE_SUBMISSION_STATUSES:
+            return None
+        return newest
+
+    @property
+    def state(self) -> str:
+        """What the step's header says: running (or pending, submitting), done, failed, lost, cancelled, or
+        not submitted yet."""
+        if self.active is not None:
+            return self.active.status
+        if self.succeeded:
+            return "done"
+        if self.ended_unfinished is not None:
+            return self.ended_unfinished.status
+        return "not-submitted"
+
+    @property
+    def restart_continues(self) -> bool:
+        """The newest attempt ended unfinished and may be restarted: restarting is the primary action, a fresh
+        submission the secondary one."""
+        attempt = self.ended_unfinished
+        return attempt is not None and getattr(attempt, "may_restart", False)
 
 
 @dataclass
@@ -188,8 +226,15 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": _submissions_panel(request, campaign),
             "configs": _next_configs(campaign),
             "may_pause": may.PAUSE.allows(user) and CampaignStatus.PAUSED in CAMPAIGN_TRANSITIONS[campaign.status],
-            "may_resume": may.RESUME.allows(user) and campaign.status == CampaignStatus.PAUSED,
+            "may_resume": may.RESUME.allows(user)
+            and campaign.status == CampaignStatus.PAUSED
+            and not campaign.is_archived,
             "may_clone": may.DEFINE.allows(user),
+            "may_archive": may.ARCHIVE.allows(user) and not campaign.is_archived,
+            "archive_refusal": campaign.archive_refusal(),
+            "archive_form": ArchiveForm(auto_id="archive-%s"),
+            "may_unarchive": may.UNARCHIVE.allows(user) and campaign.is_archived,
+            "archive_reason": selectors.campaign_archive_reason(campaign),
             "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
             "events": audit_events_for(campaign),
             "release_history": selectors.campaign_release_history(campaign),
@@ -299,6 +344,32 @@ def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@requires(may.ARCHIVE)
+def campaign_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(campaign)
+    campaign = services.campaign_archive(actor=request.user, campaign=campaign, **form.cleaned_data)
+    messages.success(request, f"{campaign.name} is archived: hidden from lists and pickers, and closed to submissions.")
+    return redirect(campaign)
+
+
+@require_POST
+@requires(may.UNARCHIVE)
+def campaign_unarchive(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(campaign)
+    campaign = services.campaign_unarchive(actor=request.user, campaign=campaign, **form.cleaned_data)
+    messages.success(request, f"{campaign.name} is no longer archived.")
+    return redirect(campaign)
+
+
+@require_POST
 @requires(may.DEFINE)
 def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(selectors.campaigns_with_steps(), pk=pk)
@@ -381,7 +452,8 @@ def blocked_campaigns(limit: int = BLOCKED_CAMPAIGNS_CHECKED) -> list[BlockedCam
     succeeded = Submission.objects.filter(step=OuterRef("pk"), status=SubmissionStatus.SUCCEEDED)
     steps = Step.objects.select_related("depends_on").annotate(done=Exists(succeeded)).order_by("position")
     candidates = (
-        Campaign.objects.filter(status__in=BLOCKED_CHECK_STATUSES)
+        Campaign.objects.not_archived()
+        .filter(status__in=BLOCKED_CHECK_STATUSES)
         .select_related("release")
         .prefetch_related(Prefetch("steps", queryset=steps))
         .order_by("-updated_at", "-pk")[:limit]

@@ -3,16 +3,17 @@
 from datetime import timedelta
 
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from campaigns.forms import offer_campaigns
 from campaigns.models import Campaign
 from committee.choices import VOTING_COMMITTEE_KINDS, CommitteeKind, DecisionKind, QuorumRule, VoteChoice
 from committee.models import Committee, Seat
 from committee.services.history import PAST_OUTCOMES
 from console import forms as bounded
+from console import text_limits
 from console.identifiers import COMMITTEE_SLUG, validate_committee_slug
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
@@ -24,7 +25,7 @@ class DecisionCreateForm(forms.Form):
     committee = forms.ModelChoiceField(queryset=Committee.objects.none(), empty_label=None)
     kind = forms.ChoiceField(choices=DecisionKind.choices)
     title = forms.CharField(max_length=TITLE_MAX_LENGTH)
-    proposal = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    proposal = bounded.LongTextField(max_length=text_limits.PROPOSAL, widget=forms.Textarea(attrs={"rows": 8}))
     deadline = bounded.DateTimeField(
         label="Deadline (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -46,6 +47,7 @@ class DecisionCreateForm(forms.Form):
     def __init__(self, *args, committees: QuerySet[Committee], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = committees
+        offer_campaigns(self, "campaigns")
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -110,7 +112,7 @@ def _approval_text(kind: str, release: Release, campaigns: list[Campaign]) -> tu
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(choices=VoteChoice.choices)
-    comment = forms.CharField(required=False, max_length=2000)
+    comment = forms.CharField(required=False, max_length=text_limits.COMMENT)
     seat = forms.ModelChoiceField(queryset=Seat.objects.none(), required=False)
 
     def __init__(self, *args, committee: Committee, **kwargs):
@@ -119,20 +121,13 @@ class VoteForm(forms.Form):
 
 
 class EndorsementForm(forms.Form):
-    note = forms.CharField(required=False, max_length=5000)
+    note = bounded.LongTextField(required=False, max_length=text_limits.NOTE)
 
 
 class DelegationForm(forms.Form):
-    delegate = forms.CharField(max_length=150, label="Delegate (username)")
+    delegate = bounded.UserField(active_only=True, label="Delegate (username)")
     starts_on = bounded.DateField()
     ends_on = bounded.DateField()
-
-    def clean_delegate(self) -> User:
-        username = self.cleaned_data["delegate"].strip()
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise forms.ValidationError(f"No active user {username!r}.")
-        return user
 
 
 class CommitteeCreateForm(forms.Form):
@@ -140,7 +135,8 @@ class CommitteeCreateForm(forms.Form):
     slug = forms.CharField(
         max_length=COMMITTEE_SLUG.max_length,
         validators=[validate_committee_slug],
-        help_text="Names the committee's page: letters, digits, dashes and underscores (dmccb).",
+        help_text="Names the committee's page: letters, digits, dashes and underscores, e.g. dmccb.",
+        widget=forms.TextInput(attrs=COMMITTEE_SLUG.input_attrs()),
     )
     kind = forms.ChoiceField(
         choices=CommitteeKind.choices,
@@ -178,15 +174,8 @@ class SeatAddForm(forms.Form):
 
 
 class SeatAssignForm(forms.Form):
-    holder = forms.CharField(max_length=150, label="Holder (username)")
-
-    def clean_holder(self) -> User:
-        # Any user: the service says why an inactive one or one without the committee's role cannot hold it.
-        username = self.cleaned_data["holder"].strip()
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            raise forms.ValidationError(f"No user {username!r}.")
-        return user
+    # Any user: the service says why an inactive one or one without the committee's role cannot hold it.
+    holder = bounded.UserField(label="Holder (username)")
 
 
 class QuorumForm(forms.Form):
@@ -206,7 +195,7 @@ class DecisionRecordPastForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=DecisionKind.choices)
     title = forms.CharField(max_length=200)
-    proposal = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    proposal = bounded.LongTextField(max_length=text_limits.PROPOSAL, widget=forms.Textarea(attrs={"rows": 5}))
     release = forms.ModelChoiceField(queryset=Release.objects.all(), required=False)
     backport_request = forms.ModelChoiceField(
         queryset=BackportRequest.objects.filter(status=BackportStatus.PROPOSED).order_by("rfc_id"),

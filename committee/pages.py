@@ -51,7 +51,8 @@ def patch_campaigns_section(release: Release) -> tuple[str, dict]:
         return "committee/_patch_campaigns.html", {"patch": None}
     root = release.family_root_id
     running_family = (
-        Campaign.objects.filter(Q(release_id=root) | Q(release__base_release_id=root))
+        Campaign.objects.not_archived()
+        .filter(Q(release_id=root) | Q(release__base_release_id=root))
         .exclude(status__in=CAMPAIGN_RELEASE_FIXED)
         .select_related("release")
         .order_by("name")

@@ -5,8 +5,10 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from committee.choices import DecisionStatus
+from committee.choices import CommitteeKind, DecisionStatus
 from committee.models import Committee, Decision, Delegation, ReleaseApproval, Seat, Vote
+from releases.models import BackportRequest
+from releases.selectors import backports_proposed
 
 
 def committees_with_seats() -> QuerySet[Committee]:
@@ -50,6 +52,49 @@ def decisions_awaiting_vote_of(user: AbstractBaseUser, *, today: date) -> QueryS
         .exclude(Exists(my_vote))
         .order_by("deadline")
     )
+
+
+def decisions_awaiting_endorsement() -> QuerySet[Decision]:
+    """The policy committee's decisions approved by their votes that the leadership team has neither endorsed nor
+    refused (``Decision.awaits_endorsement``), the longest waiting first."""
+    return (
+        Decision.objects.select_related("committee", "release", "backport_request")
+        .filter(status=DecisionStatus.APPROVED, committee__kind=CommitteeKind.POLICY)
+        .order_by("closed_at", "pk")
+    )
+
+
+def decisions_awaiting_endorsement_by(user: AbstractBaseUser) -> QuerySet[Decision]:
+    """``decisions_awaiting_endorsement`` when the user holds a seat of the leadership team, which endorses them;
+    none otherwise. One query either way."""
+    if not user.is_authenticated:
+        return Decision.objects.none()
+    endorses = Seat.objects.filter(holder=user.pk, committee__kind=CommitteeKind.LEADERSHIP)
+    return decisions_awaiting_endorsement().filter(Exists(endorses))
+
+
+def decisions_drafted_by(user: AbstractBaseUser) -> QuerySet[Decision]:
+    """The user's drafts, not opened for votes yet, the oldest first."""
+    if not user.is_authenticated:
+        return Decision.objects.none()
+    return (
+        Decision.objects.select_related("committee")
+        .filter(status=DecisionStatus.DRAFT, proposed_by=user.pk)
+        .order_by("created_at", "pk")
+    )
+
+
+def backports_awaiting_board_review_by(user: AbstractBaseUser) -> QuerySet[BackportRequest]:
+    """Proposed backport requests that no decision of the change control board is drafted for yet, when the user
+    holds a seat of the board (whose members propose its decisions); none otherwise. One query either way.
+
+    A request under decision is under review, and its open decision awaits the members' votes
+    (``decisions_awaiting_vote_of``); one whose decision expired is proposed again and is listed here again."""
+    if not user.is_authenticated:
+        return BackportRequest.objects.none()
+    sits_on_board = Seat.objects.filter(holder=user.pk, committee__kind=CommitteeKind.CHANGE_CONTROL)
+    drafted = Decision.objects.filter(backport_request=OuterRef("pk"), status=DecisionStatus.DRAFT)
+    return backports_proposed().filter(Exists(sits_on_board)).exclude(Exists(drafted))
 
 
 def open_decision_count(committee: Committee) -> int:

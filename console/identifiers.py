@@ -65,6 +65,26 @@ class IdentifierKind:
         if problem is not None:
             raise ValidationError(problem, code="invalid")
 
+    @property
+    def hint(self) -> str:
+        """What a box of this kind takes, said next to it: "an RFC id, e.g. RFC-812"."""
+        return f"{self.article} {self.name}, e.g. {self.example}"
+
+    def input_attrs(self, pattern: str | None = None) -> dict[str, str]:
+        """The HTML attributes of a text box of this kind: the browser refuses a value that does not match the
+        pattern (``pattern``, or the kind's own) and says what is expected (the title)."""
+        return {
+            "pattern": html_pattern(pattern or self.regex),
+            "title": self.hint[0].upper() + self.hint[1:],
+            "maxlength": str(self.max_length),
+        }
+
+
+def html_pattern(regex: str) -> str:
+    """The regex as an HTML ``pattern``, which browsers compile with JavaScript's ``v`` flag: there a ``-`` at
+    either end of a character class (``[-a-z_]``) must be escaped, or the pattern is invalid and checks nothing."""
+    return regex.replace("[-", "[\\-").replace("-]", "\\-]")
+
 
 JIRA_KEY = IdentifierKind(
     name="Jira key",

@@ -10,25 +10,29 @@ from campaigns.selectors import (
     running_submissions,
     running_submissions_on_refused_release,
 )
-from committee.selectors import decisions_awaiting_vote_of, decisions_awaiting_votes
+from committee.selectors import decisions_awaiting_endorsement, decisions_awaiting_vote_of, decisions_awaiting_votes
 from console import health, selectors
+from dashboard.attention import attention_of_request
 from milestones.selectors import milestone_summary
 from releases.selectors import backports_awaiting_review, release_counts_by_status, releases_ending_support
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The task force lead's screen: what waits for a decision, what slips, what changed."""
+    """Whoever signs in: first what waits for their own act (``dashboard.attention``), then what runs, waits for a
+    decision or slips, and what changed."""
     today = timezone.localdate()
     return render(
         request,
         "dashboard/home.html",
         {
             "today": today,
+            "attention": attention_of_request(request),
             "running_submissions": list(running_submissions()[:5]),
             "failed_submissions": list(failed_submissions_awaiting_action()[:5]),
             "awaiting_my_vote": list(decisions_awaiting_vote_of(request.user, today=today)[:5]),
             "open_decisions": list(decisions_awaiting_votes()[:5]),
+            "awaiting_endorsement": list(decisions_awaiting_endorsement()[:5]),
             "backports_awaiting_review": list(backports_awaiting_review()[:5]),
             "support_ending": list(releases_ending_support(today=today, within_days=60)[:5]),
             "milestones": milestone_summary(today=today),
@@ -36,6 +40,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "recent_events": selectors.audit_events()[:8],
         },
     )
+
+
+@require_GET
+def attention_count(request: HttpRequest) -> HttpResponse:
+    """The navigation's count of what waits for the signed-in user, loaded by htmx after a page is shown."""
+    return render(request, "dashboard/_attention_badge.html", {"attention_count": len(attention_of_request(request))})
 
 
 @require_GET

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from campaigns.forms import offer_campaigns
 from campaigns.models import Campaign, Step
 from committee.models import Decision
 from console import forms as bounded
@@ -39,7 +40,8 @@ class ImportForm(forms.Form):
     table = forms.FileField(
         label="Milestone table",
         help_text="CSV or tab-separated text with the columns milestone, jira_id, rubin_id, due_date, level, "
-        "status, team (any order; headers matched ignoring case, spaces and punctuation), or Jira's CSV export.",
+        "status, team and, if wanted, owner (a console user name), in any order (headers matched ignoring case, "
+        "spaces and punctuation); or Jira's CSV export.",
         widget=forms.ClearableFileInput(attrs={"class": "form-control form-control-sm", "accept": ".csv,.tsv,.txt"}),
     )
     dry_run = forms.BooleanField(
@@ -78,6 +80,19 @@ class MilestoneEditForm(forms.Form):
     )
 
 
+class MilestoneOwnerForm(forms.Form):
+    """The person who answers for a milestone, by user name; none leaves it without an owner."""
+
+    owner = bounded.UserField(
+        active_only=True,
+        required=False,
+        label="Owner (username)",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "autocomplete": "off"}),
+        help_text="their dashboard lists the milestone when it is overdue or slips; they may change it here; empty: "
+        "nobody",
+    )
+
+
 class _TargetChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         # A mini run is marked: its events are never a milestone's evidence (the service refuses one).
@@ -102,6 +117,10 @@ class EvidenceLinkForm(forms.Form):
         choices=MilestoneStatus.choices, initial=MilestoneStatus.DONE, label="Propose", widget=_select()
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_campaigns(self, "campaign", "step")
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
@@ -124,6 +143,10 @@ class LinkForm(forms.Form):
         queryset=Decision.objects.select_related("committee").order_by("-id"), required=False, widget=_select()
     )
     release = forms.ModelChoiceField(queryset=Release.objects.all(), required=False, widget=_select())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_campaigns(self, "campaign")
 
     def clean(self):
         data = super().clean()

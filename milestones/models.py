@@ -21,7 +21,7 @@ from milestones.choices import (
 
 
 class Milestone(models.Model):
-    """A milestone: Jira key, project-wide id, due date, level, status and owning team.
+    """A milestone: Jira key, project-wide id, due date, level, status, owning team and owner.
 
     ``baseline_due_date`` is the first due date the console knew; a due date
     later than it is a slip. Changes of the due date, forecast, status and level
@@ -43,6 +43,10 @@ class Milestone(models.Model):
     level = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.TO_DO)
     team = models.CharField(max_length=100, blank=True)
+    # The person who answers for the milestone: its slips and overdue days wait on their dashboard.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_milestones"
+    )
     campaigns = models.ManyToManyField("campaigns.Campaign", blank=True, related_name="milestones")
     decisions = models.ManyToManyField("committee.Decision", blank=True, related_name="milestones")
     releases = models.ManyToManyField("releases.Release", blank=True, related_name="milestones")

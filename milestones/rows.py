@@ -35,6 +35,8 @@ class MilestoneRow:
     forecast_date: date | None | Keep = KEEP
     completed_date: date | None | Keep = KEEP
     description: str | Keep = KEEP
+    # The user name of the person who answers for it ("" for nobody), read as the user by the upsert.
+    owner: str | Keep = KEEP
 
     OPTIONAL: ClassVar[tuple[str, ...]] = (
         "project_id",
@@ -46,6 +48,7 @@ class MilestoneRow:
         "forecast_date",
         "completed_date",
         "description",
+        "owner",
     )
 
     def __post_init__(self) -> None:

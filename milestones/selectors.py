@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from milestones.choices import OPEN_STATUSES, MilestoneStatus, ProposalState, SyncStatus
+from milestones.choices import OPEN_STATUSES, ChangeOrigin, MilestoneStatus, ProposalState, SyncStatus, TrackedField
 from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
 from milestones.reports import DUE_SOON_DAYS, TRACKED_FIELDS, ReportRow, report_row
 
@@ -36,9 +37,41 @@ def milestones_due_soon(*, today: date, within_days: int = DUE_SOON_DAYS) -> Que
     ).order_by("due_date", "jira_key")
 
 
+def milestones_slipping_owned_by(user: AbstractBaseUser, *, today: date) -> QuerySet[Milestone]:
+    """The open milestones the user owns that are overdue on ``today``, or due later than their baseline (slipped)
+    with no change made by a person since the last slip (a person's change, with its note, answers the slip).
+
+    Each has ``last_slip_at``: when its due date last moved later (None when no such change was recorded)."""
+    if not user.is_authenticated:
+        return Milestone.objects.none()
+    changes = MilestoneChange.objects.filter(milestone=OuterRef("pk")).order_by("-changed_at", "-id")
+    # ISO dates compare as text.
+    slips = changes.filter(field=TrackedField.DUE_DATE).exclude(old_value="").filter(new_value__gt=F("old_value"))
+    by_a_person = changes.filter(origin=ChangeOrigin.PERSON)
+    unanswered = (
+        Q(last_slip_at__isnull=True)
+        | Q(last_person_change_at__isnull=True)
+        | Q(last_person_change_at__lt=F("last_slip_at"))
+    )
+    return (
+        Milestone.objects.filter(owner=user.pk, status__in=OPEN_STATUSES)
+        .annotate(
+            last_slip_at=Subquery(slips.values("changed_at")[:1]),
+            last_person_change_at=Subquery(by_a_person.values("changed_at")[:1]),
+        )
+        .filter(Q(due_date__lt=today) | (Q(due_date__gt=F("baseline_due_date")) & unanswered))
+        .order_by("due_date", "jira_key")
+    )
+
+
+def owns_milestones(user: AbstractBaseUser) -> bool:
+    """Whether the user owns a milestone (``permissions.CHANGE``)."""
+    return Milestone.objects.filter(owner=user.pk).exists()
+
+
 def milestone_list() -> QuerySet[Milestone]:
-    """Every milestone, soonest due first (filter with ``MilestoneFilter``)."""
-    return Milestone.objects.order_by("due_date", "jira_key")
+    """Every milestone with its owner, soonest due first (filter with ``MilestoneFilter``)."""
+    return Milestone.objects.select_related("owner").order_by("due_date", "jira_key")
 
 
 def with_history(milestones: QuerySet[Milestone]) -> QuerySet[Milestone]:
@@ -78,21 +111,25 @@ def milestone_report_rows(milestones: QuerySet[Milestone], *, as_of: date) -> li
 
 def milestone_detail(jira_key: str) -> Milestone:
     """One milestone with what its page shows: history, evidence links, proposals, linked work."""
-    return Milestone.objects.prefetch_related(
-        Prefetch(
-            "changes",
-            queryset=MilestoneChange.objects.select_related("sync").order_by("-changed_at", "-id"),
-            to_attr="history",
-        ),
-        Prefetch(
-            "evidence_links",
-            queryset=MilestoneEvidence.objects.select_related("campaign", "step__campaign", "release"),
-        ),
-        Prefetch("proposals", queryset=EvidenceProposal.objects.select_related("decided_by")),
-        "campaigns",
-        "decisions__committee",
-        "releases",
-    ).get(jira_key=jira_key)
+    return (
+        Milestone.objects.select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "changes",
+                queryset=MilestoneChange.objects.select_related("sync").order_by("-changed_at", "-id"),
+                to_attr="history",
+            ),
+            Prefetch(
+                "evidence_links",
+                queryset=MilestoneEvidence.objects.select_related("campaign", "step__campaign", "release"),
+            ),
+            Prefetch("proposals", queryset=EvidenceProposal.objects.select_related("decided_by")),
+            "campaigns",
+            "decisions__committee",
+            "releases",
+        )
+        .get(jira_key=jira_key)
+    )
 
 
 def teams() -> list[str]:

@@ -40,6 +40,8 @@ TABLE_COLUMNS = {
     "forecast_date": "forecast_date",
     "completed_date": "completed_date",
     "description": "description",
+    # A console user name: its user answers for the milestone (the import refuses a name that is no user's).
+    "owner": "owner",
 }
 # Other names of the same columns: Jira's CSV export and its custom fields (see tests/milestones/recorded/field.json).
 # Not "Project id": Jira's export has that column too, and it is Jira's number of the project, not the Rubin id.
@@ -208,7 +210,7 @@ def _row_values(raw: dict[str, str], headers: dict[str, str]) -> tuple[dict[str,
     if status is None:
         problems.append(f"{headers['status']} {raw['status']!r} is not one of {', '.join(MilestoneStatus.values)}")
     values["status"] = status
-    for name, limit in (("project_id", 32), ("team", 100), ("title", 300)):
+    for name, limit in (("project_id", 32), ("team", 100), ("title", 300), ("owner", 150)):
         if len(raw.get(name, "")) > limit:
             problems.append(f"{headers[name]} is longer than {limit} characters")
     return values, problems

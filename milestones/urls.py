@@ -17,6 +17,7 @@ urlpatterns = [
     path("proposals/<int:pk>/dismiss/", views.proposal_dismiss, name="proposal-dismiss"),
     path("<jira_key:jira_key>/", views.milestone_detail, name="milestone-detail"),
     path("<jira_key:jira_key>/edit/", views.milestone_edit, name="milestone-edit"),
+    path("<jira_key:jira_key>/owner/", views.milestone_owner, name="milestone-owner"),
     path("<jira_key:jira_key>/link/", views.milestone_link, name="milestone-link"),
     path("<jira_key:jira_key>/unlink/", views.milestone_unlink, name="milestone-unlink"),
     path("<jira_key:jira_key>/evidence/", views.evidence_create, name="evidence-create"),

@@ -34,6 +34,7 @@ from milestones.forms import (
     ImportForm,
     LinkForm,
     MilestoneEditForm,
+    MilestoneOwnerForm,
     ReportForm,
 )
 from milestones.models import EvidenceProposal, Milestone, MilestoneEvidence
@@ -150,8 +151,10 @@ def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
     except Milestone.DoesNotExist:
         raise Http404(f"No milestone {jira_key}.") from None
     is_editor = _is_editor(request.user)
+    may_change = may.may_change(request.user, milestone)
     context = {
         "milestone": milestone,
+        "may_change": may_change,
         "history": milestone.history,
         "evidence_links": list(milestone.evidence_links.all()),
         "proposals": list(milestone.proposals.all()),
@@ -160,7 +163,7 @@ def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
         "is_editor": is_editor,
         "allowed_statuses": [status for status in MilestoneStatus if status in MILESTONE_TRANSITIONS[milestone.status]],
     }
-    if is_editor:
+    if may_change:
         context["edit_form"] = MilestoneEditForm(
             initial={
                 "due_date": milestone.due_date,
@@ -169,6 +172,10 @@ def milestone_detail(request: HttpRequest, jira_key: str) -> HttpResponse:
                 "status": milestone.status,
                 "level": milestone.level,
             }
+        )
+    if is_editor:
+        context["owner_form"] = MilestoneOwnerForm(
+            initial={"owner": milestone.owner.get_username() if milestone.owner else None}, auto_id="owner-%s"
         )
         context["evidence_form"] = EvidenceLinkForm(auto_id="evidence-%s")
         context["link_form"] = LinkForm(auto_id="link-%s")
@@ -187,6 +194,21 @@ def milestone_edit(request: HttpRequest, jira_key: str) -> HttpResponse:
     note = data.pop("note")
     services.milestone_update(actor=request.user, milestone=milestone, note=note, **data)
     messages.success(request, f"{milestone.jira_key} saved.")
+    return redirect(milestone)
+
+
+@require_POST
+@requires(may.ASSIGN_OWNERS)
+def milestone_owner(request: HttpRequest, jira_key: str) -> HttpResponse:
+    milestone = get_object_or_404(Milestone, jira_key=jira_key)
+    form = MilestoneOwnerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_message(form))
+        return redirect(milestone)
+    owner = form.cleaned_data["owner"]
+    services.milestone_assign_owner(actor=request.user, milestone=milestone, owner=owner)
+    who = owner.get_username() if owner else "nobody"
+    messages.success(request, f"{milestone.jira_key} is owned by {who}.")
     return redirect(milestone)
 
 

@@ -9,6 +9,7 @@ from rest_framework.urlpatterns import format_suffix_patterns
 import campaigns.api.urls
 import committee.api.urls
 import console.api.urls
+import dashboard.api.urls
 import milestones.api.urls
 import qa.api.urls
 import releases.api.urls
@@ -18,6 +19,7 @@ from console import views
 # /submissions/<id>/qa/ must be matched before campaigns' /submissions/<id>/ routes.
 API_APPS = [
     console.api.urls,
+    dashboard.api.urls,
     milestones.api.urls,
     qa.api.urls,
     campaigns.api.urls,

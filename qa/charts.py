@@ -204,21 +204,30 @@ def _change_colour(row: dict) -> str:
     return PASS_COLOUR if row["flagged"] else NEUTRAL_COLOUR
 
 
-def relative_changes(rows: Sequence[dict]) -> str:
-    """Relative change of each metric's median from run A to run B: worse in red, better in green when flagged."""
-    shown = [row for row in rows if row["median_rel"] is not None]
+def median_changes(rows: Sequence[dict]) -> str:
+    """Change of each metric's median from run A to run B, in percent of the metric's scale (``qa.compare``: its
+    specification's threshold, else the spread of its values, else A's median), so that a metric whose values are
+    near zero does not dwarf the others; each bar says which scale it is in. Worse in red, better in green when
+    flagged."""
+    shown = [row for row in rows if row["median_scaled"] is not None]
     bar = {
         "type": "bar",
-        "x": [_number(100 * row["median_rel"]) for row in shown],
+        "x": [_number(100 * row["median_scaled"]) for row in shown],
         "y": [row["name"] for row in shown],
         "orientation": "h",
         "marker": {"color": [_change_colour(row) for row in shown]},
-        "hovertemplate": "%{y}: %{x:.2f} %<extra></extra>",
+        "text": [row["scale"].short for row in shown],
+        "textposition": "auto",
+        "customdata": [row["scale"].label for row in shown],
+        "hovertemplate": "%{y}: %{x:+.2f} % of %{customdata}<extra></extra>",
     }
     layout = {
-        "title": _title("Change of the median, B against A (%)"),
-        "height": max(240, 40 + 22 * len(shown)),
-        "xaxis": {"title": {"text": "%"}, "zeroline": True},
+        "title": _title("Change of the median, B - A, in % of each metric's scale"),
+        "height": max(240, 60 + 22 * len(shown)),
+        "xaxis": {
+            "title": {"text": "% of the specification's threshold (else of the spread in A, else of A)"},
+            "zeroline": True,
+        },
         "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
     }
     return chart_payload({"data": [bar], "layout": layout})

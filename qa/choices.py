@@ -31,3 +31,28 @@ class SpecStatistic(models.TextChoices):
 # effect when the leadership team endorses it (``committee.models.Decision.in_effect``).
 WAIVER_DECISION_KINDS = (DecisionKind.CAMPAIGN_POLICY, DecisionKind.QA_TOOLING)
 WAIVER_DECISION_STATUSES = (DecisionStatus.ENDORSED,)
+
+
+class GateState(models.TextChoices):
+    """Where a step stands at the QA gate (``qa.gate.gate_state``): one state, one message, one next step."""
+
+    ACCEPTED = "accepted", "Accepted"
+    NO_RUN = "no-run", "No successful run"
+    WAITING_FOR_METRICS = "waiting-for-metrics", "Waiting for metrics"
+    FAILING = "failing", "Blocked by QA"
+    WAIVED = "waived", "Waiver recorded"
+    PASSING = "passing", "QA passes"
+    NOT_APPLICABLE = "not-applicable", "No blocking specification"
+
+
+GATE_STATE_COLOURS = {
+    GateState.ACCEPTED: "success",
+    GateState.NO_RUN: "secondary",
+    GateState.WAITING_FOR_METRICS: "info",
+    GateState.FAILING: "danger",
+    GateState.WAIVED: "warning",
+    GateState.PASSING: "primary",
+    GateState.NOT_APPLICABLE: "light",
+}
+# The states in which the step may be accepted (``qa.services.step_accept``).
+GATE_ACCEPTABLE = (GateState.PASSING, GateState.WAIVED, GateState.NOT_APPLICABLE)

@@ -6,8 +6,11 @@ Whether a specification, an acceptance or a waiver is allowed is the services' c
 
 from django import forms
 
+from campaigns.forms import offer_campaigns
 from campaigns.models import Campaign
 from committee.models import Decision
+from console import text_limits
+from console.forms import LongTextField
 from qa.choices import SpecLevel, SpecOperator, SpecStatistic
 from qa.models import Metric, Specification
 from releases.models import Release
@@ -66,7 +69,7 @@ class SpecificationForm(forms.Form):
 class WaiverForm(forms.Form):
     """Why a step may be accepted although its run fails blocking specifications, and which decision allows it."""
 
-    reason = forms.CharField(widget=_input(forms.Textarea, rows=2))
+    reason = LongTextField(max_length=text_limits.REASON, widget=_input(forms.Textarea, rows=2))
     # Any decision: the page offers those of ``qa.selectors.decisions_allowing_waivers``, and the service says why
     # another one cannot allow a waiver (a message names the decisions that can).
     decision = forms.ModelChoiceField(queryset=Decision.objects.all(), widget=_select())
@@ -105,6 +108,10 @@ class TrendForm(forms.Form):
         queryset=Campaign.objects.order_by("name"), required=False, empty_label="all campaigns", widget=_select()
     )
     by = forms.ChoiceField(choices=BY_CHOICES, required=False, initial="time", widget=_select())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_campaigns(self, "campaign")
 
     def clean_by(self):
         return self.cleaned_data.get("by") or "time"

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Floor
 
 from campaigns import selectors as campaign_selectors
-from campaigns.choices import CampaignStatus, SubmissionStatus
+from campaigns.choices import ACTIVE_SUBMISSION_STATUSES, CampaignKind, CampaignStatus, SubmissionStatus
 from campaigns.models import Campaign, Step, Submission
 from committee.models import Decision
 from qa.choices import WAIVER_DECISION_KINDS, WAIVER_DECISION_STATUSES
@@ -67,6 +67,11 @@ def succeeded_runs(*, campaign: Campaign | None = None) -> QuerySet[Submission]:
     if campaign is not None:
         succeeded = succeeded.filter(step__campaign=campaign)
     return succeeded.order_by(*NEWEST_FIRST)
+
+
+def run_choices() -> QuerySet[Submission]:
+    """The succeeded runs a picker offers (the comparison's), newest first: those of campaigns not archived."""
+    return succeeded_runs().filter(step__campaign__in=Campaign.objects.not_archived())
 
 
 def previous_run(run: Submission) -> Submission | None:
@@ -306,6 +311,11 @@ def gate_steps(campaign: Campaign) -> list[Step]:
     return list(steps.order_by("position"))
 
 
+def campaign_has_run_in_progress(campaign: Campaign) -> bool:
+    """Whether a submission of the campaign is pending, submitting or running (its gate may change when it ends)."""
+    return Submission.objects.filter(step__campaign=campaign, status__in=ACTIVE_SUBMISSION_STATUSES).exists()
+
+
 def latest_succeeded_run_of(step: Step) -> Submission | None:
     return runs().filter(step=step, status=SubmissionStatus.SUCCEEDED).order_by(*NEWEST_FIRST).first()
 
@@ -334,6 +344,21 @@ def decisions_allowing_waivers(campaign: Campaign) -> QuerySet[Decision]:
         names |= Q(release=campaign.release_id)
     allowing = Decision.objects.filter(status__in=WAIVER_DECISION_STATUSES, kind__in=WAIVER_DECISION_KINDS)
     return allowing.filter(names).order_by("-pk")
+
+
+def runs_awaiting_acceptance() -> QuerySet[Submission]:
+    """The latest succeeded run of each step not accepted yet, of production campaigns that are neither accepted,
+    cancelled nor archived, the longest waiting first; ``has_waiver``: a waiver allows it. What waits for the
+    person who accepts steps (the gate judges, on the campaign's page, whether it passes or needs a waiver)."""
+    waived = Waiver.objects.filter(step=OuterRef("step"), submission=OuterRef("pk"))
+    return (
+        latest_runs(unaccepted=True)
+        .exclude(step__campaign__kind=CampaignKind.MINI_RUN)
+        .exclude(step__campaign__status=CampaignStatus.ACCEPTED)
+        .filter(step__campaign__archived_at__isnull=True)
+        .annotate(has_waiver=Exists(waived))
+        .order_by(F("ended_at").asc(nulls_last=True), "pk")
+    )
 
 
 def decision_by_id(pk: int) -> Decision | None:

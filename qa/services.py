@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from campaigns import services as campaigns_services
 from campaigns.choices import SubmissionStatus
@@ -16,8 +17,10 @@ from committee.models import Decision
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.tasks import enqueue_on_commit
+from console.text_limits import REASON, text_check
 from qa import selectors
-from qa.choices import WAIVER_DECISION_KINDS, WAIVER_DECISION_STATUSES
+from qa.choices import WAIVER_DECISION_KINDS, WAIVER_DECISION_STATUSES, GateState
+from qa.gate import StepGate, gate_state
 from qa.ingest import IngestReport, measurements_ingest
 from qa.judging import fresh_statistics, runs_judged
 from qa.models import Measurement, Specification, Waiver
@@ -67,14 +70,24 @@ def submission_qa(submission: Submission) -> list[SpecResult]:
     return runs_judged([submission], statistics, include_blocking=True)[submission.pk]
 
 
-def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiver | None]:
-    """The step's latest successful run, its failing blocking specifications, and a waiver if one allows them."""
+def step_gate(step: Step) -> StepGate:
+    """The step's latest successful run judged at the QA gate: its blocking specifications, a waiver, the state
+    (``qa.gate.gate_state``: waiting for the run's metrics, failing, waived, passing, nothing to judge). Whether
+    the step was accepted already is the caller's to say (the gate judges the latest run all the same)."""
     submission = selectors.latest_succeeded_run_of(step)
     if submission is None:
-        return None, [], None
+        return StepGate(step=step, state=GateState.NO_RUN)
     # A blocking specification with nothing to judge (no measurements) blocks too: no data is no pass.
-    failing = [result for result in submission_qa(submission) if result.spec.blocking and result.passed is not True]
-    return submission, failing, selectors.waiver_of(step, submission)
+    blocking = [result for result in submission_qa(submission) if result.spec.blocking]
+    waiver = selectors.waiver_of(step, submission)
+    state = gate_state(submission=submission, blocking=blocking, waiver=waiver, now=timezone.now())
+    return StepGate(step=step, state=state, submission=submission, blocking=blocking, waiver=waiver)
+
+
+def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiver | None]:
+    """The step's latest successful run, its failing blocking specifications, and a waiver if one allows them."""
+    gate = step_gate(step)
+    return gate.submission, gate.failing, gate.waiver
 
 
 @transaction.atomic
@@ -87,22 +100,17 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
         raise Conflict(campaign.acceptance_refusal())
     if step.accepted_at is not None:
         raise Conflict(f"The step {step.name} was accepted already.")
-    submission, failing, waiver = gate_blockers(step)
-    if submission is None:
-        raise Conflict(f"The step {step.name} has no successful run to accept.")
-    if failing and waiver is None:
-        lines = "\n".join(
-            f"- {result.spec}: " + (f"{result.value:.4g}" if result.value is not None else "no measurements to judge")
-            for result in failing
-        )
-        raise Conflict(f"The run fails blocking specifications; record a waiver to accept it anyway:\n{lines}")
+    gate = step_gate(step)
+    if not gate.may_be_accepted:
+        raise Conflict(gate.refusal())
     return campaigns_services.step_accept(
         actor=actor,
         step=step,
-        submission=submission,
+        submission=gate.submission,
         gate={
-            "waiver": waiver.pk if waiver else None,
-            "failing_blocking_specs": [str(result.spec) for result in failing],
+            "state": gate.state.value,
+            "waiver": gate.waiver.pk if gate.waiver else None,
+            "failing_blocking_specs": [str(result.spec) for result in gate.failing],
         },
     )
 
@@ -115,6 +123,7 @@ def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision: 
     endorsed), about campaign policy or QA, naming the step's campaign or its release.
     """
     RECORD_WAIVERS.check(actor)
+    text_check(reason.strip(), limit=REASON, what="The reason")
     campaign, step, _ = lock_rows(campaign_id=step.campaign_id, step_id=step.pk)
     if campaign.acceptance_refusal():
         raise Conflict(f"{campaign.acceptance_refusal()} A waiver would allow nothing.")
@@ -132,11 +141,14 @@ def waiver_grant(*, actor: AbstractBaseUser, step: Step, reason: str, decision: 
             f"Decision #{decision.pk} does not allow a waiver for the campaign {campaign.name}: a waiver cites an "
             f"endorsed {kinds} decision that names the campaign{release}."
         )
-    submission, _failing, existing = gate_blockers(step)
+    gate = step_gate(step)
+    submission, existing = gate.submission, gate.waiver
     if submission is None:
         raise Conflict(f"The step {step.name} has no successful run to waive.")
     if existing is not None:
         raise Conflict(f"The run of {step.name} has a waiver already (decision #{existing.decision_id}).")
+    if gate.state == GateState.WAITING_FOR_METRICS:
+        raise Conflict(f"{gate.refusal()} A waiver is recorded for what a run is known to fail.")
     waiver = Waiver.objects.create(
         step=step, submission=submission, reason=reason.strip(), decision=decision, granted_by=actor
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from qa.models import Specification
 
 COMPARE = {"<": op.lt, "<=": op.le, ">": op.gt, ">=": op.ge}
+# What a value that fails a specification's operator satisfies instead ("median 14.2 > 12.0" fails "<= 12.0").
+NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,25 @@ class SpecResult:
     @property
     def failed(self) -> bool:
         return self.passed is False
+
+    @property
+    def comparison(self) -> str:
+        """The value against the threshold, with the operator it satisfies: "median 14.2 > 12.0" for a run that
+        fails "median <= 12.0", "median 9.5 <= 12.0" for one that passes; "no measurements to judge" without one."""
+        if self.value is None:
+            return "no measurements to judge"
+        operator = self.spec.operator if self.passed else NEGATED[self.spec.operator]
+        return f"{self.spec.statistic} {self.value:.4g} {operator} {self.spec.threshold}"
+
+    @property
+    def verdict(self) -> str:
+        """One line naming the metric (and its tag slice), the value against the threshold, and the level:
+        "demo.measure.std median 14.2 > 12.0 (minimum)"; the specification itself when there is no value."""
+        spec = self.spec
+        if self.value is None:
+            return f"{spec}: {self.comparison}"
+        where = f" [{spec.tag_key}={spec.tag_value}]" if spec.tag_key else ""
+        return f"{spec.metric}{where} {self.comparison} ({spec.level})"
 
 
 def version_key(release) -> tuple[bool, int, int, int]:

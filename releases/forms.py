@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from console import forms as bounded
+from console import text_limits
 from console.identifiers import (
     RELEASE_VERSION,
     RELEASE_VERSION_AS_WRITTEN,
@@ -79,8 +80,9 @@ def _date_input() -> forms.DateInput:
 
 class ReleaseCreateForm(_NarrowedChoicesForm):
     version = ReleaseVersionField(
-        help_text="v29.0.0 (or v29), a patch v29.0.1, or a weekly build w.2021.28 (or w_2021_28)",
-        widget=_input(forms.TextInput, placeholder="v29.0.0", pattern=RELEASE_VERSION_AS_WRITTEN),
+        help_text="A release version, e.g. v29.0.0 (or v29), a patch v29.0.1, or a weekly build w.2021.28 "
+        "(or w_2021_28)",
+        widget=_input(forms.TextInput, **RELEASE_VERSION.input_attrs(RELEASE_VERSION_AS_WRITTEN)),
     )
     base_release = _ReleaseChoiceField(
         required=False, empty_label="none: a major release", label="Patch of", widget=_select()
@@ -88,7 +90,7 @@ class ReleaseCreateForm(_NarrowedChoicesForm):
     cut_from = _ReleaseChoiceField(
         required=False, empty_label="none", label="Cut from weekly", widget=_select(), help_text="a weekly build"
     )
-    notes = forms.CharField(required=False, widget=_input(forms.Textarea, rows=2))
+    notes = bounded.LongTextField(required=False, max_length=text_limits.NOTES, widget=_input(forms.Textarea, rows=2))
 
 
 class SupportStartForm(forms.Form):
@@ -113,15 +115,17 @@ class BackportRequestForm(_NarrowedChoicesForm):
         label="RFC",
         max_length=RFC_ID.max_length,
         validators=[validate_rfc_id],
-        widget=_input(forms.TextInput, placeholder="RFC-812", pattern=RFC_ID.regex),
+        help_text=RFC_ID.hint,
+        widget=_input(forms.TextInput, **RFC_ID.input_attrs()),
     )
     ticket = forms.CharField(
         max_length=TICKET.max_length,
         validators=[validate_ticket],
-        widget=_input(forms.TextInput, placeholder="DM-34567", pattern=TICKET.regex),
+        help_text=TICKET.hint,
+        widget=_input(forms.TextInput, **TICKET.input_attrs()),
     )
     title = forms.CharField(max_length=_model_max_length("title"), widget=_input(forms.TextInput))
-    rationale = forms.CharField(widget=_input(forms.Textarea, rows=3))
+    rationale = bounded.LongTextField(max_length=text_limits.RATIONALE, widget=_input(forms.Textarea, rows=3))
     target_release = _ReleaseChoiceField(label="Target release", empty_label="choose a release", widget=_select())
 
 

@@ -78,3 +78,13 @@ def backport_detail(rfc_id: str) -> BackportRequest:
 
 def backports_awaiting_review() -> QuerySet[BackportRequest]:
     return backport_queue().filter(status__in=[BackportStatus.PROPOSED, BackportStatus.UNDER_REVIEW])
+
+
+def backports_proposed() -> QuerySet[BackportRequest]:
+    """Backport requests proposed and not under review (no decision of the change control board open on them), the
+    longest waiting first (``updated_at``: a request whose decision expired is proposed again)."""
+    return (
+        BackportRequest.objects.select_related("target_release")
+        .filter(status=BackportStatus.PROPOSED)
+        .order_by("updated_at", "pk")
+    )

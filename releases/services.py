@@ -19,6 +19,7 @@ from console.errors import Conflict, InvalidInput
 from console.history import past_date_problem
 from console.identifiers import release_version_normalized
 from console.services import audit_record
+from console.text_limits import NOTES, RATIONALE, text_check
 from console.transitions import require_transition
 from releases import events
 from releases import permissions as may
@@ -62,6 +63,7 @@ def release_create(
     w.2021.28. People need the task force lead role."""
     if actor is not None:
         may.RECORD_RELEASES.check(actor)
+    text_check(notes, limit=NOTES, what="The notes")
     version = release_version_normalized(version)
     try:
         major, minor, patch = parse_version(version)
@@ -344,6 +346,7 @@ def backport_request_create(
             raise InvalidInput(error.messages[0]) from None
     if not title.strip() or not rationale.strip():
         raise InvalidInput("A backport request needs a title and a rationale.")
+    text_check(rationale.strip(), limit=RATIONALE, what="The rationale")
     title_limit = BackportRequest._meta.get_field("title").max_length
     if len(title.strip()) > title_limit:
         raise InvalidInput(f"The title has {len(title.strip())} characters; at most {title_limit} fit.")

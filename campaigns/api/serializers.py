@@ -3,6 +3,8 @@ from rest_framework import serializers
 from campaigns import bps_config
 from campaigns.choices import CampaignKind, WorkflowSystem
 from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission
+from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH
+from console import text_limits
 from console.api import fields
 from releases.api.serializers import ReleaseRelatedField
 
@@ -81,6 +83,7 @@ class CampaignSerializer(fields.ModelSerializer):
     release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
     owner = fields.CharField(source="owner.username", read_only=True, allow_null=True)
     steps = StepSerializer(many=True, read_only=True)
+    archived_by = fields.CharField(source="archived_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -93,12 +96,18 @@ class CampaignSerializer(fields.ModelSerializer):
             "steps",
             "created_at",
             "updated_at",
+            "archived_at",
+            "archived_by",
         ]
+
+
+class ArchiveSerializer(serializers.Serializer):
+    reason = fields.CharField(required=False, allow_blank=True, default="", max_length=ARCHIVE_REASON_MAX_LENGTH)
 
 
 class CampaignCreateSerializer(serializers.Serializer):
     name = fields.CharField(max_length=100)
-    description = fields.CharField(required=False, allow_blank=True, default="")
+    description = fields.CharField(required=False, allow_blank=True, default="", max_length=text_limits.DESCRIPTION)
     dataset_label = fields.CharField(required=False, allow_blank=True, default="")
     butler_repo = fields.CharField(max_length=500)
     input_collections = serializers.ListField(

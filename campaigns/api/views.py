@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
 from campaigns.api.serializers import (
+    ArchiveSerializer,
     CampaignCreateSerializer,
     CampaignDetailSerializer,
     CampaignSerializer,
@@ -39,6 +40,8 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         "pause": may.PAUSE,
         "resume": may.RESUME,
         "submit": may.SUBMIT,
+        "archive": may.ARCHIVE,
+        "unarchive": may.UNARCHIVE,
     }
 
     serializer_class = CampaignSerializer
@@ -46,6 +49,13 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
 
     def get_queryset(self):
         return selectors.campaigns_with_steps()
+
+    def filter_queryset(self, queryset):
+        # The list's filters choose among campaigns (archived ones hidden unless asked for); one campaign is found
+        # by its id whatever they would say, archived or not.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _respond_with_detail(self, campaign: Campaign, code: int = status.HTTP_200_OK) -> Response:
         """The campaign as it is now (read again, with its steps), after a service changed or made it."""
@@ -107,6 +117,25 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
         return self._respond_with_detail(services.campaign_resume(actor=request.user, campaign=self.get_object()))
+
+    @extend_schema(request=ArchiveSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str) -> Response:
+        """Hide the campaign from lists and pickers (``?archived=include`` shows it) and close it to submissions;
+        refused (409) while a submission of it is in progress or it runs. Nothing is deleted."""
+        data = validated_payload(ArchiveSerializer, request)
+        return self._respond_with_detail(
+            services.campaign_archive(actor=request.user, campaign=self.get_object(), **data)
+        )
+
+    @extend_schema(request=ArchiveSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request: Request, pk: str) -> Response:
+        """Show an archived campaign in lists and pickers again."""
+        data = validated_payload(ArchiveSerializer, request)
+        return self._respond_with_detail(
+            services.campaign_unarchive(actor=request.user, campaign=self.get_object(), **data)
+        )
 
     @extend_schema(
         request=SubmitSerializer,

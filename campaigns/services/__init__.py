@@ -1,7 +1,7 @@
 """Writes of campaigns and submissions, one module per concern; the services other apps call are named here, so
 that ``from campaigns.services import submission_request`` is all a caller needs to know.
 
-- ``lifecycle``: campaigns defined, cloned, paused, resumed, moved onto another release; steps accepted; the
+- ``lifecycle``: campaigns defined, cloned, paused, resumed, moved onto another release, archived; steps accepted; the
   status moves of a campaign and of a submission, and what a submission's end does to its campaign.
 - ``requests``: a submission of a step, a restart of an attempt, a cancellation, each asked by someone.
 - ``dispatch``: the outbox: the dispatch enqueued on commit, the claim and launch of a pending submission, the
@@ -24,11 +24,13 @@ submission), through ``lock_rows``. Each service that someone calls checks the r
 
 from campaigns.services.dispatch import submission_dispatch
 from campaigns.services.lifecycle import (
+    campaign_archive,
     campaign_clone,
     campaign_create,
     campaign_pause,
     campaign_release_change,
     campaign_resume,
+    campaign_unarchive,
     step_accept,
 )
 from campaigns.services.polling import submission_finish, submissions_poll, submissions_sweep
@@ -36,11 +38,13 @@ from campaigns.services.records import submission_measurements_counted, submissi
 from campaigns.services.requests import submission_cancel, submission_request, submission_restart
 
 __all__ = [
+    "campaign_archive",
     "campaign_clone",
     "campaign_create",
     "campaign_pause",
     "campaign_release_change",
     "campaign_resume",
+    "campaign_unarchive",
     "step_accept",
     "submission_cancel",
     "submission_dispatch",

@@ -1,7 +1,7 @@
 """A campaign's life: defined (``campaign_create``, ``campaign_clone``), paused and resumed, moved onto another
-release (``campaign_release_change``), its steps accepted; and the one status move of a campaign and of a
-submission, each checking the transition table and writing its audit row (``campaign_move``, ``submission_move``),
-with what a submission's end does to its campaign."""
+release (``campaign_release_change``), its steps accepted, archived and unarchived (``campaign_archive``); and the
+one status move of a campaign and of a submission, each checking the transition table and writing its audit row
+(``campaign_move``, ``submission_move``), with what a submission's end does to its campaign."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -23,6 +23,7 @@ from campaigns.choices import (
 from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission, lock_rows
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
+from console.text_limits import DESCRIPTION, text_check
 from console.transitions import require_transition
 from releases.models import Release
 
@@ -54,6 +55,7 @@ def campaign_create(
         raise InvalidInput("A campaign needs a name.")
     if Campaign.objects.filter(name=name).exists():
         raise Conflict(f"A campaign named {name!r} exists already.")
+    text_check(definition.get("description") or "", limit=DESCRIPTION, what="The description")
     if definition.get("workflow_system", WorkflowSystem.PARSL) not in WorkflowSystem.values:
         raise InvalidInput(f"Unknown workflow system {definition['workflow_system']!r}.")
     _check_kind(definition.get("kind", CampaignKind.PRODUCTION), definition.get("release"))
@@ -236,7 +238,63 @@ def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
     campaign = lock_rows(campaign_id=campaign.pk).campaign
     if campaign.status != CampaignStatus.PAUSED:
         raise Conflict(f"{campaign} is {campaign.status}, not paused.")
+    if campaign.is_archived:
+        raise Conflict(f"{campaign} is archived: unarchive it before resuming it.")
     campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    return campaign
+
+
+# An archive's reason goes into the audit row only: a sentence, not a report.
+ARCHIVE_REASON_MAX_LENGTH = 500
+
+
+def _archive_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) > ARCHIVE_REASON_MAX_LENGTH:
+        raise InvalidInput(f"The reason has at most {ARCHIVE_REASON_MAX_LENGTH} characters, not {len(reason)}.")
+    return reason
+
+
+@transaction.atomic
+def campaign_archive(*, actor: AbstractBaseUser, campaign: Campaign, reason: str = "") -> Campaign:
+    """Hide a campaign from lists and pickers (its page still opens) and close it to submissions, until it is
+    unarchived; refused while a submission of it is in progress or it runs (``Campaign.archive_refusal``).
+    Nothing is deleted: a campaign that ran is never deleted."""
+    may.ARCHIVE.check(actor)
+    reason = _archive_reason(reason)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
+    if refusal := campaign.archive_refusal():
+        raise Conflict(refusal)
+    campaign.archived_at, campaign.archived_by = timezone.now(), actor
+    campaign.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="campaign.archived",
+        obj=campaign,
+        before={"archived": False},
+        after={"archived": True, "status": campaign.status, **({"reason": reason} if reason else {})},
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_unarchive(*, actor: AbstractBaseUser, campaign: Campaign, reason: str = "") -> Campaign:
+    """Show an archived campaign in lists and pickers again; it takes submissions again as its status allows."""
+    may.UNARCHIVE.check(actor)
+    reason = _archive_reason(reason)
+    campaign = lock_rows(campaign_id=campaign.pk).campaign
+    if not campaign.is_archived:
+        raise Conflict(f"{campaign} is not archived.")
+    before = {"archived": True, "archived_at": campaign.archived_at.isoformat()}
+    campaign.archived_at, campaign.archived_by = None, None
+    campaign.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="campaign.unarchived",
+        obj=campaign,
+        before=before,
+        after={"archived": False, **({"reason": reason} if reason else {})},
+    )
     return campaign
 
 

@@ -5,6 +5,7 @@ from campaigns.models import Campaign
 from committee.choices import CommitteeKind, DecisionKind, QuorumRule, VoteChoice
 from committee.models import Committee, Decision, Delegation, Seat, Vote
 from committee.services.history import PAST_OUTCOMES
+from console import text_limits
 from console.api import fields
 from console.api.fields import SlugRelatedField
 from console.identifiers import COMMITTEE_SLUG, validate_committee_slug
@@ -174,7 +175,7 @@ class DecisionSubjectSerializer(serializers.Serializer):
     committee = SlugRelatedField(slug_field="slug", queryset=Committee.objects.all())
     kind = serializers.ChoiceField(choices=DecisionKind.choices)
     title = fields.CharField(max_length=200)
-    proposal = fields.CharField()
+    proposal = fields.CharField(max_length=text_limits.PROPOSAL)
     release = SlugRelatedField(
         slug_field="version", queryset=Release.objects.all(), required=False, allow_null=True, default=None
     )
@@ -210,9 +211,9 @@ class DecisionRecordPastSerializer(DecisionSubjectSerializer):
 
 class VoteCastSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(choices=VoteChoice.choices)
-    comment = fields.CharField(required=False, allow_blank=True, default="")
+    comment = fields.CharField(required=False, allow_blank=True, default="", max_length=text_limits.COMMENT)
     seat = fields.PrimaryKeyRelatedField(queryset=Seat.objects.all(), required=False, allow_null=True, default=None)
 
 
 class EndorsementSerializer(serializers.Serializer):
-    note = fields.CharField(required=False, allow_blank=True, default="")
+    note = fields.CharField(required=False, allow_blank=True, default="", max_length=text_limits.NOTE)

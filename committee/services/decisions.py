@@ -17,6 +17,7 @@ from committee.services.notifications import notify_on_commit
 from console.errors import Conflict, InvalidInput, NotPermitted
 from console.roles import Role, user_has_role
 from console.services import audit_record
+from console.text_limits import PROPOSAL, text_check
 from console.transitions import require_transition
 from releases.choices import BackportStatus
 from releases.models import BackportRequest, Release
@@ -77,6 +78,7 @@ def _check_proposal(*, committee: Committee, kind: str, title: str, proposal: st
         raise InvalidInput("The leadership team endorses the policy committee's decisions; it does not vote here.")
     if not title.strip() or not proposal.strip():
         raise InvalidInput("A decision needs a title and a proposal.")
+    text_check(proposal.strip(), limit=PROPOSAL, what="The proposal")
     if deadline <= timezone.now():
         raise InvalidInput(f"The deadline {deadline:%Y-%m-%d %H:%M} is in the past.")
 

@@ -15,6 +15,7 @@ from committee.services.decisions import lock_decision, move_decision
 from committee.services.effects import decision_effects_apply, release_approvals_withdraw
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
+from console.text_limits import NOTE, text_check
 
 
 @transaction.atomic
@@ -40,6 +41,7 @@ def decision_refuse_endorsement(*, actor: AbstractBaseUser, decision: Decision, 
 
 
 def _endorsement(*, actor: AbstractBaseUser, decision: Decision, to: str, note: str) -> Decision:
+    text_check(note.strip(), limit=NOTE, what="The note")
     decision = lock_decision(decision)
     if not decision.needs_endorsement:
         raise Conflict(f"Only the policy committee's decisions are endorsed; this one is the {decision.committee}'s.")

@@ -24,6 +24,7 @@ from committee.services.effects import decision_effects_apply
 from console.errors import InvalidInput
 from console.history import past_date_problem
 from console.services import audit_record
+from console.text_limits import PROPOSAL, text_check
 from releases.models import BackportRequest, Release
 from releases.services import backport_review_start
 
@@ -123,6 +124,7 @@ def _check_what(*, committee: Committee, kind: str, title: str, proposal: str) -
         )
     if not title or not proposal:
         raise InvalidInput("A decision needs a title and a proposal.")
+    text_check(proposal, limit=PROPOSAL, what="The proposal")
     title_limit = Decision._meta.get_field("title").max_length
     if len(title) > title_limit:
         raise InvalidInput(f"The title has {len(title)} characters; at most {title_limit} fit.")

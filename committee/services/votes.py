@@ -11,6 +11,7 @@ from committee.selectors import seats_voted_for_by
 from committee.services.decisions import close_decision, lock_decision
 from console.errors import Conflict, InvalidInput, NotPermitted
 from console.services import audit_record
+from console.text_limits import COMMENT, text_check
 
 
 @transaction.atomic
@@ -28,6 +29,7 @@ def vote_cast(
     """
     if choice not in VoteChoice.values:
         raise InvalidInput(f"{choice!r} is not a vote; vote one of {', '.join(VoteChoice.values)}.")
+    text_check(comment.strip(), limit=COMMENT, what="The comment")
     decision = lock_decision(decision)
     if decision.status != DecisionStatus.OPEN:
         raise Conflict(f"Decision #{decision.pk} is {decision.status}; votes are taken only while it is open.")

@@ -57,6 +57,8 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         "committee/decision_list.html",
         {
             "awaiting": selectors.decisions_awaiting_vote_of(request.user, today=timezone.localdate()),
+            # Empty unless the user sits on the leadership team, which endorses them.
+            "awaiting_endorsement": selectors.decisions_awaiting_endorsement_by(request.user).with_tally(),
             "filter": decision_filter,
             "page": page,
             "query": query.urlencode(),
@@ -214,6 +216,8 @@ class VotesPanel:
     deadline_passed: bool
     error: str = ""
     oob: bool = False
+    # For the decision's endorsement, swapped with the panel after an htmx vote that closed the decision.
+    may_endorse: bool = False
 
     @property
     def my_seat_ids(self) -> set[int]:
@@ -250,6 +254,7 @@ def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", o
         deadline_passed=decision.deadline <= timezone.now(),
         error=error,
         oob=oob,
+        may_endorse=oob and decision.awaits_endorsement and ENDORSE.allows(request.user),
     )
 
 

@@ -22,6 +22,20 @@ def shown(value: object) -> str:
 
 
 @register.simple_tag
+def identifier_input_attrs(kind: str) -> str:
+    """``pattern="..." title="..." maxlength="..."`` for a text box of a kind of ``identifiers.KINDS``
+    (``"release_version"``): the browser says what is expected when a value does not match."""
+    attributes = identifiers.KINDS[kind].input_attrs()
+    return format_html_join(" ", '{}="{}"', attributes.items())
+
+
+@register.simple_tag
+def identifier_hint(kind: str) -> str:
+    """What a box of that kind takes, to say next to it: "a release version, e.g. v23.0.1 or w.2021.28"."""
+    return identifiers.KINDS[kind].hint
+
+
+@register.simple_tag
 def identifier_link(url: str, text: object, **attributes: str) -> str:
     """``<a href="url">text</a>``, or ``<span>text</span>`` when there is no url; ``attributes`` are added
     to either (``data_testid="x"`` becomes ``data-testid="x"``)."""

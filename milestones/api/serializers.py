@@ -1,3 +1,4 @@
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
@@ -6,6 +7,12 @@ from milestones.reports import SUMMARY_COLUMNS
 
 class MilestoneSerializer(serializers.ModelSerializer):
     slip_days = serializers.IntegerField(read_only=True)
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="the user name of the person who answers for it; null: nobody",
+    )
 
     class Meta:
         model = Milestone
@@ -15,6 +22,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "project_id",
             "title",
             "team",
+            "owner",
             "level",
             "status",
             "due_date",
@@ -24,6 +32,21 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "slip_days",
             "updated_at",
         ]
+
+
+class MilestoneOwnerSerializer(serializers.Serializer):
+    owner = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        allow_null=True,
+        help_text="the user name of the person who answers for the milestone; null: nobody",
+    )
+
+    def to_internal_value(self, data):
+        # DRF reads "" as null for a nullable relation; the schema (and this API) say null for nobody.
+        if isinstance(data, dict) and data.get("owner") == "":
+            raise serializers.ValidationError({"owner": ["Name an active user, or null for nobody; not ''."]})
+        return super().to_internal_value(data)
 
 
 class MilestoneChangeSerializer(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from milestones.api.serializers import (
     MilestoneDetailSerializer,
     MilestoneImportPlanSerializer,
     MilestoneImportSerializer,
+    MilestoneOwnerSerializer,
     MilestoneSerializer,
     StatusReportSerializer,
 )
@@ -28,7 +29,7 @@ from milestones.forms import ReportForm
 class MilestoneViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Milestones by Jira key, with their history; the status report as of a date."""
 
-    rules = {"import_table": may.IMPORT}
+    rules = {"import_table": may.IMPORT, "set_owner": may.ASSIGN_OWNERS}
 
     lookup_field = "jira_key"
     lookup_value_regex = JIRA_KEY.regex
@@ -95,6 +96,15 @@ class MilestoneViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMod
             "lines": plan.lines(),
         }
         return Response(MilestoneImportPlanSerializer(body).data)
+
+    @extend_schema(request=MilestoneOwnerSerializer, responses=MilestoneSerializer)
+    @action(detail=True, methods=["post"], url_path="owner", url_name="owner")
+    def set_owner(self, request: Request, jira_key: str) -> Response:
+        """Name the person who answers for the milestone (null: nobody): its slips and overdue days wait on their
+        dashboard (``GET /api/v1/attention/``), and they may change its dates, status and level."""
+        owner = validated_payload(MilestoneOwnerSerializer, request)["owner"]
+        milestone = services.milestone_assign_owner(actor=request.user, milestone=self.get_object(), owner=owner)
+        return Response(MilestoneSerializer(selectors.milestone_list().get(pk=milestone.pk)).data)
 
 
 def _text(value) -> str | None:

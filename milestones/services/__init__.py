@@ -17,6 +17,7 @@ from milestones.services.jira_sync import jira_sync
 from milestones.services.milestone import (
     EDITABLE_FIELDS,
     ImportPlan,
+    milestone_assign_owner,
     milestone_import,
     milestone_link,
     milestone_unlink,
@@ -37,6 +38,7 @@ __all__ = [
     "evidence_link_delete",
     "evidence_observed",
     "jira_sync",
+    "milestone_assign_owner",
     "milestone_import",
     "milestone_link",
     "milestone_unlink",

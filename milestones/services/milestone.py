@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import models, transaction
 from django.utils import timezone
 
-from console.errors import Conflict, InvalidInput
+from console.errors import Conflict, InvalidInput, NotPermitted
 from console.services import audit_record
 from console.transitions import require_transition
 from milestones import permissions as may
@@ -32,11 +32,43 @@ from milestones.table import read_milestone_table
 def _as_text(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, AbstractBaseUser):
+        return value.get_username()
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _jsonable(values: dict) -> dict:
-    return {name: _as_text(value) if isinstance(value, date) else value for name, value in values.items()}
+    return {
+        name: _as_text(value) if isinstance(value, date | AbstractBaseUser) else value for name, value in values.items()
+    }
+
+
+def _owners_of(rows: list[MilestoneRow]) -> dict[str, AbstractBaseUser]:
+    """User name -> active user, for the owners the rows name (one query); ``InvalidInput`` naming each user name
+    that is no active user of the console, with its rows, before anything is written."""
+    named: dict[str, list[str]] = {}
+    for row in rows:
+        if isinstance(row.owner, str) and row.owner:
+            named.setdefault(row.owner, []).append(row.jira_key)
+    if not named:
+        return {}
+    users = {user.get_username(): user for user in User.objects.filter(username__in=named, is_active=True)}
+    unknown = [f"{name!r} (owner of {', '.join(keys)})" for name, keys in named.items() if name not in users]
+    if unknown:
+        raise InvalidInput(
+            "The milestone table names owners who are no active users of the console; nothing was imported: "
+            + "; ".join(unknown)
+            + "."
+        )
+    return users
+
+
+def _values_of(row: MilestoneRow, owners: dict[str, AbstractBaseUser]) -> dict[str, Any]:
+    """The row's values, its owner's user name read as the user (``_owners_of``; empty: nobody)."""
+    values = row.values()
+    if "owner" in values:
+        values["owner"] = owners[values["owner"]] if values["owner"] else None
+    return values
 
 
 def _differences(milestone: Milestone, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -95,10 +127,17 @@ def _apply_changes(
 
 
 def _upsert(
-    *, actor: AbstractBaseUser | None, row: MilestoneRow, source: str, origin: str, sync: JiraSync | None = None
+    *,
+    actor: AbstractBaseUser | None,
+    row: MilestoneRow,
+    source: str,
+    origin: str,
+    sync: JiraSync | None = None,
+    owners: dict[str, AbstractBaseUser] | None = None,
 ) -> tuple[Milestone, str, dict[str, tuple[Any, Any]]]:
-    """Create or update the milestone of a row: (milestone, "created" | "updated" | "unchanged", changes)."""
-    values = row.values()
+    """Create or update the milestone of a row: (milestone, "created" | "updated" | "unchanged", changes).
+    ``owners``: the users the rows name as owners (``_owners_of``), read for this row when not given."""
+    values = _values_of(row, _owners_of([row]) if owners is None else owners)
     milestone = Milestone.objects.select_for_update(no_key=True).filter(jira_key=row.jira_key).first()
     if milestone is None:
         if not values.get("title"):
@@ -180,13 +219,17 @@ def milestone_import(
         may.IMPORT.check(actor)
     table = read_milestone_table(text)
     rows = table.rows
-    existing = {m.jira_key: m for m in Milestone.objects.filter(jira_key__in=[row.jira_key for row in rows])}
+    owners = _owners_of(rows)
+    existing = {
+        m.jira_key: m
+        for m in Milestone.objects.select_related("owner").filter(jira_key__in=[row.jira_key for row in rows])
+    }
     plan = ImportPlan(rows=len(rows), unused_columns=table.unused_columns)
     for row in rows:
         milestone = existing.get(row.jira_key)
         if milestone is None:
             plan.created.append(row)
-        elif changes := _differences(milestone, row.values()):
+        elif changes := _differences(milestone, _values_of(row, owners)):
             plan.updated.append((row.jira_key, changes))
         else:
             plan.unchanged += 1
@@ -194,7 +237,7 @@ def milestone_import(
         return plan
     with transaction.atomic():
         for row in rows:
-            _upsert(actor=actor, row=row, source=source, origin=ChangeOrigin.IMPORT)
+            _upsert(actor=actor, row=row, source=source, origin=ChangeOrigin.IMPORT, owners=owners)
     return plan
 
 
@@ -205,7 +248,8 @@ EDITABLE_FIELDS = ("due_date", "forecast_date", "completed_date", "status", "lev
 
 @transaction.atomic
 def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str = "", **values: Any) -> Milestone:
-    """A person changes the dates, status or level of a milestone (the note says why, e.g. why it slipped).
+    """A person changes the dates, status or level of a milestone (the note says why, e.g. why it slipped): the task
+    force lead, or the milestone's owner.
 
     Done sets the completion date to today unless one is given; leaving Done clears it.
     """
@@ -214,6 +258,9 @@ def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str
     if unknown:
         raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
     milestone = Milestone.objects.select_for_update(no_key=True).get(pk=milestone.pk)
+    # The rule lets in whoever owns a milestone; this one must be theirs.
+    if not may.may_change(actor, milestone):
+        raise NotPermitted(f"Only the task force lead or the owner of {milestone.jira_key} may change it.")
     if values.get("level") not in (None, *LEVELS):
         raise InvalidInput(f"Level {values['level']!r} is not 1, 2, 3 or none.")
     status = values.get("status", milestone.status)
@@ -226,6 +273,31 @@ def milestone_update(*, actor: AbstractBaseUser, milestone: Milestone, note: str
     changes = _differences(milestone, values)
     if changes:
         _apply_changes(milestone, changes, origin=ChangeOrigin.PERSON, actor=actor, source="person", note=note)
+    return milestone
+
+
+@transaction.atomic
+def milestone_assign_owner(
+    *, actor: AbstractBaseUser, milestone: Milestone, owner: AbstractBaseUser | None
+) -> Milestone:
+    """Name the person who answers for a milestone (None: nobody): its slips and overdue days wait on their
+    dashboard, and they may change its dates, status and level."""
+    may.ASSIGN_OWNERS.check(actor)
+    milestone = Milestone.objects.select_for_update(no_key=True).select_related("owner").get(pk=milestone.pk)
+    if owner is not None and not owner.is_active:
+        raise InvalidInput(f"{owner.get_username()} cannot sign in: a milestone's owner must be an active user.")
+    before = milestone.owner.get_username() if milestone.owner else None
+    if milestone.owner_id == (owner.pk if owner else None):
+        return milestone
+    milestone.owner = owner
+    milestone.save(update_fields=["owner", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="milestone.owner-assigned",
+        obj=milestone,
+        before={"owner": before},
+        after={"owner": owner.get_username() if owner else None},
+    )
     return milestone
 
 

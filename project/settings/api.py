@@ -56,5 +56,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceProposalStateEnum": "milestones.choices.ProposalState",
         "JiraSyncStatusEnum": "milestones.choices.SyncStatus",
         "JiraSyncTriggerEnum": "milestones.choices.SyncTrigger",
+        "AttentionKindEnum": "dashboard.attention.AttentionKind",
+        "AttentionActionEnum": "dashboard.attention.AttentionAction",
+        "AttentionUrgencyEnum": "dashboard.attention.AttentionUrgency",
     },
 }

@@ -2,9 +2,10 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console import text_limits
 from console.api import fields
 from console.api.fields import SlugRelatedField
-from qa.choices import SpecLevel, SpecOperator, SpecStatistic
+from qa.choices import GateState, SpecLevel, SpecOperator, SpecStatistic
 from qa.ingest_rows import ISO_DATE_TIME, METRIC_NAME, NUMBER
 from qa.limits import (
     METRIC_NAME_MAX_CHARS,
@@ -129,6 +130,24 @@ class SpecResultSerializer(serializers.Serializer):
     passed = fields.BooleanField(allow_null=True)
 
 
+class GateResultSerializer(SpecResultSerializer):
+    verdict = fields.CharField(help_text='e.g. "demo.measure.std median 14.2 > 12.0 (minimum)"')
+
+
+class StepGateSerializer(serializers.Serializer):
+    """A step at the QA gate (``qa.gate``)."""
+
+    step = fields.IntegerField()
+    state = serializers.ChoiceField(choices=GateState.choices)
+    label = fields.CharField()
+    submission = fields.IntegerField(allow_null=True, help_text="the run judged: the step's latest successful one")
+    blocking = GateResultSerializer(many=True, help_text="the blocking specifications that apply to the run, judged")
+    failing = serializers.ListField(child=fields.CharField(), help_text="the verdict of each one the run does not pass")
+    waiver = fields.IntegerField(allow_null=True)
+    metrics_expected_until = fields.DateTimeField(allow_null=True, help_text="while waiting for metrics")
+    refusal = fields.CharField(help_text="why the step may not be accepted now; empty when it may")
+
+
 class WaiverInputSerializer(serializers.Serializer):
-    reason = fields.CharField()
+    reason = fields.CharField(max_length=text_limits.REASON)
     decision = fields.IntegerField()

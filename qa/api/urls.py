@@ -8,6 +8,7 @@ from qa.api.views import (
     MetricViewSet,
     SpecificationViewSet,
     StepAcceptView,
+    StepGateView,
     StepWaiverView,
     SubmissionMeasurementsView,
     SubmissionQAView,
@@ -20,6 +21,7 @@ router.register("specifications", SpecificationViewSet, basename="specification"
 urlpatterns = [
     path("submissions/<int:pk>/measurements/", SubmissionMeasurementsView.as_view(), name="submission-measurements"),
     path("submissions/<int:pk>/qa/", SubmissionQAView.as_view(), name="submission-qa"),
+    path("steps/<int:pk>/gate/", StepGateView.as_view(), name="step-gate"),
     path("steps/<int:pk>/accept/", StepAcceptView.as_view(), name="step-accept"),
     path("steps/<int:pk>/waivers/", StepWaiverView.as_view(), name="step-waivers"),
     *format_suffix_patterns(router.urls),

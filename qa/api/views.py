@@ -19,8 +19,11 @@ from qa.api.serializers import (
     MetricStatisticsSerializer,
     SpecificationSerializer,
     SpecResultSerializer,
+    StepGateSerializer,
     WaiverInputSerializer,
 )
+from qa.choices import GateState
+from qa.gate import StepGate
 from qa.judging import fresh_statistics
 from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS, SET_SPECIFICATIONS, UPLOAD_MEASUREMENTS
 from qa.readers import rows_from_file
@@ -138,6 +141,45 @@ def _step(pk: int) -> Step:
     if step is None:
         raise NotFound(f"No step {pk}.")
     return step
+
+
+def _result(result) -> dict:
+    return {
+        "specification": str(result.spec),
+        "level": result.spec.level,
+        "blocking": result.spec.blocking,
+        "value": result.value,
+        "passed": result.passed,
+    }
+
+
+class StepGateView(ConsoleAPIView, APIView):
+    """The QA gate of a step: its state (waiting for the run's metrics, failing, waived, passing, nothing to judge,
+    accepted, no successful run), the run judged, each blocking specification's verdict, and why the step may not
+    be accepted now. What the campaign page's gate shows."""
+
+    @extend_schema(responses=StepGateSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        step = _step(pk)
+        if step.accepted_at is not None:
+            gate = StepGate(step=step, state=GateState.ACCEPTED, submission=step.accepted_submission)
+        else:
+            gate = services.step_gate(step)
+        return Response(
+            {
+                "step": step.pk,
+                "state": gate.state.value,
+                "label": gate.label,
+                "submission": gate.submission.pk if gate.submission else None,
+                "blocking": [{**_result(result), "verdict": result.verdict} for result in gate.blocking],
+                "failing": [result.verdict for result in gate.failing],
+                "waiver": gate.waiver.pk if gate.waiver else None,
+                "metrics_expected_until": gate.metrics_expected_until
+                if gate.state == GateState.WAITING_FOR_METRICS
+                else None,
+                "refusal": gate.refusal(),
+            }
+        )
 
 
 class StepAcceptView(ConsoleAPIView, APIView):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from campaigns.models import Submission
 from console.forms import form_errors_message
 from qa import charts, selectors
-from qa.compare import COMPARED, compare_rows, definitions_compared
+from qa.compare import COMPARED, SCALE_BASES, compare_rows, definitions_compared
 from qa.exports import csv_response
 from qa.forms import DEFAULT_TOLERANCE_PERCENT, CompareForm
 from qa.judging import fresh_statistics, runs_judged
@@ -32,7 +32,8 @@ def run_compare(request: HttpRequest) -> HttpResponse:
             rows=rows,
             flagged=sum(row["flagged"] for row in rows),
             definitions=_definitions(a, b),
-            chart=charts.relative_changes(rows) if any(row["median_rel"] is not None for row in rows) else "",
+            chart=charts.median_changes(rows) if any(row["median_scaled"] is not None for row in rows) else "",
+            scale_bases=SCALE_BASES,
             query=request.GET.urlencode(),
         )
     return render(request, "qa/run_compare.html", context)
@@ -48,8 +49,8 @@ def run_compare_csv(request: HttpRequest) -> HttpResponse:
     a, b, _tolerance, rows = compared
     header = ["metric", "unit", "count A", "count B"]
     for stat in COMPARED:
-        header += [f"{stat} A", f"{stat} B", f"{stat} change", f"{stat} relative change"]
-    header += ["flagged", "beyond tolerance", "worse", "specification changes"]
+        header += [f"{stat} A", f"{stat} B", f"{stat} change", f"{stat} relative change", f"{stat} scaled change"]
+    header += ["change scale", "change scale basis", "flagged", "beyond tolerance", "worse", "specification changes"]
     return csv_response(
         f"compare-{a.pk}-{b.pk}.csv",
         header,
@@ -59,7 +60,9 @@ def run_compare_csv(request: HttpRequest) -> HttpResponse:
                 row["unit"],
                 row["count_a"],
                 row["count_b"],
-                *(row[f"{stat}_{part}"] for stat in COMPARED for part in ("a", "b", "abs", "rel")),
+                *(row[f"{stat}_{part}"] for stat in COMPARED for part in ("a", "b", "abs", "rel", "scaled")),
+                row["scale"].value if row["scale"] else None,
+                row["scale"].basis if row["scale"] else "",
                 row["flagged"],
                 row["beyond_tolerance"],
                 row["worse"],
@@ -71,8 +74,9 @@ def run_compare_csv(request: HttpRequest) -> HttpResponse:
 
 
 def _compare_form(request: HttpRequest) -> CompareForm:
-    """The form with the latest succeeded runs as choices, plus the runs asked for if older."""
-    runs = list(selectors.succeeded_runs()[:RUN_CHOICES])
+    """The form with the latest succeeded runs (of campaigns not archived) as choices, plus the runs asked for if
+    older or archived."""
+    runs = list(selectors.run_choices()[:RUN_CHOICES])
     asked = []
     for key in ("a", "b"):
         try:

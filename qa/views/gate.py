@@ -1,52 +1,35 @@
 """The QA gate of a campaign's steps (a fragment of the campaign page), and its two actions: accepting a step,
 recording a waiver."""
 
-from dataclasses import dataclass, field
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns.models import Step, Submission
+from campaigns.models import Step
 from console.errors import Conflict, InvalidInput
 from console.forms import form_errors_message
 from console.permissions import requires
 from qa import selectors, services
+from qa.choices import GateState
 from qa.forms import WaiverForm
-from qa.models import Waiver
+from qa.gate import StepGate
 from qa.permissions import ACCEPT_STEPS, RECORD_WAIVERS
-from qa.specs import SpecResult
 
 # The waiver form offers this many of the latest decisions that allow one for the campaign.
 DECISIONS_OFFERED = 50
 
 
-@dataclass
-class GateRow:
-    step: Step
-    submission: Submission | None = None
-    failing: list[SpecResult] = field(default_factory=list)
-    waiver: Waiver | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return self.step.accepted_at is not None
-
-    @property
-    def state(self) -> str:
-        if self.accepted:
-            return "accepted"
-        if self.submission is None:
-            return "no-run"
-        if self.failing:
-            return "waived" if self.waiver else "blocked"
-        return "passes"
+# While a step waits for its run's metrics, or a run of the campaign is in progress, the gate judges again this
+# often, so that it shows what changed without a reload.
+GATE_REFRESH_SECONDS = 10
 
 
 @require_GET
 def campaign_gate(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """Each step's QA gate: accepted (by whom, when, with which waiver) or what blocks it, with the lead's buttons."""
+    """Each step's QA gate (``qa.gate.GateState``): accepted (by whom, when, with which waiver), waiting for the
+    run's metrics, failing (each value against its threshold), waived, passing, or nothing to judge; with why, what
+    to do next, and the lead's buttons."""
     campaign = selectors.campaign_by_id(campaign_id)
     if campaign is None:
         raise Http404(f"No campaign #{campaign_id}.")
@@ -56,18 +39,27 @@ def campaign_gate(request: HttpRequest, campaign_id: int) -> HttpResponse:
     for step in steps:
         if step.accepted_at is not None:
             waiver = accepted_waivers.get((step.pk, step.accepted_submission_id))
-            rows.append(GateRow(step=step, submission=step.accepted_submission, waiver=waiver))
+            rows.append(
+                StepGate(step=step, state=GateState.ACCEPTED, submission=step.accepted_submission, waiver=waiver)
+            )
         else:
-            submission, failing, waiver = services.gate_blockers(step)
-            rows.append(GateRow(step=step, submission=submission, failing=failing, waiver=waiver))
+            rows.append(services.step_gate(step))
     # A mini run's gate is shown, but nothing of it is accepted or waived (``Campaign.acceptance_refusal``).
     may_gate = ACCEPT_STEPS.allows(request.user) and not campaign.acceptance_refusal()
-    needs_waiver = may_gate and any(row.state == "blocked" for row in rows)
+    needs_waiver = may_gate and any(row.state == GateState.FAILING for row in rows)
     decisions = list(selectors.decisions_allowing_waivers(campaign)[:DECISIONS_OFFERED]) if needs_waiver else []
+    waiting = any(row.state == GateState.WAITING_FOR_METRICS for row in rows)
+    refresh = waiting or selectors.campaign_has_run_in_progress(campaign)
     return render(
         request,
         "qa/_campaign_gate.html",
-        {"campaign": campaign, "rows": rows, "may_gate": may_gate, "decisions": decisions},
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "may_gate": may_gate,
+            "decisions": decisions,
+            "refresh_seconds": GATE_REFRESH_SECONDS if refresh else None,
+        },
     )
 
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from console import text_limits
 from console.api import fields
 from console.api.fields import SlugRelatedField
 from console.identifiers import (
@@ -109,7 +110,7 @@ class ReleaseCreateSerializer(serializers.Serializer):
     cut_from = ReleaseRelatedField(
         required=False, allow_null=True, help_text="the weekly build (w.2021.28) the release was cut from"
     )
-    notes = fields.CharField(required=False, allow_blank=True, default="")
+    notes = fields.CharField(required=False, allow_blank=True, default="", max_length=text_limits.NOTES)
 
 
 class SupportWindowSerializer(serializers.Serializer):
@@ -158,7 +159,7 @@ class BackportRequestCreateSerializer(serializers.Serializer):
     rfc_id = fields.CharField(max_length=RFC_ID.max_length, validators=[validate_rfc_id])
     ticket = fields.CharField(max_length=TICKET.max_length, validators=[validate_ticket])
     title = fields.CharField(max_length=200)
-    rationale = fields.CharField()
+    rationale = fields.CharField(max_length=text_limits.RATIONALE)
     target_release = ReleaseRelatedField()
 
 

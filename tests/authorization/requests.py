@@ -512,6 +512,20 @@ def _campaign_clone(world, actor, own, name):
     return Call(reverse(name, kwargs={"pk": campaign.pk}), data, audit="campaign.cloned", targets=[campaign])
 
 
+@builds("campaigns:campaign-archive", "api:campaign-archive")
+def _campaign_archive(world, actor, own, name):
+    campaign = _campaign(world, actor, own, CampaignStatus.COMPLETED)
+    data = {"reason": "superseded"}
+    return Call(reverse(name, kwargs={"pk": campaign.pk}), data, audit="campaign.archived", targets=[campaign])
+
+
+@builds("campaigns:campaign-unarchive", "api:campaign-unarchive")
+def _campaign_unarchive(world, actor, own, name):
+    campaign = _campaign(world, actor, own, CampaignStatus.COMPLETED)
+    Campaign.objects.filter(pk=campaign.pk).update(archived_at=timezone.now(), archived_by=campaign.owner)
+    return Call(reverse(name, kwargs={"pk": campaign.pk}), audit="campaign.unarchived", targets=[campaign])
+
+
 @builds("campaigns:campaign-change-release", "api:campaign-change-release")
 def _campaign_change_release(world, actor, own, name):
     campaign = _campaign(world, actor, own)
@@ -651,9 +665,20 @@ def _proposal_action(world, actor, own, name):
 
 @builds("milestones:milestone-edit")
 def _milestone_edit(world, actor, own, name):
+    # Its owner changes a milestone too: the user for an "own" cell, someone else otherwise.
+    world.milestone.owner = _owner(world, actor, own)
+    world.milestone.save(update_fields=["owner"])
     data = {"status": MilestoneStatus.IN_PROGRESS, "due_date": "2031-06-30", "level": "2", "note": "replanned"}
     path = reverse(name, kwargs={"jira_key": world.milestone.jira_key})
     return Call(path, data, audit="milestone.updated", targets=[world.milestone])
+
+
+@builds("milestones:milestone-owner", "api:milestone-owner")
+def _milestone_owner(world, actor, own, name):
+    path = reverse(name, kwargs={"jira_key": world.milestone.jira_key})
+    return Call(
+        path, {"owner": world.others["operator2"].username}, audit="milestone.owner-assigned", targets=[world.milestone]
+    )
 
 
 @builds("milestones:milestone-link", "milestones:milestone-unlink")

@@ -17,6 +17,8 @@ ENDPOINTS: dict[str, Rule] = {
     "campaigns:campaign-resume": CAMPAIGN_ACTION,
     "campaigns:campaign-clone": CAMPAIGN_ACTION,
     "campaigns:campaign-change-release": CAMPAIGN_ACTION,
+    "campaigns:campaign-archive": CAMPAIGN_ACTION,
+    "campaigns:campaign-unarchive": CAMPAIGN_ACTION,
     "campaigns:submission-restart": CAMPAIGN_ACTION,
     "campaigns:submission-cancel": CAMPAIGN_ACTION,
     "api:campaign-submit": CAMPAIGN_ACTION,
@@ -24,6 +26,8 @@ ENDPOINTS: dict[str, Rule] = {
     "api:campaign-resume": CAMPAIGN_ACTION,
     "api:campaign-clone": CAMPAIGN_ACTION,
     "api:campaign-change-release": CAMPAIGN_ACTION,
+    "api:campaign-archive": CAMPAIGN_ACTION,
+    "api:campaign-unarchive": CAMPAIGN_ACTION,
     "api:submission-restart": CAMPAIGN_ACTION,
     "api:submission-cancel": CAMPAIGN_ACTION,
 }

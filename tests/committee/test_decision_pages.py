@@ -237,8 +237,8 @@ def test_the_decision_list_runs_a_constant_number_of_queries(client_for, django_
     client = client_for(holder)
 
     # session, user, count, roles, may the user propose, page (+ campaigns), committees of the filter,
-    # awaiting my vote (+ campaigns)
-    with django_assert_num_queries(10):
+    # awaiting my vote (+ campaigns), awaiting my endorsement (none: the user is not on the leadership team)
+    with django_assert_num_queries(11):
         response = client.get(reverse("committee:decision-list"))
     assert len(response.context["awaiting"]) == rows
 

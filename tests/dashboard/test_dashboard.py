@@ -53,7 +53,9 @@ def test_the_dashboard_runs_a_constant_number_of_queries(client_for, django_asse
         DecisionFactory(committee=policy, release=release)
     client = client_for(member)
 
-    # session, user, roles; running and failed submissions; my votes, open decisions (+ campaigns each);
-    # backports; support; milestone counts and most overdue; release counts; recent events
-    with django_assert_num_queries(15):
+    # session, user, roles; what waits for me (votes, endorsements, drafts, backports to review, failed runs of my
+    # campaigns, my milestones: dashboard.attention); running and failed submissions; my votes, open decisions
+    # (+ campaigns each), decisions awaiting endorsement; backports; support; milestone counts and most overdue;
+    # release counts; recent events
+    with django_assert_num_queries(22):
         assert client.get(reverse("dashboard:home")).status_code == 200

@@ -149,6 +149,7 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "detail": "the dates are past, from 2000 on and in order (support may end in the future)",
     },
     "POST /api/v1/milestones/import/": {"detail": "the table has the milestone columns and well-formed rows"},
+    "POST /api/v1/milestones/{jira_key}/owner/": {"owner": "names an active user"},
     "POST /api/v1/committees/": {
         "slug": "is a committee slug like policy",
         "detail": "the name is not blank, the name and slug are free (the slug not 'new'), the areas are distinct, "

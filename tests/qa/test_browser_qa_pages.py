@@ -113,9 +113,9 @@ def test_the_lead_reviews_a_run_and_its_comparison(live_server, transactional_db
         page.screenshot(path=str(screenshot_dir / "qa-dashboard.png"), full_page=True)
 
         page.goto(f"{live_server.url}{run.step.campaign.get_absolute_url()}")
-        page.wait_for_selector("[data-testid=gate-step][data-state=blocked]")
-        page.click("[data-testid=accept-form] button")
-        page.wait_for_selector("text=Step all not accepted.")
+        page.wait_for_selector("[data-testid=gate-step][data-state=failing]")
+        assert "demo.measure.std median" in page.inner_text("[data-testid=gate-failing]")
+        assert page.locator("[data-testid=accept-form]").count() == 0  # refused while it fails: not offered
         page.wait_for_selector("[data-testid=waiver-form]")
         page.click("[data-testid=waiver-form] summary")
         page.fill("[data-testid=waiver-form] textarea", "The noise comes from the new PSF model; accepted by the board")

@@ -55,18 +55,19 @@ def test_the_gate_shows_what_blocks_a_step_and_gives_the_lead_the_buttons(client
     html = gate(client_for(task_force_lead), failing_run.step.campaign)
 
     step = html.split('data-testid="gate-step"')[1]
-    assert 'data-state="blocked"' in step
-    assert "fails 1 blocking specification" in step
-    assert "demo.astrometric_residual median < 10.0 (minimum): 13" in step
+    assert 'data-state="failing"' in step
+    assert "fails 1 of 1:" in step
+    assert "demo.astrometric_residual median 13 >= 10.0 (minimum)" in step
     assert "stretch" not in step  # not blocking
-    assert 'data-testid="accept-form"' in step and 'data-testid="waiver-form"' in step
+    # Accepting is refused while it fails: the button is not offered, the waiver is.
+    assert 'data-testid="accept-form"' not in step and 'data-testid="waiver-form"' in step
     assert "Accept RC6 despite astrometry (endorsed)" in step and "Still voting" not in step
 
 
 def test_others_see_the_gate_without_buttons(client_for, operator, failing_run):
     html = gate(client_for(operator), failing_run.step.campaign)
 
-    assert 'data-state="blocked"' in html
+    assert 'data-state="failing"' in html
     assert "accept-form" not in html and "waiver-form" not in html
 
 
@@ -80,7 +81,7 @@ def test_acceptance_is_refused_while_a_blocking_spec_fails_and_the_page_says_why
     assert response.redirect_chain[-1][0] == f"{step.campaign.get_absolute_url()}#qa-gate"
     html = unescape(response.content.decode())
     assert "Step all not accepted. The run fails blocking specifications; record a waiver" in html
-    assert "demo.astrometric_residual median < 10.0 (minimum): 13" in html
+    assert "demo.astrometric_residual median 13 >= 10.0 (minimum)" in html
     step.refresh_from_db()
     assert step.accepted_at is None
 
@@ -141,7 +142,7 @@ def test_a_passing_run_is_accepted_without_a_waiver(client_for, task_force_lead)
     measure(run, metric, [1.0])
     SpecificationFactory(metric=metric, threshold=10, blocking=True)
     client = client_for(task_force_lead)
-    assert 'data-state="passes"' in gate(client, run.step.campaign)
+    assert 'data-state="passing"' in gate(client, run.step.campaign)
 
     accept(client, run.step)
 

@@ -68,7 +68,7 @@ def test_the_gate_shows_the_result_but_no_button_for_a_mini_run(client_for, task
     response = client_for(task_force_lead).get(reverse("qa:campaign-gate", args=[campaign.pk]))
 
     html = unescape(response.content.decode())
-    assert 'data-state="passes"' in html
+    assert 'data-state="passing"' in html
     assert f'data-testid="gate-mini-run">{REFUSED}' in html
     assert 'data-testid="accept-form"' not in html
     assert 'data-testid="waiver-form"' not in html

@@ -71,13 +71,13 @@ def test_the_failing_card_lists_latest_unaccepted_runs_failing_a_blocking_spec(c
     listed = "".join(items)
     assert f"run #{failing.pk}" in listed and f"run #{waived.pk}" in listed
     assert f"run #{passing.pk}" not in listed and f"run #{accepted.pk}" not in listed
-    assert "demo.astrometric_residual median < 10.0 (minimum): 12.5" in listed
+    assert "demo.astrometric_residual median 12.5 >= 10.0 (minimum)" in listed
     assert "waiver recorded" in items[0]  # the newest first
 
 
 def test_the_regressions_card_compares_each_step_with_its_previous_run(client_for, viewer, blocking_spec):
     worse = run_of(values=[9.0], days_ago=3)
-    worse_again = run_of(worse.step.campaign, values=[9.8], days_ago=1)  # +8.9 %, still passing
+    worse_again = run_of(worse.step.campaign, values=[9.8], days_ago=1)  # +8 % of the threshold, still passing
     broke = run_of(values=[9.0], days_ago=3)
     broke_now = run_of(broke.step.campaign, values=[11.0], days_ago=1)  # fails the spec now
     better = run_of(values=[9.0], days_ago=3)
@@ -92,7 +92,7 @@ def test_the_regressions_card_compares_each_step_with_its_previous_run(client_fo
     assert f"run #{worse_again.pk} against #{worse.pk}" in listed
     assert f"?a={broke.pk}&b={broke_now.pk}" in listed
     assert "minimum median < 10: pass → fail" in listed
-    assert "median +8.89 %" in listed
+    assert "median +8.00 % of threshold" in listed  # 0.8 of the specification's threshold 10
 
 
 @pytest.mark.parametrize("url", [FAILING_URL, REGRESSIONS_URL])

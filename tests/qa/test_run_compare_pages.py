@@ -67,7 +67,7 @@ def test_a_specification_changing_state_and_a_change_beyond_tolerance_are_flagge
     html = unescape(response.content.decode())
     assert 'data-metric="demo.measure.std" data-flagged="true" class="table-danger"' in html
     assert 'data-metric="demo.measure.mean" data-flagged="false"' in html
-    assert "+10.53 %" in html and "2 of 3 metrics flagged" in html
+    assert "+10.00 %" in html and "2 of 3 metrics flagged" in html  # 1.0 of the threshold 10
 
 
 def test_the_tolerance_is_chosen_on_the_page(client_for, viewer, two_runs):

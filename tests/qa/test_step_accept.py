@@ -25,7 +25,7 @@ def failing_run():
 def test_it_refuses_acceptance_while_a_blocking_spec_fails(task_force_lead, failing_run):
     step = failing_run.step
 
-    with pytest.raises(Conflict, match=r"(?s)fails blocking specifications.*demo.astrometric_residual median < 10.0"):
+    with pytest.raises(Conflict, match=r"(?s)fails blocking specifications.*residual median 13 >= 10.0 \(minimum\)"):
         step_accept(actor=task_force_lead, step=step)
 
     step.refresh_from_db()

@@ -79,7 +79,7 @@ def test_the_queue_shows_each_request_with_its_release_status_requester_and_age(
     assert f'<a href="{major.get_absolute_url()}">v23.0.0</a>' in page
     assert '<span class="badge text-bg-info" data-testid="backport-status">Proposed</span>' in page
     assert '<span class="badge text-bg-success" data-testid="backport-status">Shipped</span>' in page
-    assert "<td>operator</td>" in page
+    assert '<td data-label="Requester">operator</td>' in page
     assert ">12 days</td>" in page
     assert f'<a href="{patch.get_absolute_url()}">v23.0.1</a>' in page
 

@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from campaigns.models import Campaign
+from console.admin import ReadOnlyAdmin
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin):
+    """For inspection, archived campaigns included. Never deleted here: a campaign that ran keeps its record (its
+    submissions protect its steps, so the database refuses it too), and one never run is archived, not deleted, as
+    the console has no delete path for campaigns."""
+
+    list_display = ["name", "status", "kind", "release", "owner", "archived_at"]
+    list_filter = ["status", "kind", ("archived_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["release", "owner"]
+    search_fields = ["name", "dataset_label"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
