@@ -21,15 +21,14 @@ from releases.models import BackportRequest, Release
 TITLE_MAX_LENGTH = 200
 
 
-class DecisionCreateForm(forms.Form):
+class DecisionSubjectForm(forms.Form):
+    """What a decision is about, whether it is proposed now (``DecisionCreateForm``) or recorded after the fact
+    (``DecisionRecordPastForm``); ``committees`` are those the user may put it to."""
+
     committee = forms.ModelChoiceField(queryset=Committee.objects.none(), empty_label=None)
     kind = forms.ChoiceField(choices=DecisionKind.choices)
     title = forms.CharField(max_length=TITLE_MAX_LENGTH)
     proposal = bounded.LongTextField(max_length=text_limits.PROPOSAL, widget=forms.Textarea(attrs={"rows": 8}))
-    deadline = bounded.DateTimeField(
-        label="Deadline (UTC)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
     release = forms.ModelChoiceField(queryset=Release.objects.all(), required=False)
     backport_request = forms.ModelChoiceField(
         queryset=BackportRequest.objects.filter(status=BackportStatus.PROPOSED).order_by("rfc_id"),
@@ -49,9 +48,23 @@ class DecisionCreateForm(forms.Form):
         self.fields["committee"].queryset = committees
         offer_campaigns(self, "campaigns")
         for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("data-testid", f"field-{name}")
+
+
+class DecisionCreateForm(DecisionSubjectForm):
+    deadline = bounded.DateTimeField(
+        label="Deadline (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    field_order = ["committee", "kind", "title", "proposal", "deadline"]
 
 
 # A draft opened from a link names at most this many campaigns (the page lists them with checkboxes).
@@ -187,27 +200,9 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-class DecisionRecordPastForm(forms.Form):
+class DecisionRecordPastForm(DecisionSubjectForm):
     """A decision taken before the console, as it happened (``services.decision_record_past``)."""
 
-    committee = forms.ModelChoiceField(
-        queryset=Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS), empty_label=None
-    )
-    kind = forms.ChoiceField(choices=DecisionKind.choices)
-    title = forms.CharField(max_length=200)
-    proposal = bounded.LongTextField(max_length=text_limits.PROPOSAL, widget=forms.Textarea(attrs={"rows": 5}))
-    release = forms.ModelChoiceField(queryset=Release.objects.all(), required=False)
-    backport_request = forms.ModelChoiceField(
-        queryset=BackportRequest.objects.filter(status=BackportStatus.PROPOSED).order_by("rfc_id"),
-        required=False,
-        label="Backport request",
-        help_text="Only a proposed request; the decision concludes its review as it did.",
-    )
-    campaigns = forms.ModelMultipleChoiceField(
-        queryset=Campaign.objects.all(),
-        required=False,
-        help_text="For a pipeline-version decision: the campaigns the release was approved for.",
-    )
     opened_on = bounded.DateField(label="Opened on", widget=_date_input())
     closed_on = bounded.DateField(label="Closed on", help_text="the day of the vote", widget=_date_input())
     outcome = forms.ChoiceField(choices=[(status.value, status.label) for status in PAST_OUTCOMES])
@@ -228,13 +223,11 @@ class DecisionRecordPastForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            field.widget.attrs.setdefault("class", css)
-            field.widget.attrs.setdefault("data-testid", f"field-{name}")
+        super().__init__(*args, committees=Committee.objects.filter(kind__in=VOTING_COMMITTEE_KINDS), **kwargs)
+        self.fields["proposal"].widget.attrs["rows"] = 5
+        self.fields[
+            "backport_request"
+        ].help_text = "Only a proposed request; the decision concludes its review as it did."
+        self.fields[
+            "campaigns"
+        ].help_text = "For a pipeline-version decision: the campaigns the release was approved for."
