@@ -108,8 +108,9 @@ RUNNING_SUBMISSION_STATUSES = (SubmissionStatus.SUBMITTING, SubmissionStatus.RUN
 
 
 def running_submissions() -> QuerySet[Submission]:
+    """Submissions in progress, the oldest first; each with the attempt it restarts, which its ``progress`` reads."""
     return (
-        Submission.objects.select_related("step__campaign")
+        Submission.objects.select_related("step__campaign", "restarts")
         .filter(status__in=RUNNING_SUBMISSION_STATUSES)
         .order_by("started_at")
     )

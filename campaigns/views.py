@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -154,6 +155,14 @@ class SubmissionsPanel:
         """Something is pending, submitting or running: the panel polls itself while this is true."""
         return any(row.active is not None for row in self.steps)
 
+    @property
+    def actions_state(self) -> str:
+        """What the actions card's offers depend on (the campaign's status, whether it is archived, the submissions
+        in progress), sent back by each poll: the refresh swaps the card only when it changed, so that a reason or
+        a name typed into it stays while nothing did."""
+        active = "-".join(str(row.active.pk) for row in self.steps if row.active is not None)
+        return f"{self.campaign.status}.{int(self.campaign.is_archived)}.{active}"
+
 
 def _campaign_or_404(pk: int) -> Campaign:
     try:
@@ -213,6 +222,20 @@ def _next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
     return configs
 
 
+def _campaign_actions(user: AbstractBaseUser | AnonymousUser, campaign: Campaign) -> dict:
+    """The actions card's context (``campaigns/_campaign_actions.html``): what the user may do to the campaign in its
+    state now."""
+    return {
+        "may_pause": may.PAUSE.allows(user) and CampaignStatus.PAUSED in CAMPAIGN_TRANSITIONS[campaign.status],
+        "may_resume": may.RESUME.allows(user) and campaign.status == CampaignStatus.PAUSED and not campaign.is_archived,
+        "may_clone": may.DEFINE.allows(user),
+        "may_archive": may.ARCHIVE.allows(user) and not campaign.is_archived,
+        "archive_refusal": campaign.archive_refusal(),
+        "archive_form": ArchiveForm(auto_id="archive-%s"),
+        "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
+    }
+
+
 @require_GET
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign_or_404(pk)
@@ -225,17 +248,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "panel": _submissions_panel(request, campaign),
             "configs": _next_configs(campaign),
-            "may_pause": may.PAUSE.allows(user) and CampaignStatus.PAUSED in CAMPAIGN_TRANSITIONS[campaign.status],
-            "may_resume": may.RESUME.allows(user)
-            and campaign.status == CampaignStatus.PAUSED
-            and not campaign.is_archived,
-            "may_clone": may.DEFINE.allows(user),
-            "may_archive": may.ARCHIVE.allows(user) and not campaign.is_archived,
-            "archive_refusal": campaign.archive_refusal(),
-            "archive_form": ArchiveForm(auto_id="archive-%s"),
+            **_campaign_actions(user, campaign),
             "may_unarchive": may.UNARCHIVE.allows(user) and campaign.is_archived,
             "archive_reason": selectors.campaign_archive_reason(campaign),
-            "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
             "events": audit_events_for(campaign),
             "release_history": selectors.campaign_release_history(campaign),
             "may_change_release": may.CHANGE_RELEASE.allows(user),
@@ -250,11 +265,15 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def campaign_submissions(request: HttpRequest, pk: int) -> HttpResponse:
-    """The submissions panel alone: what it polls while a submission is active."""
+    """The submissions panel alone: what it polls while a submission is active. With it, out of band, the campaign's
+    status and, when what it offers changed since the page (or the previous poll) showed it (``?actions=``, the
+    panel's ``actions_state`` then), its actions card: a run that ends lets the campaign be paused or archived."""
     campaign = _campaign_or_404(pk)
-    return render(
-        request, "campaigns/_submissions_panel.html", {"panel": _submissions_panel(request, campaign, oob=True)}
-    )
+    panel = _submissions_panel(request, campaign, oob=True)
+    context = {"panel": panel}
+    if request.GET.get("actions") != panel.actions_state:
+        context |= {"actions_changed": True, **_campaign_actions(request.user, campaign)}
+    return render(request, "campaigns/_submissions_panel.html", context)
 
 
 @require_GET

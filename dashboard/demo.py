@@ -29,7 +29,7 @@ from console.roles import Role, ensure_role_groups
 from console.services import user_create
 from milestones.models import Milestone
 from milestones.rows import MilestoneRow
-from milestones.services import milestone_upsert, parse_milestone_table
+from milestones.services import milestone_assign_owner, milestone_upsert, parse_milestone_table
 from releases.choices import ReleaseStatus
 from releases.models import Release
 from releases.services import (
@@ -69,6 +69,17 @@ DEMO_USERS = (
     ("execution", "Execution", "Representative", Role.COMMITTEE_MEMBER),
     ("board", "Board", "Member", Role.CCB_MEMBER),
 )
+
+# Who answers for a few of the demo's milestones (Jira key: demo user), so that a newcomer's attention list shows
+# a milestone of theirs that is overdue: the lead's and the operator's first ones are (dates as of ``PLAN_TODAY``).
+# Owners are named when the demo creates the milestone; a later load leaves them as people set them.
+DEMO_MILESTONE_OWNERS = {
+    "PREOPS-153": "lead",  # Evaluate Batch Production System: overdue
+    "PREOPS-158": "lead",  # DP0.2 Reprocessing Start: due within the month
+    "PREOPS-155": "operator",  # PanDA based workflow system with tooling (e.g. restart): overdue
+    "PREOPS-160": "execution",  # Plan for how to use IN2P3 in DP0.2: due within the month
+    "PREOPS-293": "validation",  # QA plan for ComCam data: due later
+}
 
 # version, status, notes, and the weekly build it was cut from
 DEMO_RELEASES = (
@@ -130,7 +141,10 @@ def load_demo() -> DemoReport:
         known = set(Milestone.objects.values_list("jira_key", flat=True))
         for row in demo_milestone_rows(today=timezone.localdate()):
             if row.jira_key not in known:
-                milestone_upsert(actor=None, row=row, source=SOURCE)
+                milestone = milestone_upsert(actor=None, row=row, source=SOURCE)
+                if row.jira_key in DEMO_MILESTONE_OWNERS:
+                    owner = users[DEMO_MILESTONE_OWNERS[row.jira_key]]
+                    milestone_assign_owner(actor=users["lead"], milestone=milestone, owner=owner)
         for version, status, notes, cut_from in DEMO_RELEASES:
             if not Release.objects.filter(version=version).exists():
                 weekly = Release.objects.filter(version=cut_from).first() if cut_from else None

@@ -283,7 +283,9 @@ def milestone_assign_owner(
     """Name the person who answers for a milestone (None: nobody): its slips and overdue days wait on their
     dashboard, and they may change its dates, status and level."""
     may.ASSIGN_OWNERS.check(actor)
-    milestone = Milestone.objects.select_for_update(no_key=True, of=("self",)).select_related("owner").get(pk=milestone.pk)
+    milestone = (
+        Milestone.objects.select_for_update(no_key=True, of=("self",)).select_related("owner").get(pk=milestone.pk)
+    )
     if owner is not None and not owner.is_active:
         raise InvalidInput(f"{owner.get_username()} cannot sign in: a milestone's owner must be an active user.")
     before = milestone.owner.get_username() if milestone.owner else None

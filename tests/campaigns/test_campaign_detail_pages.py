@@ -265,7 +265,7 @@ def test_the_panel_polls_itself_while_a_submission_is_active(client_for, viewer,
 
     for html in (page, panel):
         section = html.split('<section id="submissions-panel"')[1].split(">")[0]
-        assert f'hx-get="{panel_url(campaign)}"' in section
+        assert f'hx-get="{panel_url(campaign)}?actions=' in section  # test_campaign_actions_refresh
         assert 'hx-trigger="every 5s"' in section
         assert 'hx-swap="outerHTML"' in section
     # The partial is the panel alone, with the campaign's status badge swapped out of band.

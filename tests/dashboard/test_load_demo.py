@@ -111,3 +111,19 @@ def test_it_loads_earlier_mini_runs_with_measurements_to_compare(data_dir):
     assert len(std) == 3
     assert all(run.measurements.count() == 448 for run in runs)
     assert {result.spec.level for result in submission_qa(runs[0])} >= {"minimum", "design", "stretch"}
+
+
+def test_the_lead_and_the_operator_each_own_an_overdue_demo_milestone_on_their_attention_list(data_dir):
+    from dashboard.attention import AttentionKind, attention_items
+
+    call_command("load_demo")
+
+    today = timezone.localdate()
+    for username, jira_key in (("lead", "PREOPS-153"), ("operator", "PREOPS-155")):
+        user = User.objects.get(username=username)
+        owned = Milestone.objects.get(jira_key=jira_key)
+        assert owned.owner == user and owned.due_date < today, username
+        items = [item for item in attention_items(user, today=today) if item.kind == AttentionKind.MILESTONE]
+        assert [item.url for item in items] == [owned.get_absolute_url()], username
+        assert "overdue" in items[0].detail
+    assert AuditEvent.objects.filter(action="milestone.owner-assigned").count() == 5
