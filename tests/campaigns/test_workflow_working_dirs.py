@@ -17,6 +17,7 @@ from campaigns.workflow.base import submission_working_dir
 from campaigns.workflow.wms import ServiceWmsAdapter
 from tests.campaigns.factories import SubmissionFactory
 from tests.campaigns.test_submission_services import group_alive
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,8 @@ def test_it_adopts_nothing_in_its_directory_that_its_launch_did_not_sign(pending
     end_runs.append(pending.pid)
     assert (pending.status, pending.launch_token) == ("running", "0123456789abcdef")
     assert pending.pid != stale_pid and group_alive(pending.pid)
+    # The new process writes its start line once it runs: on a loaded machine, a moment after the launch.
+    wait_until(lambda: fake_stack.starts(), timeout=10, what="the launched bps to start")
     assert len(fake_stack.starts()) == 1
     assert (directory / f"submission-{pending.pk}.launch").read_text() == "0123456789abcdef\n"
 
