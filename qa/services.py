@@ -84,12 +84,6 @@ def step_gate(step: Step) -> StepGate:
     return StepGate(step=step, state=state, submission=submission, blocking=blocking, waiver=waiver)
 
 
-def gate_blockers(step: Step) -> tuple[Submission | None, list[SpecResult], Waiver | None]:
-    """The step's latest successful run, its failing blocking specifications, and a waiver if one allows them."""
-    gate = step_gate(step)
-    return gate.submission, gate.failing, gate.waiver
-
-
 @transaction.atomic
 def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     """Accept a step: its latest successful run passes every blocking specification, or a waiver allows it."""

@@ -90,7 +90,7 @@ def test_it_accepts_a_step_while_one_of_its_submissions_is_cancelled_without_a_d
     client_for, task_force_lead, operator, succeeded, monkeypatch
 ):
     # step_accept holds the campaign and the step while it judges the run.
-    paused = Paused(monkeypatch, qa_services, "gate_blockers")
+    paused = Paused(monkeypatch, qa_services, "step_gate")
     lead = client_for(task_force_lead, raise_request_exception=False)
     ops = client_for(operator, raise_request_exception=False)
 
