@@ -97,8 +97,31 @@ def draft_initial(query: QueryDict, committees: QuerySet[Committee]) -> dict:
         initial["campaigns"] = [campaign.pk for campaign in campaigns]
     if release is not None and campaigns and kind in (DecisionKind.PATCH, DecisionKind.PIPELINE_VERSION):
         initial["title"], initial["proposal"] = _approval_text(kind, release, campaigns)
-        initial["deadline"] = (timezone.now() + timedelta(days=DRAFT_VOTING_DAYS)).replace(second=0, microsecond=0)
+        initial["deadline"] = _draft_deadline()
+    rfc_id = query.get("backport_request", "")
+    backport = (
+        BackportRequest.objects.filter(rfc_id=rfc_id, status=BackportStatus.PROPOSED)
+        .select_related("target_release")
+        .first()
+        if rfc_id and kind == DecisionKind.BACKPORT
+        else None
+    )
+    if backport is not None:
+        initial["backport_request"] = backport.pk
+        if committee is None and (board := committees.filter(kind=CommitteeKind.CHANGE_CONTROL).first()):
+            initial["committee"] = board.pk
+        branch = f"v{backport.target_release.major}.{backport.target_release.minor}"
+        initial["title"] = f"Backport {backport.rfc_id} to {branch}"[:TITLE_MAX_LENGTH]
+        initial["proposal"] = (
+            f"Backport {backport.ticket} onto the {branch} branch ({backport.target_release}): {backport.title}.\n\n"
+            f"{backport.rationale}"
+        )[: text_limits.PROPOSAL]
+        initial["deadline"] = _draft_deadline()
     return initial
+
+
+def _draft_deadline():
+    return (timezone.now() + timedelta(days=DRAFT_VOTING_DAYS)).replace(second=0, microsecond=0)
 
 
 def _names(names: list[str]) -> str:

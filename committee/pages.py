@@ -11,7 +11,7 @@ from campaigns.models import Campaign
 from committee.choices import CommitteeKind, DecisionKind
 from committee.models import Committee, ReleaseApproval
 from releases.choices import ReleaseStatus
-from releases.models import Release
+from releases.models import BackportRequest, Release
 
 # Releases that take no new work: no draft asks for their approval.
 CLOSED_RELEASE_STATUSES = (ReleaseStatus.WITHDRAWN, ReleaseStatus.END_OF_SUPPORT)
@@ -27,6 +27,12 @@ def draft_url(*, kind: str, release: Release, campaigns: list[Campaign], committ
     query = [("kind", kind), ("release", release.version), *(("campaigns", campaign.pk) for campaign in campaigns)]
     if committee is not None:
         query.append(("committee", committee.slug))
+    return f"{reverse('committee:decision-create')}?{urlencode(query)}"
+
+
+def backport_review_draft_url(backport: BackportRequest) -> str:
+    """The decision create page with the change control board's decision about the backport request drafted."""
+    query = [("kind", DecisionKind.BACKPORT), ("backport_request", backport.rfc_id)]
     return f"{reverse('committee:decision-create')}?{urlencode(query)}"
 
 

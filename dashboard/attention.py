@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from campaigns import selectors as campaign_selectors
 from committee import selectors as committee_selectors
+from committee.pages import backport_review_draft_url
 from console.identifiers import shown
 from milestones import permissions as milestone_permissions
 from milestones import selectors as milestone_selectors
@@ -205,7 +206,8 @@ def _backport_reviews(user: AbstractBaseUser, *, today: date) -> list[AttentionI
             action=AttentionAction.REVIEW,
             since=backport.updated_at,
             today=today,
-            url=backport.get_absolute_url() or reverse("releases:backport-list"),
+            # The board's decision drafted from the request: the member checks it, saves and opens it.
+            url=backport_review_draft_url(backport),
             detail=f"for {backport.target_release}: no decision of the change control board is drafted for it",
         )
         for backport in committee_selectors.backports_awaiting_board_review_by(user)

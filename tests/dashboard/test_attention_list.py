@@ -123,7 +123,7 @@ def test_only_the_leadership_team_is_asked_to_endorse(client_for, task_force_lea
 def test_a_board_member_sees_the_backport_requests_no_decision_is_drafted_for(ccb_member):
     board = ChangeControlBoardFactory(areas__vacant=True)
     Seat.objects.filter(committee=board, area="Chair").update(holder=ccb_member)
-    proposed = BackportRequestFactory(rfc_id="RFC-840", title="Fix the astrometry crash")
+    BackportRequestFactory(rfc_id="RFC-840", title="Fix the astrometry crash")
     drafted = BackportRequestFactory(rfc_id="RFC-841")
     DecisionFactory(committee=board, backport_request=drafted, status=DecisionStatus.DRAFT, opened_at=None)
     BackportRequestFactory(rfc_id="RFC-842", status="under-review")
@@ -131,7 +131,7 @@ def test_a_board_member_sees_the_backport_requests_no_decision_is_drafted_for(cc
     items = attention_items(ccb_member, today=timezone.localdate())
 
     assert [(item.kind, item.action, item.url) for item in items] == [
-        ("backport-review", "Review", proposed.get_absolute_url())
+        ("backport-review", "Review", "/committee/new/?kind=backport&backport_request=RFC-840")
     ]
     assert items[0].title == "RFC-840 Fix the astrometry crash"
     # Someone holding no seat of the board is not asked.
