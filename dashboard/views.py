@@ -45,7 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def attention_count(request: HttpRequest) -> HttpResponse:
     """The navigation's count of what waits for the signed-in user, loaded by htmx after a page is shown."""
-    return render(request, "dashboard/_attention_badge.html", {"attention_count": len(attention_of_request(request))})
+    return render(request, "dashboard/_attention_count.html", {"attention_count": len(attention_of_request(request))})
 
 
 @require_GET

@@ -185,9 +185,13 @@ def _vote_in_panel(request: HttpRequest, pk: int) -> HttpResponse:
         error = str(refused)
     # Read again: the vote may have closed the decision.
     decision = _decision_or_404(pk)
-    return render(
+    response = render(
         request, "committee/_votes_panel.html", {"panel": _votes_panel(request, decision, error=error, oob=True)}
     )
+    if not error:
+        # The voter's list of what waits for them changed: the navigation counts it again.
+        response["HX-Trigger"] = "attention-changed"
+    return response
 
 
 def _decision_or_404(pk: int) -> Decision:
@@ -218,6 +222,8 @@ class VotesPanel:
     oob: bool = False
     # For the decision's endorsement, swapped with the panel after an htmx vote that closed the decision.
     may_endorse: bool = False
+    # The decision's last events, swapped with the panel after an htmx vote (the vote, and the close if it closed).
+    events: list = field(default_factory=list)
 
     @property
     def my_seat_ids(self) -> set[int]:
@@ -255,6 +261,7 @@ def _votes_panel(request: HttpRequest, decision: Decision, *, error: str = "", o
         error=error,
         oob=oob,
         may_endorse=oob and decision.awaits_endorsement and ENDORSE.allows(request.user),
+        events=audit_events_for(decision) if oob else [],
     )
 
 

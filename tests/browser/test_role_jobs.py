@@ -189,11 +189,15 @@ def test_a_committee_member_votes_on_the_decision_waiting_for_them(demo, person,
     job = person(MEMBER, width, demo)
     page = job.page
 
-    item = attention_item(job.attention(), "vote", f"#{decision.pk} {decision.title}")
-    assert item is not None, job.attention()
+    before = job.attention()
+    item = attention_item(before, "vote", f"#{decision.pk} {decision.title}")
+    assert item is not None, before
     assert (item["action"], item["url"]) == ("Vote", decision.get_absolute_url())
     job.act_on(item)
     job.check("decision-to-vote-on")
+    nav_count = page.locator("nav.navbar [data-testid=attention-count]")
+    nav_count.wait_for(state="attached")
+    assert nav_count.text_content().strip().split()[0] == str(len(before))
     assert page.locator("[data-testid=vote-form]").is_visible()
 
     page.fill("[data-testid=vote-comment]", "Faro at the IDF after each step is affordable.")
@@ -208,6 +212,14 @@ def test_a_committee_member_votes_on_the_decision_waiting_for_them(demo, person,
     assert "Approved" in page.inner_text("[data-testid=decision-status]")
     assert page.locator("[data-testid=awaiting-endorsement]").is_visible()
     assert page.locator("[data-testid=vote-form]").count() == 0
+    # The navigation counts again after the vote, without a reload: one thing less waits.
+    left = len(before) - 1
+    expected = str(left) if left else "nothing"
+    page.wait_for_function(
+        "expected => document.querySelector('nav.navbar [data-testid=attention-count]')"
+        ".textContent.trim().split(' ')[0] === expected",
+        arg=expected,
+    )
 
     job.navigate("Dashboard")
     job.check("dashboard-after")

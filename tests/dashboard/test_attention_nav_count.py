@@ -4,6 +4,7 @@ loaded after the page everywhere else, so that no other page pays for counting."
 import pytest
 from django.urls import reverse
 
+from committee.models import Decision
 from dashboard import attention
 from tests.committee.factories import DecisionFactory, PolicyCommitteeFactory
 
@@ -24,7 +25,8 @@ def test_the_dashboard_shows_the_count_it_read(client_for, member_with_two_votes
     page = client_for(member_with_two_votes).get(reverse("dashboard:home")).content.decode()
 
     assert 'data-testid="attention-count" title="2 things wait for you">2<' in page
-    assert COUNT_URL not in page
+    # Counted again only when an htmx answer says the user's work changed, not when the page loads.
+    assert f'hx-get="{COUNT_URL}" hx-trigger="attention-changed from:body"' in page
 
 
 def test_another_page_loads_the_count_after_it_is_shown(client_for, member_with_two_votes, monkeypatch):
@@ -35,7 +37,7 @@ def test_another_page_loads_the_count_after_it_is_shown(client_for, member_with_
 
     page = client_for(member_with_two_votes).get(reverse("console:audit-list")).content.decode()
 
-    assert f'hx-get="{COUNT_URL}" hx-trigger="load"' in page
+    assert f'hx-get="{COUNT_URL}" hx-trigger="load, attention-changed from:body"' in page
 
 
 def test_the_count_says_how_many_things_wait(client_for, member_with_two_votes):
@@ -57,3 +59,14 @@ def test_a_page_not_found_loads_the_count_too_and_the_login_page_has_none(client
     assert missing.status_code == 404
     assert COUNT_URL in missing.content.decode()
     assert COUNT_URL not in client.get(reverse("login")).content.decode()
+
+
+def test_a_vote_tells_the_page_to_count_again(client_for, member_with_two_votes):
+    decision = Decision.objects.first()
+
+    response = client_for(member_with_two_votes).post(
+        reverse("committee:decision-vote", kwargs={"pk": decision.pk}), {"choice": "approve"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "attention-changed"
