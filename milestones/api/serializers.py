@@ -1,6 +1,7 @@
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from console.api.fields import SlugRelatedField
 from milestones.models import EvidenceProposal, JiraSync, Milestone, MilestoneChange, MilestoneEvidence
 from milestones.reports import SUMMARY_COLUMNS
 
@@ -35,7 +36,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
 
 class MilestoneOwnerSerializer(serializers.Serializer):
-    owner = serializers.SlugRelatedField(
+    owner = SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         allow_null=True,

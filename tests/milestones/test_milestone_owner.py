@@ -143,3 +143,12 @@ def test_the_api_refuses_an_empty_name_and_a_name_that_is_no_active_user(client_
     assert (unknown.status_code, list(unknown.json())) == (400, ["owner"])
     assert "nosuchperson" in unknown.content.decode()
     assert (nobody.status_code, nobody.json()["owner"]) == (200, None)
+
+
+def test_the_api_refuses_a_name_with_a_null_character_naming_it(client_for, task_force_lead, milestone):
+    response = client_for(task_force_lead).post(
+        f"/api/v1/milestones/{milestone.jira_key}/owner/", {"owner": "lead\x00"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"owner": ["Null characters are not allowed."]}
