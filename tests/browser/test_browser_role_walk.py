@@ -371,9 +371,20 @@ def test_every_demo_user_walks_every_page_and_does_their_main_action(
         finally:
             connections.close_all()
 
+    walks, failures = walk_every_role(walk_as)
+    for role, walk in walks.items():
+        reliability_record(
+            "walk", role, pages=len(walk.visited), controls_checked=walk.controls_checked, actions=walk.actions
+        )
+    assert failures == [], "\n".join(failures)
+
+
+def walk_every_role(walk_as) -> tuple[dict[str, "Walk"], list[str]]:
+    """``walk_as(role)`` for every demo role at once: the walks that ended, and what failed (an error, a walk's
+    problems, a walk of fewer than 20 pages)."""
     with ThreadPoolExecutor(max_workers=len(DEMO_USERNAMES)) as pool:
         futures = {role: pool.submit(walk_as, role) for role in DEMO_USERNAMES}
-    failures = []
+    walks, failures = {}, []
     for role, future in futures.items():
         error = future.exception()
         if error is not None and not isinstance(error, Exception):
@@ -381,11 +392,8 @@ def test_every_demo_user_walks_every_page_and_does_their_main_action(
         if error is not None:
             failures.append(f"{role}: " + "".join(traceback.format_exception(error)))
             continue
-        walk = future.result()
+        walk = walks[role] = future.result()
         failures += [f"{role}: {problem}" for problem in walk.problems]
         if len(walk.visited) < 20:
             failures.append(f"{role}: walked only {len(walk.visited)} pages: {walk.visited}")
-        reliability_record(
-            "walk", role, pages=len(walk.visited), controls_checked=walk.controls_checked, actions=walk.actions
-        )
-    assert failures == [], "\n".join(failures)
+    return walks, failures

@@ -9,8 +9,6 @@ stand beyond the right edge. On each user's dashboard, at each width, "Sign out"
 """
 
 import shutil
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +16,12 @@ from django.db import connections
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.browser.test_browser_role_walk import DEMO_USERNAMES, Walk, demo  # noqa: F401 - `demo` is a fixture
+from tests.browser.test_browser_role_walk import (  # noqa: F401 - `demo` is a fixture
+    DEMO_USERNAMES,
+    Walk,
+    demo,
+    walk_every_role,
+)
 from tests.support.browser import chromium_page, sign_in
 
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
@@ -154,18 +157,5 @@ def test_every_page_of_every_role_fits_390_and_1400_px(demo, live_server, screen
         finally:
             connections.close_all()
 
-    with ThreadPoolExecutor(max_workers=len(DEMO_USERNAMES)) as pool:
-        futures = {role: pool.submit(walk_as, role) for role in DEMO_USERNAMES}
-    failures = []
-    for role, future in futures.items():
-        error = future.exception()
-        if error is not None and not isinstance(error, Exception):
-            raise error  # pytest's skip (no Chromium), an interrupt
-        if error is not None:
-            failures.append(f"{role}: " + "".join(traceback.format_exception(error)))
-            continue
-        walk = future.result()
-        failures += [f"{role}: {problem}" for problem in walk.problems]
-        if len(walk.visited) < 20:
-            failures.append(f"{role}: walked only {len(walk.visited)} pages: {walk.visited}")
+    _, failures = walk_every_role(walk_as)
     assert failures == [], "\n".join(failures)
