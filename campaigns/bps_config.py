@@ -21,6 +21,17 @@ WMS_SERVICE_CLASSES = {
 }
 
 
+# BPS's own default of ``requestMemory`` (MB), when the configuration names none.
+BPS_DEFAULT_MEMORY_MB = 2048
+
+
+def _number(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
 # The longest template or overrides a campaign may have (bounded in depth and aliases by console.bounded too).
 MAX_YAML_CHARS = 100_000
 
@@ -64,9 +75,10 @@ def render(
     output_run: str,
     step_name: str,
     pipeline_subset: str = "",
-    step_query: str = "",
+    memory_factor: float = 1.0,
 ) -> str:
-    """The YAML text to submit: template < campaign and step fields < campaign overrides."""
+    """The YAML text to submit: template < campaign and step fields < campaign overrides; with a
+    ``memory_factor`` (a retry with more memory), each job's ``requestMemory`` multiplied by it."""
     top_level = {
         "pipelineYaml": f"{pipeline}{pipeline_subset}" if pipeline_subset.startswith("#") else pipeline,
         "wmsServiceClass": WMS_SERVICE_CLASSES[workflow_system],
@@ -75,7 +87,7 @@ def render(
     payload = {
         "butlerConfig": butler_repo,
         "inCollection": ",".join(input_collections),
-        "dataQuery": step_query or data_query,
+        "dataQuery": data_query,
         "output": output_run.rsplit("/", 1)[0],
         "outputRun": output_run,
     }
@@ -85,6 +97,8 @@ def render(
         deep_merge(parse_yaml_mapping(template, "BPS template"), fields),
         parse_yaml_mapping(overrides, "campaign's BPS overrides"),
     )
+    if memory_factor != 1.0:
+        merged["requestMemory"] = round(_number(merged.get("requestMemory"), BPS_DEFAULT_MEMORY_MB) * memory_factor)
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
 
 

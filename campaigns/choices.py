@@ -108,3 +108,27 @@ SUBMISSION_STATUS_COLOURS = {
     SubmissionStatus.CANCELLED: "secondary",
     SubmissionStatus.LOST: "warning",
 }
+
+
+class ErrorOrigin(models.TextChoices):
+    """Where a type of failure comes from: who fixes it."""
+
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    CONFIGURATION = "configuration", "Configuration"
+    PIPELINE = "pipeline", "Pipeline"
+
+
+ERROR_ORIGIN_COLOURS = {
+    ErrorOrigin.INFRASTRUCTURE: "warning",
+    ErrorOrigin.CONFIGURATION: "info",
+    ErrorOrigin.PIPELINE: "danger",
+}
+
+
+class ErrorAction(models.TextChoices):
+    """What a campaign that runs automatically does with a failure of a type (``ErrorRule.action``)."""
+
+    RETRY = "retry", "Retry automatically"
+    RESTART_GROUP = "restart-group", "Restart the group"
+    HOLD = "hold", "Hold for review"
+    FAIL = "fail", "Fail"

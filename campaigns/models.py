@@ -43,6 +43,8 @@ from campaigns.choices import (
     SUBMISSION_TRANSITIONS,
     CampaignKind,
     CampaignStatus,
+    ErrorAction,
+    ErrorOrigin,
     SubmissionStatus,
     WorkflowSystem,
 )
@@ -123,6 +125,17 @@ class Campaign(models.Model):
     )
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    run_automatically = models.BooleanField(
+        default=False,
+        help_text="dispatch its groups, act on failures by the error rules and start each next step by itself",
+    )
+    # Who turned "run automatically" on: the automatic acts are theirs (their roles are checked at each one).
+    automation_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    max_running_groups = models.PositiveIntegerField(
+        null=True, blank=True, help_text="at most this many of its submissions launched at once; empty: no limit"
     )
 
     objects = CampaignQuerySet.as_manager()
@@ -239,6 +252,12 @@ class Step(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A breakpoint: a campaign that runs automatically holds before starting this step until someone releases it.
+    hold_before = models.BooleanField(default=False, help_text="hold for review before this step starts")
+    hold_released_at = models.DateTimeField(null=True, blank=True)
+    hold_released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = StepQuerySet.as_manager()
 
@@ -268,6 +287,8 @@ class Step(models.Model):
 
     def in_progress_refusal(self) -> str:
         """The part of ``submission_refusal`` that is the step's own: one of its submissions is in progress."""
+        if self.groups.exists():
+            return f"The step {self.name} is split into groups: submit its groups, each on its own."
         active = self.active_submission()
         if active is None:
             return ""
@@ -300,6 +321,8 @@ class Submission(models.Model):
     """One `bps submit` (or `bps restart`) of one step, followed until its last quantum."""
 
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="submissions")
+    # The group of the step's data this submission runs; None for a step that is not split into groups.
+    group = models.ForeignKey("StepGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions")
     idempotency_key = models.CharField(max_length=100, unique=True)
     attempt = models.PositiveSmallIntegerField(default=1)
     restarts = models.ForeignKey(
@@ -348,6 +371,19 @@ class Submission(models.Model):
         help_text="random, set when the launch is first claimed: names its working directory and marks its "
         "files, so that nothing launched for another database is taken for it",
     )
+    # A failure's classification (``campaigns.error_rules``), made when the run ends: the type and the rule that
+    # found it (None: no rule covers it), and when a campaign that runs automatically acted on it.
+    error_type = models.ForeignKey(
+        "ErrorType", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
+    error_rule = models.ForeignKey(
+        "ErrorRule", null=True, blank=True, on_delete=models.PROTECT, related_name="classified"
+    )
+    failure_handled_at = models.DateTimeField(null=True, blank=True)
+    # The rule whose action requested this submission (a retry or a restart of its group), if one did.
+    requested_by_rule = models.ForeignKey(
+        "ErrorRule", null=True, blank=True, on_delete=models.PROTECT, related_name="requested"
+    )
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -356,8 +392,13 @@ class Submission(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["step"],
-                condition=models.Q(status__in=ACTIVE_SUBMISSION_STATUSES),
+                condition=models.Q(status__in=ACTIVE_SUBMISSION_STATUSES, group__isnull=True),
                 name="submission_one_active_per_step",
+            ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=models.Q(status__in=ACTIVE_SUBMISSION_STATUSES, group__isnull=False),
+                name="submission_one_active_per_group",
             ),
         ]
         # A poll cycle reads the ids of the running submissions from this index (a range, in id order), then
@@ -459,6 +500,168 @@ class Progress(NamedTuple):
     failed: int
     carried: int = 0
     restarted_attempt: int | None = None
+
+
+class StepGroup(models.Model):
+    """A slice of a step's data (a partition of its data query), submitted, restarted and cancelled on its own:
+    one ``bps submit`` each. Its query is ANDed with the step's (or the campaign's)."""
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    data_query = models.TextField(help_text="this group's slice, ANDed with the step's query")
+    # Held for review (by an error rule, or for want of one): a campaign that runs automatically leaves it alone
+    # until someone releases it (restarts it, or marks it failed).
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["step", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "name"], name="group_name_unique_in_step"),
+            models.UniqueConstraint(fields=["step", "position"], name="group_position_unique_in_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} / {self.name}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_at is not None
+
+    def active_submission(self) -> "Submission | None":
+        """The group's submission in progress, if any (at most one: ``submission_one_active_per_group``); read
+        from its prefetched submissions when there."""
+        if "submissions" in getattr(self, "_prefetched_objects_cache", {}):
+            return next((submission for submission in self.submissions.all() if submission.is_in_progress), None)
+        return self.submissions.filter(status__in=ACTIVE_SUBMISSION_STATUSES).first()
+
+    def submission_refusal(self) -> str:
+        """Why the group takes no new submission (nor a restart) now; empty when it takes one."""
+        refusal = self.step.campaign.submission_refusal()
+        if refusal:
+            return refusal
+        active = self.active_submission()
+        if active is not None:
+            return (
+                f"The group {self.name} of the step {self.step.name} has a submission in progress already "
+                f"(submission {active.pk})."
+            )
+        return ""
+
+
+class ErrorType(models.Model):
+    """A kind of failure (out of memory, a transient filesystem error, a pipeline bug), with where it comes from:
+    the error page counts failures by type."""
+
+    name = models.CharField(max_length=100, unique=True)
+    origin = models.CharField(max_length=20, choices=ErrorOrigin.choices)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ErrorRule(models.Model):
+    """A pattern on a failure's task label and diagnostic text, the type it makes the failure, and the action a
+    campaign that runs automatically takes on it. Rules are tried in ``position`` order; the first that matches
+    classifies. Scoped to a release when it names one; no longer applies once ``expires_with`` (a backport of the
+    fix) shipped in a patch, nor when made inactive."""
+
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=100)
+    task_pattern = models.CharField(max_length=200, blank=True, help_text="regular expression on the task label")
+    message_pattern = models.CharField(
+        max_length=500, help_text="regular expression on the diagnostic text (error lines, bps output)"
+    )
+    error_type = models.ForeignKey(ErrorType, on_delete=models.PROTECT, related_name="rules")
+    action = models.CharField(max_length=20, choices=ErrorAction.choices)
+    max_retries = models.PositiveSmallIntegerField(default=0, help_text="for a retry or a restart: at most this many")
+    memory_multiplier = models.FloatField(
+        null=True, blank=True, help_text="for a retry: each job's memory times this, once per retry"
+    )
+    retry_after_seconds = models.PositiveIntegerField(default=0, help_text="wait this long before acting")
+    release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.PROTECT, related_name="error_rules"
+    )
+    expires_with = models.ForeignKey(
+        "releases.BackportRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="error_rules",
+        help_text="the backport of the fix: once it ships in a patch, the rule no longer applies",
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(memory_multiplier__isnull=True) | Q(memory_multiplier__gte=1),
+                name="error_rule_memory_multiplier_at_least_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignDataProduct(models.Model):
+    """A dataset type a campaign must deliver, with the count expected where known, and the count the Butler holds
+    in the campaign's output runs (``delivered_count``, None until counted)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="data_products")
+    dataset_type = models.CharField(max_length=200)
+    expected_count = models.PositiveBigIntegerField(null=True, blank=True)
+    delivered_count = models.PositiveBigIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "dataset_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "dataset_type"], name="data_product_unique_in_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.dataset_type}"
+
+    @property
+    def delivered(self) -> bool:
+        """Counted, and at least the expected count (any, when none is expected)."""
+        if self.delivered_count is None:
+            return False
+        return self.delivered_count >= (self.expected_count or 1)
+
+
+def steps_completed(step_ids: Iterable[int]) -> set[int]:
+    """Which of these steps did all their work: a step split into groups when every group has a successful run,
+    another when it has one. Two queries, whatever the number of steps and groups."""
+    step_ids = set(step_ids)
+    succeeded = Submission.objects.filter(status=SubmissionStatus.SUCCEEDED)
+    groups = (
+        StepGroup.objects.filter(step_id__in=step_ids)
+        .annotate(done=Exists(succeeded.filter(group=OuterRef("pk"))))
+        .values_list("step_id", "done")
+    )
+    grouped: dict[int, bool] = {}
+    for step_id, done in groups:
+        grouped[step_id] = grouped.get(step_id, True) and done
+    ungrouped = step_ids - set(grouped)
+    done_ungrouped = set(
+        succeeded.filter(step_id__in=ungrouped, group__isnull=True).values_list("step_id", flat=True).distinct()
+    )
+    return {step_id for step_id, done in grouped.items() if done} | done_ungrouped
 
 
 class LockedRows(NamedTuple):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import bps_config
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Campaign, Step, Submission
+from campaigns.models import Campaign, Step, StepGroup, Submission, steps_completed
 from releases.models import Release
 
 
@@ -49,8 +49,41 @@ def release_problems(campaign: Campaign, release: Release, *, today: date | None
     return problems
 
 
-def output_run_for(campaign: Campaign, step: Step, submission_number: int) -> str:
-    return f"{campaign.output_prefix.rstrip('/')}/{step.name}/submission-{submission_number}"
+def output_run_for(campaign: Campaign, step: Step, submission_number: int, group: StepGroup | None = None) -> str:
+    """The output RUN collection of a submission; a group's runs chain under a collection of the group's own, so
+    that the groups of a step never read each other's outputs."""
+    step_part = f"{step.name}/{group.name}" if group is not None else step.name
+    return f"{campaign.output_prefix.rstrip('/')}/{step_part}/submission-{submission_number}"
+
+
+def group_query(step_query: str, group: StepGroup | None) -> str:
+    """The data query of a group: the step's (or the campaign's) query and the group's slice, both in force."""
+    if group is None or not group.data_query.strip():
+        return step_query
+    if not step_query.strip():
+        return group.data_query
+    return f"({step_query}) AND ({group.data_query})"
+
+
+def earlier_step_outputs(step: Step) -> list[str]:
+    """The output runs of the steps before this one (the newest successful run of each of their groups, or of the
+    step when it has none), newest step first: a later step reads what the earlier ones made."""
+    runs = (
+        Submission.objects.filter(
+            step__campaign_id=step.campaign_id,
+            step__position__lt=step.position,
+            status=SubmissionStatus.SUCCEEDED,
+        )
+        .exclude(run_collection="")
+        .order_by("-step__position", "group__position", "-pk")
+        .values_list("step_id", "group_id", "run_collection")
+    )
+    seen, collections = set(), []
+    for step_id, group_id, run in runs:
+        if (step_id, group_id) not in seen:
+            seen.add((step_id, group_id))
+            collections.append(run)
+    return collections
 
 
 def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str | None = None) -> list[Problem]:
@@ -71,24 +104,31 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
         problems.append(Problem("repository", "The campaign names no Butler repository."))
     elif "://" not in campaign.butler_repo and not (Path(campaign.butler_repo) / "butler.yaml").exists():
         problems.append(Problem("repository", f"No Butler repository at {campaign.butler_repo} (no butler.yaml)."))
-    if step.depends_on_id is not None:
-        done = Submission.objects.filter(step_id=step.depends_on_id, status=SubmissionStatus.SUCCEEDED).exists()
-        if not done:
-            problems.append(Problem("previous-step", f"The step {step.depends_on.name} it depends on is not complete."))
+    if step.depends_on_id is not None and not steps_completed([step.depends_on_id]):
+        problems.append(Problem("previous-step", f"The step {step.depends_on.name} it depends on is not complete."))
     return problems
 
 
-def render_config(campaign: Campaign, step: Step, submission_number: int | str) -> str:
+def render_config(
+    campaign: Campaign,
+    step: Step,
+    submission_number: int | str,
+    group: StepGroup | None = None,
+    *,
+    memory_factor: float = 1.0,
+) -> str:
+    """The BPS configuration of a submission of the step (of one of its groups): its query is the group's slice
+    of the step's, and it reads the outputs of the earlier steps before the campaign's inputs."""
     return bps_config.render(
         template=campaign.bps_template,
         overrides=campaign.bps_overrides,
         workflow_system=campaign.workflow_system,
         pipeline=campaign.pipeline,
         butler_repo=campaign.butler_repo,
-        input_collections=campaign.input_collections,
-        data_query=campaign.data_query,
-        output_run=output_run_for(campaign, step, submission_number),
+        input_collections=[*earlier_step_outputs(step), *campaign.input_collections],
+        data_query=group_query(step.data_query or campaign.data_query, group),
+        output_run=output_run_for(campaign, step, submission_number, group),
         step_name=step.name,
         pipeline_subset=step.pipeline_subset,
-        step_query=step.data_query,
+        memory_factor=memory_factor,
     )

@@ -73,3 +73,17 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         except ValueError:
             raise ImproperlyConfigured(f"{name}: {item!r} is not an IP address or network") from None
     return networks
+
+
+def env_limits(name: str, default: dict[str, int]) -> dict[str, int]:
+    """Named whole-number limits, ``parsl=4,htcondor=200`` (each at least 1)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return dict(default)
+    limits = {}
+    for item in env_list(name):
+        key, equals, value = (part.strip() for part in item.partition("="))
+        if not key or not equals or not value.isdigit() or int(value) < 1:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not name=limit with a whole limit of at least 1")
+        limits[key] = int(value)
+    return limits

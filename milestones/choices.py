@@ -53,6 +53,7 @@ class EvidenceKind(models.TextChoices):
     CAMPAIGN_STARTED = "campaign-started", "Campaign started"
     STEP_ACCEPTED = "step-accepted", "Step accepted"
     RELEASE_APPROVED = "release-approved", "Release approved"
+    DATA_PRODUCTS_DELIVERED = "data-products", "Data products delivered"
 
 
 # Evidence kind -> the field of MilestoneEvidence that names what the event happens to.
@@ -60,6 +61,7 @@ EVIDENCE_TARGETS = {
     EvidenceKind.CAMPAIGN_STARTED: "campaign",
     EvidenceKind.STEP_ACCEPTED: "step",
     EvidenceKind.RELEASE_APPROVED: "release",
+    EvidenceKind.DATA_PRODUCTS_DELIVERED: "campaign",
 }
 
 

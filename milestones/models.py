@@ -149,7 +149,7 @@ class MilestoneEvidence(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(
-                        kind=EvidenceKind.CAMPAIGN_STARTED,
+                        kind__in=(EvidenceKind.CAMPAIGN_STARTED, EvidenceKind.DATA_PRODUCTS_DELIVERED),
                         campaign__isnull=False,
                         step__isnull=True,
                         release__isnull=True,

@@ -20,7 +20,7 @@ from campaigns.choices import (
     SubmissionStatus,
     WorkflowSystem,
 )
-from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission, lock_rows
+from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission, lock_rows, steps_completed
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.text_limits import DESCRIPTION, text_check
@@ -327,13 +327,9 @@ def submission_move(
 
 
 def _steps_all_succeeded(campaign: Campaign) -> bool:
-    """Every step of the campaign has a succeeded submission."""
-    done = set(
-        Submission.objects.filter(step__campaign=campaign, status=SubmissionStatus.SUCCEEDED).values_list(
-            "step_id", flat=True
-        )
-    )
-    return done >= set(campaign.steps.values_list("pk", flat=True))
+    """Every step of the campaign did all its work (``steps_completed``: every group of a split step)."""
+    step_ids = set(campaign.steps.values_list("pk", flat=True))
+    return steps_completed(step_ids) >= step_ids
 
 
 def campaign_move_after_submission_ended(campaign: Campaign, submission: Submission) -> None:

@@ -15,7 +15,7 @@ from campaigns import permissions as may
 from campaigns import preflight
 from campaigns.bps_config import ConfigError
 from campaigns.choices import SUBMISSION_TRANSITIONS, CampaignStatus, SubmissionStatus
-from campaigns.models import Step, Submission, lock_rows
+from campaigns.models import ErrorRule, Step, StepGroup, Submission, lock_rows
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_cancelled, submission_move
 from campaigns.workflow import StackCommandError, adapter_for
@@ -28,26 +28,53 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_KEY_MAX_LENGTH = Submission._meta.get_field("idempotency_key").max_length
 
 
-def submission_request(*, actor: AbstractBaseUser, step: Step, idempotency_key: str) -> Submission:
-    """Ask for one submission of a step. The same key always gives the same submission, once; a key that
-    another request used (for another step, or a restart) is refused, naming the submission it gave."""
+def submission_request(
+    *,
+    actor: AbstractBaseUser,
+    step: Step,
+    idempotency_key: str,
+    group: StepGroup | None = None,
+    requested_by_rule: ErrorRule | None = None,
+    memory_factor: float = 1.0,
+) -> Submission:
+    """Ask for one submission of a step, or of one of its groups (a step split into groups is submitted group by
+    group). The same key always gives the same submission, once; a key that another request used (for another
+    step or group, or a restart) is refused, naming the submission it gave.
+
+    ``requested_by_rule``: the error rule whose action asks for it (a group restarted by a campaign that runs
+    automatically), recorded on the submission; ``memory_factor``: each job's memory is multiplied by it."""
     may.SUBMIT.check(actor)
+    if group is not None and group.step_id != step.pk:
+        raise InvalidInput(f"The group {group.name} is not a group of the step {step.name}.")
     if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise InvalidInput(f"An idempotency key of 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters is required.")
     existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
-        return _same_request(existing, step=step, restarts=None)
+        return _same_request(existing, step=step, group=group, restarts=None)
     try:
-        return _submission_create(actor=actor, step=step, idempotency_key=idempotency_key)
+        return _submission_create(
+            actor=actor,
+            step=step,
+            group=group,
+            idempotency_key=idempotency_key,
+            requested_by_rule=requested_by_rule,
+            memory_factor=memory_factor,
+        )
     except IntegrityError:
-        # Another request with the same key, or for the same step, committed first.
+        # Another request with the same key, or for the same step or group, committed first.
         existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return _same_request(existing, step=step, restarts=None)
-        raise _step_busy(step) from None
+            return _same_request(existing, step=step, group=group, restarts=None)
+        raise _step_busy(step, group) from None
 
 
-def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idempotency_key: str = "") -> Submission:
+def submission_restart(
+    *,
+    actor: AbstractBaseUser,
+    submission: Submission,
+    idempotency_key: str = "",
+    requested_by_rule: ErrorRule | None = None,
+) -> Submission:
     """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked.
 
     The same restart asked again (the same key, or none twice: a double click, a retried call) gives the same
@@ -58,38 +85,65 @@ def submission_restart(*, actor: AbstractBaseUser, submission: Submission, idemp
     if len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise InvalidInput(f"An idempotency key has at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters.")
     key = idempotency_key or f"restart-of-{submission.pk}"
+    group = submission.group
     existing = Submission.objects.filter(idempotency_key=key).first()
     if existing is not None:
-        return _same_request(existing, step=submission.step, restarts=submission)
+        return _same_request(existing, step=submission.step, group=group, restarts=submission)
     try:
-        return _submission_create(actor=actor, step=submission.step, idempotency_key=key, restarts=submission)
+        return _submission_create(
+            actor=actor,
+            step=submission.step,
+            group=group,
+            idempotency_key=key,
+            restarts=submission,
+            requested_by_rule=requested_by_rule,
+        )
     except IntegrityError:
         existing = Submission.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            return _same_request(existing, step=submission.step, restarts=submission)
-        raise _step_busy(submission.step) from None
+            return _same_request(existing, step=submission.step, group=group, restarts=submission)
+        raise _step_busy(submission.step, group) from None
 
 
-def _same_request(existing: Submission, *, step: Step, restarts: Submission | None) -> Submission:
+def _same_request(
+    existing: Submission, *, step: Step, group: StepGroup | None, restarts: Submission | None
+) -> Submission:
     """The submission an idempotency key gave, when it is asked for again by the same request: a submission of
-    the same step, or the restart of the same attempt. A key reused for anything else is a conflict."""
-    if existing.step_id == step.pk and existing.restarts_id == (restarts.pk if restarts else None):
+    the same step (and group), or the restart of the same attempt. A key reused for anything else is a conflict."""
+    same_target = existing.step_id == step.pk and existing.group_id == (group.pk if group else None)
+    if same_target and existing.restarts_id == (restarts.pk if restarts else None):
         return existing
-    asked = f"a restart of submission {restarts.pk}" if restarts else f"a new submission of the step {step.name}"
+    if restarts:
+        asked = f"a restart of submission {restarts.pk}"
+    elif group:
+        asked = f"a new submission of the group {group.name} of the step {step.name}"
+    else:
+        asked = f"a new submission of the step {step.name}"
     raise Conflict(
         f"That idempotency key belongs to submission {existing.pk}, not to {asked}; a new request needs a new key."
     )
 
 
-def _step_busy(step: Step) -> Conflict:
-    """The refusal of a request that ``submission_one_active_per_step`` stopped: another submission of the step,
-    requested meanwhile, is in progress (``Step.in_progress_refusal`` names it, unless it ended since)."""
+def _step_busy(step: Step, group: StepGroup | None = None) -> Conflict:
+    """The refusal of a request that ``submission_one_active_per_step`` (or ``_per_group``) stopped: another
+    submission of the step or group, requested meanwhile, is in progress (its refusal names it, unless it ended
+    since)."""
+    if group is not None:
+        group.refresh_from_db()
+        return Conflict(group.submission_refusal() or f"The group {group.name} has a submission in progress already.")
     return Conflict(step.in_progress_refusal() or f"The step {step.name} has a submission in progress already.")
 
 
 @transaction.atomic
 def _submission_create(
-    *, actor: AbstractBaseUser, step: Step, idempotency_key: str, restarts: Submission | None = None
+    *,
+    actor: AbstractBaseUser,
+    step: Step,
+    idempotency_key: str,
+    group: StepGroup | None = None,
+    restarts: Submission | None = None,
+    requested_by_rule: ErrorRule | None = None,
+    memory_factor: float = 1.0,
 ) -> Submission:
     """The new submission (or restart), with the campaign and the restarted attempt locked.
 
@@ -98,6 +152,8 @@ def _submission_create(
     """
     campaign, _, restarts = lock_rows(campaign_id=step.campaign_id, submission_id=restarts.pk if restarts else None)
     refusal = (restarts.restart_refusal() if restarts is not None else "") or campaign.submission_refusal()
+    if not refusal and restarts is None and group is None:
+        refusal = step.in_progress_refusal() if step.groups.exists() else ""
     if refusal:
         raise Conflict(refusal)
     problems = preflight.preflight_problems(campaign, step)
@@ -110,6 +166,8 @@ def _submission_create(
     with transaction.atomic():
         submission = Submission.objects.create(
             step=step,
+            group=group,
+            requested_by_rule=requested_by_rule,
             idempotency_key=idempotency_key,
             requested_by=actor,
             # A restart runs with the campaign's release now: moved onto a patch, its failed work is restarted
@@ -120,19 +178,28 @@ def _submission_create(
         )
     try:
         submission.bps_config = (
-            restarts.bps_config if restarts else preflight.render_config(campaign, step, submission.pk)
+            restarts.bps_config
+            if restarts
+            else preflight.render_config(campaign, step, submission.pk, group, memory_factor=memory_factor)
         )
     except ConfigError as error:
         raise InvalidInput(str(error)) from None
     submission.run_collection = (
-        restarts.run_collection if restarts else (preflight.output_run_for(campaign, step, submission.pk))
+        restarts.run_collection if restarts else preflight.output_run_for(campaign, step, submission.pk, group)
     )
     submission.save(update_fields=["bps_config", "run_collection"])
     audit_record(
         actor=actor,
         action="submission.restart-requested" if restarts else "submission.requested",
         obj=submission,
-        after={"step": step.name, "attempt": submission.attempt, "restarts": restarts.pk if restarts else None},
+        after={
+            "step": step.name,
+            "attempt": submission.attempt,
+            "restarts": restarts.pk if restarts else None,
+            **({"group": group.name} if group else {}),
+            **({"rule": requested_by_rule.name} if requested_by_rule else {}),
+            **({"memory_factor": memory_factor} if memory_factor != 1.0 else {}),
+        },
     )
     campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
     dispatch.dispatch_on_commit(submission)

@@ -4,7 +4,7 @@ submissions that run on it: their working directories, polling, sweeping and ret
 import shlex
 from pathlib import Path
 
-from console.env import env_int, env_str
+from console.env import env_int, env_limits, env_str
 from project.settings.base import BASE_DIR, DATA_DIR
 
 STACK_ENV_DIR = Path(env_str("STACK_ENV_DIR") or BASE_DIR / ".stack-venv")
@@ -31,3 +31,7 @@ SUBMISSION_STUCK_AFTER = env_int("SUBMISSION_STUCK_AFTER", 120, minimum=1)
 SUBMISSION_RETRY_BACKOFF = env_int("SUBMISSION_RETRY_BACKOFF", 10, minimum=1)
 SUBMISSION_RETRY_MAX_DELAY = env_int("SUBMISSION_RETRY_MAX_DELAY", 300, minimum=1)
 SUBMISSION_MAX_TRIES = env_int("SUBMISSION_MAX_TRIES", 5, minimum=1)
+# At most this many submissions launched (submitting or running) at once per workflow system, across campaigns
+# (a campaign's own limit is Campaign.max_running_groups): "parsl=4,htcondor=200". A workflow system not named
+# has no limit of its own. The demo's Parsl runs share this machine's cores.
+CAMPAIGN_SITE_LIMITS = env_limits("CAMPAIGN_SITE_LIMITS", {"parsl": 2})
