@@ -287,7 +287,7 @@ class Step(models.Model):
 
     def in_progress_refusal(self) -> str:
         """The part of ``submission_refusal`` that is the step's own: one of its submissions is in progress."""
-        if self.groups.exists():
+        if self.is_split:
             return f"The step {self.name} is split into groups: submit its groups, each on its own."
         active = self.active_submission()
         if active is None:
@@ -297,6 +297,13 @@ class Step(models.Model):
     @property
     def takes_new_submission(self) -> bool:
         return not self.submission_refusal()
+
+    @property
+    def is_split(self) -> bool:
+        """Split into groups (read from the prefetched groups when there: ``selectors.campaign_detail``)."""
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            return bool(self.groups.all())
+        return self.groups.exists()
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -646,22 +653,15 @@ class CampaignDataProduct(models.Model):
 
 def steps_completed(step_ids: Iterable[int]) -> set[int]:
     """Which of these steps did all their work: a step split into groups when every group has a successful run,
-    another when it has one. Two queries, whatever the number of steps and groups."""
-    step_ids = set(step_ids)
+    another when it has one. One query, whatever the number of steps and groups."""
     succeeded = Submission.objects.filter(status=SubmissionStatus.SUCCEEDED)
-    groups = (
-        StepGroup.objects.filter(step_id__in=step_ids)
-        .annotate(done=Exists(succeeded.filter(group=OuterRef("pk"))))
-        .values_list("step_id", "done")
+    groups = StepGroup.objects.filter(step=OuterRef("pk"))
+    unfinished_groups = groups.filter(~Exists(succeeded.filter(group=OuterRef("pk"))))
+    done = Step.objects.filter(pk__in=set(step_ids)).filter(
+        (Exists(groups) & ~Exists(unfinished_groups))
+        | (~Exists(groups) & Exists(succeeded.filter(step=OuterRef("pk"), group__isnull=True)))
     )
-    grouped: dict[int, bool] = {}
-    for step_id, done in groups:
-        grouped[step_id] = grouped.get(step_id, True) and done
-    ungrouped = step_ids - set(grouped)
-    done_ungrouped = set(
-        succeeded.filter(step_id__in=ungrouped, group__isnull=True).values_list("step_id", flat=True).distinct()
-    )
-    return {step_id for step_id, done in grouped.items() if done} | done_ungrouped
+    return set(done.values_list("pk", flat=True))
 
 
 class LockedRows(NamedTuple):

@@ -17,3 +17,10 @@ CHANGE_RELEASE = Rule("change a campaign's release", roles=CAMPAIGN_EDITORS)
 # campaigns), as for pausing.
 ARCHIVE = Rule("archive campaigns", roles=CAMPAIGN_EDITORS)
 UNARCHIVE = Rule("unarchive campaigns", roles=CAMPAIGN_EDITORS)
+# Splitting a step into groups, its breakpoints, its data products: part of defining the campaign.
+SPLIT = Rule("split steps into groups", roles=CAMPAIGN_EDITORS)
+# Turning "run automatically" on or off, releasing a breakpoint or a held group.
+AUTOMATE = Rule("run campaigns automatically", roles=CAMPAIGN_EDITORS)
+DECLARE_PRODUCTS = Rule("declare a campaign's data products", roles=CAMPAIGN_EDITORS)
+# The error types and the rules that act on failures, for every campaign.
+MANAGE_ERROR_RULES = Rule("manage error types and rules", roles=CAMPAIGN_EDITORS)

@@ -68,22 +68,42 @@ def group_query(step_query: str, group: StepGroup | None) -> str:
 def earlier_step_outputs(step: Step) -> list[str]:
     """The output runs of the steps before this one (the newest successful run of each of their groups, or of the
     step when it has none), newest step first: a later step reads what the earlier ones made."""
+    return _outputs_before(_successful_runs(step.campaign_id), step.position)
+
+
+def _successful_runs(campaign_id: int) -> list[tuple[int, str]]:
+    """(step position, output run) of the newest successful run of each step and group of the campaign, the later
+    steps first. One query."""
     runs = (
-        Submission.objects.filter(
-            step__campaign_id=step.campaign_id,
-            step__position__lt=step.position,
-            status=SubmissionStatus.SUCCEEDED,
-        )
+        Submission.objects.filter(step__campaign_id=campaign_id, status=SubmissionStatus.SUCCEEDED)
         .exclude(run_collection="")
         .order_by("-step__position", "group__position", "-pk")
-        .values_list("step_id", "group_id", "run_collection")
+        .values_list("step__position", "group_id", "run_collection")
     )
-    seen, collections = set(), []
-    for step_id, group_id, run in runs:
-        if (step_id, group_id) not in seen:
-            seen.add((step_id, group_id))
-            collections.append(run)
-    return collections
+    seen, newest = set(), []
+    for position, group_id, run in runs:
+        if (position, group_id) not in seen:
+            seen.add((position, group_id))
+            newest.append((position, run))
+    return newest
+
+
+def _outputs_before(runs: list[tuple[int, str]], position: int) -> list[str]:
+    return [run for run_position, run in runs if run_position < position]
+
+
+def next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
+    """Each step's BPS configuration as its next submission would get it (a configuration error as a YAML
+    comment); the earlier steps' outputs read once for all."""
+    runs = _successful_runs(campaign.pk)
+    configs = []
+    for step in campaign.steps.all():
+        try:
+            config = render_config(campaign, step, "next", earlier_outputs=_outputs_before(runs, step.position))
+        except bps_config.ConfigError as error:
+            config = f"# {error}"
+        configs.append((step, config))
+    return configs
 
 
 def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str | None = None) -> list[Problem]:
@@ -94,7 +114,12 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     else:
         problems.extend(Problem("release", message) for message in release_problems(campaign, campaign.release))
     try:
-        rendered = rendered_config if rendered_config is not None else render_config(campaign, step, "preflight")
+        # The keys are the definition's concern: rendered without reading the earlier steps' outputs (a query).
+        rendered = (
+            rendered_config
+            if rendered_config is not None
+            else render_config(campaign, step, "preflight", earlier_outputs=[])
+        )
         missing = bps_config.missing_keys(rendered)
         if missing:
             problems.append(Problem("config", f"The BPS configuration lacks {', '.join(missing)}."))
@@ -116,16 +141,20 @@ def render_config(
     group: StepGroup | None = None,
     *,
     memory_factor: float = 1.0,
+    earlier_outputs: list[str] | None = None,
 ) -> str:
     """The BPS configuration of a submission of the step (of one of its groups): its query is the group's slice
-    of the step's, and it reads the outputs of the earlier steps before the campaign's inputs."""
+    of the step's, and it reads the outputs of the earlier steps (``earlier_step_outputs`` unless given) before
+    the campaign's inputs."""
+    if earlier_outputs is None:
+        earlier_outputs = earlier_step_outputs(step) if step.position > 1 else []
     return bps_config.render(
         template=campaign.bps_template,
         overrides=campaign.bps_overrides,
         workflow_system=campaign.workflow_system,
         pipeline=campaign.pipeline,
         butler_repo=campaign.butler_repo,
-        input_collections=[*earlier_step_outputs(step), *campaign.input_collections],
+        input_collections=[*earlier_outputs, *campaign.input_collections],
         data_query=group_query(step.data_query or campaign.data_query, group),
         output_run=output_run_for(campaign, step, submission_number, group),
         step_name=step.name,

@@ -72,7 +72,9 @@ def campaign_detail(pk: int) -> Campaign:
     """One campaign with its steps and every submission, newest first, lineage included: each attempt's
     ``restarts`` and ``restarted_by_attempt`` are read with the step's attempts, at no query more."""
     submissions = Submission.objects.select_related("requested_by", "restarts").order_by("-created_at", "-id")
-    steps = Step.objects.select_related("depends_on").prefetch_related(Prefetch("submissions", queryset=submissions))
+    steps = Step.objects.select_related("depends_on").prefetch_related(
+        Prefetch("submissions", queryset=submissions), "groups"
+    )
     campaign = (
         Campaign.objects.select_related("release", "owner", "archived_by")
         .prefetch_related(Prefetch("steps", queryset=steps))

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
-from campaigns.bps_config import ConfigError
 from campaigns.choices import (
     CAMPAIGN_TRANSITIONS,
     RESTARTABLE_SUBMISSION_STATUSES,
@@ -210,18 +209,6 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
     )
 
 
-def _next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
-    """Each step's BPS configuration as its next submission would get it."""
-    configs = []
-    for step in campaign.steps.all():
-        try:
-            config = preflight.render_config(campaign, step, "next")
-        except ConfigError as error:
-            config = f"# {error}"
-        configs.append((step, config))
-    return configs
-
-
 def _campaign_actions(user: AbstractBaseUser | AnonymousUser, campaign: Campaign) -> dict:
     """The actions card's context (``campaigns/_campaign_actions.html``): what the user may do to the campaign in its
     state now."""
@@ -247,7 +234,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "panel": _submissions_panel(request, campaign),
-            "configs": _next_configs(campaign),
+            "configs": preflight.next_configs(campaign),
             **_campaign_actions(user, campaign),
             "may_unarchive": may.UNARCHIVE.allows(user) and campaign.is_archived,
             "archive_reason": selectors.campaign_archive_reason(campaign),

@@ -22,7 +22,6 @@ from campaigns.api.serializers import (
     SubmissionSerializer,
     SubmitSerializer,
 )
-from campaigns.bps_config import ConfigError
 from campaigns.filters import CampaignFilter, SubmissionFilter
 from campaigns.models import Campaign
 from console.api.base import ConsoleAPIView
@@ -169,11 +168,7 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         """Each step's pre-flight problems and its BPS configuration as it would be submitted."""
         campaign = self.get_object()
         rows = []
-        for step in campaign.steps.all():
-            try:
-                config = preflight.render_config(campaign, step, "next")
-            except ConfigError as error:
-                config = f"# {error}"
+        for step, config in preflight.next_configs(campaign):
             problems = preflight.preflight_problems(campaign, step)
             rows.append({"step": step.name, "problems": [p.__dict__ for p in problems], "config": config})
         return Response(rows)

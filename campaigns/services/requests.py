@@ -153,7 +153,7 @@ def _submission_create(
     campaign, _, restarts = lock_rows(campaign_id=step.campaign_id, submission_id=restarts.pk if restarts else None)
     refusal = (restarts.restart_refusal() if restarts is not None else "") or campaign.submission_refusal()
     if not refusal and restarts is None and group is None:
-        refusal = step.in_progress_refusal() if step.groups.exists() else ""
+        refusal = step.in_progress_refusal() if step.is_split else ""
     if refusal:
         raise Conflict(refusal)
     problems = preflight.preflight_problems(campaign, step)

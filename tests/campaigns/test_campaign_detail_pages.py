@@ -313,14 +313,16 @@ def test_the_page_runs_a_constant_number_of_queries(client_for, operator, django
     SubmissionFactory(step=step2, status=SubmissionStatus.RUNNING, task_counts={"coadd": counts(5, 1, 0)})
     client = client_for(operator)
 
-    # session, user, roles; campaign, steps, submissions (with requester and restarted attempt);
+    # session, user, roles; campaign, steps, submissions (with requester and restarted attempt), groups; the
+    # earlier steps' outputs (the next configurations' inputs);
     # step 3's pre-flight checks: release approval, previous step; audit events; the release checks of the run in
     # progress (step 2), whose release may no longer be approved: release approval, previous step; the release
     # history: its changes, submissions per release; the releases it may move onto (none here but its own); the
     # committee's section: the campaign's approvals, later patches of its release
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = client.get(detail_url(campaign))
     assert response.status_code == 200
     assert text(response).count('data-testid="submission"') == rows + 1
-    with django_assert_num_queries(8):
+    # the panel: what it read before, and the steps' groups
+    with django_assert_num_queries(9):
         assert client.get(panel_url(campaign), **HTMX).status_code == 200
