@@ -72,6 +72,8 @@ class SubmissionStatus(models.TextChoices):
 
 
 ACTIVE_SUBMISSION_STATUSES = (SubmissionStatus.PENDING, SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
+# Launched or being launched: what takes a slot of a campaign's and a workflow system's limits.
+LAUNCHED_SUBMISSION_STATUSES = (SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
 # Ended without doing all its work: a failed campaign, a dashboard card.
 FAILED_SUBMISSION_STATUSES = (SubmissionStatus.FAILED, SubmissionStatus.LOST)
 # Those that restart, each once (``Submission.restart_refusal``).

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns import events
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Submission, lock_rows
-from campaigns.services.dispatch import submission_retry_later
+from campaigns.services.dispatch import submission_retry_later, submissions_dispatch_waiting
 from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
 from campaigns.workflow import RunState, StackCommandError, adapter_for
 
@@ -54,6 +54,9 @@ def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
                 submission_finish(submission_id=submission.pk, state=state, now=now)
                 seen["finished"] += 1
         _submissions_progress_write(progressed)
+    if seen["finished"]:
+        # Their slots are free: the submissions waiting for one go now, not at the next sweep.
+        submissions_dispatch_waiting()
     return seen
 
 
@@ -132,8 +135,6 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
 def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Re-enqueue submissions left pending (broker down at commit) once their backoff has passed, and free
     ones stuck submitting (their worker died mid-dispatch: the next dispatch adopts a process it launched)."""
-    from campaigns.tasks import dispatch_submission_task
-
     now = now or timezone.now()
     stuck = Submission.objects.filter(
         status=SubmissionStatus.SUBMITTING,
@@ -149,11 +150,6 @@ def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
                     locked, SubmissionStatus.PENDING, actor=None, changes={}, audit_after={"reason": "stuck"}
                 )
                 freed += 1
-    pending = list(
-        Submission.objects.due_for_dispatch(now)
-        .filter(created_at__lt=now - timedelta(seconds=settings.SUBMISSION_PENDING_SWEEP_AFTER))
-        .values_list("pk", flat=True)
-    )
-    for submission_id in pending:
-        dispatch_submission_task.delay(submission_id)
-    return {"requeued": len(pending), "freed": freed}
+    # A dispatch lost with the broker, or one refused for want of a slot: sent again, as slots allow.
+    requeued = submissions_dispatch_waiting(now=now, min_age=settings.SUBMISSION_PENDING_SWEEP_AFTER)
+    return {"requeued": requeued, "freed": freed}
