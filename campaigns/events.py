@@ -8,3 +8,6 @@ campaign_started = Event("campaign.started", payload=("campaign", "actor"))
 submission_succeeded = Event("submission.succeeded", payload=("submission",))
 # A step was accepted (through the QA gate): milestones waiting for it propose a status change.
 step_accepted = Event("step.accepted", payload=("step", "actor"))
+# Every data product a campaign declares is delivered (counted in its output runs), and was not before: milestones
+# waiting for it propose a status change.
+data_products_delivered = Event("campaign.data-products-delivered", payload=("campaign",))

@@ -1,8 +1,8 @@
-"""Filters of the campaign list (page and API) and of the submissions API."""
+"""Filters of the campaign list (page and API), of the submissions API and of the error page (and its API)."""
 
 import django_filters
 
-from campaigns.choices import CampaignKind
+from campaigns.choices import CampaignKind, ErrorOrigin
 from campaigns.models import Campaign, Submission
 from console.filters import IdFilter
 
@@ -46,3 +46,18 @@ class SubmissionFilter(django_filters.FilterSet):
     class Meta:
         model = Submission
         fields = ["campaign", "status"]
+
+
+class FailureFilter(django_filters.FilterSet):
+    """The failed runs the error page and the errors API count: by the origin of their error type, their release,
+    their campaign."""
+
+    origin = django_filters.ChoiceFilter(
+        field_name="error_type__origin", choices=ErrorOrigin.choices, help_text="the origin of the error type"
+    )
+    release = django_filters.CharFilter(field_name="release__version", label="Release", help_text="e.g. v23.0.0")
+    campaign = IdFilter(field_name="step__campaign_id", help_text="the campaign's id")
+
+    class Meta:
+        model = Submission
+        fields = ["origin", "release", "campaign"]

@@ -10,14 +10,17 @@ import re
 
 from django import forms
 
-from campaigns import bps_config
-from campaigns.choices import CampaignKind, WorkflowSystem
-from campaigns.models import Campaign, CampaignReleaseChange, Step
-from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH
+from campaigns import bps_config, partition
+from campaigns.choices import CampaignKind, ErrorAction, ErrorOrigin, WorkflowSystem
+from campaigns.models import Campaign, CampaignReleaseChange, ErrorRule, ErrorType, Step
+from campaigns.services import error_rules as error_rule_services
+from campaigns.services.groups import SPLIT_MODES
+from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH, MAX_RUNNING_GROUPS
+from campaigns.services.products import CSV_MAX_CHARS
 from console import text_limits
 from console.forms import LongTextField
 from console.identifiers import release_version_normalized
-from releases.models import Release
+from releases.models import BackportRequest, Release
 
 
 def _input(widget: type[forms.Widget], **attrs) -> forms.Widget:
@@ -154,6 +157,14 @@ class CampaignCreateForm(forms.Form):
         help_text=STEPS_HELP,
         widget=_code(3),
     )
+    max_running_groups = forms.IntegerField(
+        label="Groups at once",
+        required=False,
+        min_value=1,
+        max_value=MAX_RUNNING_GROUPS,
+        help_text="at most this many of its submissions launched at once; empty: no limit of its own",
+        widget=_input(forms.NumberInput),
+    )
 
     def clean_kind(self) -> str:
         return self.cleaned_data["kind"] or CampaignKind.PRODUCTION
@@ -242,3 +253,165 @@ class CampaignDiffForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         offer_campaigns(self, "left", "right")
+
+
+class DataProductsForm(forms.Form):
+    """A campaign's data products as CSV, ``dataset_type,count`` under that header: pasted, or a file chosen (which
+    wins). ``text`` is what to parse (``services.products.parse_products_csv``)."""
+
+    csv = LongTextField(
+        label="Pasted CSV",
+        required=False,
+        max_length=CSV_MAX_CHARS,
+        widget=_code(6, placeholder="dataset_type,count\ncalexp,3651777\nsrc,"),
+    )
+    csv_file = forms.FileField(label="or a CSV file", required=False, widget=_input(forms.ClearableFileInput))
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("csv_file")
+        if upload:
+            if upload.size > 4 * CSV_MAX_CHARS:
+                raise forms.ValidationError(f"The file {upload.name!r} is larger than a CSV of data products.")
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(f"The file {upload.name!r} is not UTF-8 text.") from None
+        elif data.get("csv", "").strip():
+            data["text"] = data["csv"]
+        elif not self.errors:
+            raise forms.ValidationError("Paste the CSV (at least its header, to declare none) or choose its file.")
+        return data
+
+
+class GroupSubmitForm(forms.Form):
+    """Submit one group of a split step; the key is generated into the form, so that a double click gives one
+    submission."""
+
+    idempotency_key = forms.CharField(max_length=100)
+
+
+class StepSplitForm(forms.Form):
+    """Split a step into groups, one of three ways (``services.groups.SPLIT_MODES``); what each way needs is asked
+    here, whether the partition is sound is ``campaigns.partition``'s call."""
+
+    mode = forms.ChoiceField(label="Split by", choices=list(SPLIT_MODES.items()), widget=_select())
+    dimension = forms.CharField(
+        required=False,
+        max_length=100,
+        help_text="for ranges and for a number of groups",
+        widget=_input(forms.TextInput, placeholder="e.g. visit", spellcheck="false"),
+    )
+    ranges = forms.CharField(
+        required=False,
+        max_length=partition.RANGES_MAX_CHARS,
+        help_text="for ranges: first-last or a single value, separated by commas",
+        widget=_input(forms.TextInput, placeholder="e.g. 1-100, 101-200, 250", spellcheck="false"),
+    )
+    count = forms.IntegerField(
+        label="Number of groups",
+        required=False,
+        min_value=1,
+        max_value=partition.MAX_GROUPS,
+        help_text="cut the dimension's values, as the Butler holds them for the step, into this many groups",
+        widget=_input(forms.NumberInput),
+    )
+    groups = LongTextField(
+        label="Groups",
+        required=False,
+        max_length=partition.LIST_MAX_CHARS,
+        help_text="for a list: one group per line, “name: query” or just the query",
+        widget=_code(4, placeholder="north: visit >= 1001 AND visit <= 1500\nsouth: visit > 1500"),
+    )
+
+    NEEDS = {"ranges": ("dimension", "ranges"), "count": ("dimension", "count"), "list": ("groups",)}
+
+    def clean(self):
+        data = super().clean()
+        for name in self.NEEDS.get(data.get("mode"), ()):
+            if name not in self.errors and data.get(name) in (None, ""):
+                self.add_error(name, f"Needed to split by {data['mode']}.")
+        return data
+
+
+# The error types and rules (``campaigns.error_views``) ----------------------------------------------------------
+
+
+class ErrorTypeForm(forms.Form):
+    name = forms.CharField(
+        max_length=ErrorType._meta.get_field("name").max_length,
+        help_text="e.g. Out of memory",
+        widget=_input(forms.TextInput),
+    )
+    origin = forms.ChoiceField(choices=ErrorOrigin.choices, help_text="who fixes it", widget=_select())
+    description = LongTextField(
+        required=False, max_length=text_limits.DESCRIPTION, widget=_input(forms.Textarea, rows=2)
+    )
+
+
+def _rule_max_length(field: str) -> int:
+    return ErrorRule._meta.get_field(field).max_length
+
+
+class ErrorRuleForm(forms.Form):
+    """A rule as the services take it; whether its patterns may be used and its numbers fit its action is the
+    service's call (``services.error_rules``), which names the field."""
+
+    name = forms.CharField(max_length=_rule_max_length("name"), widget=_input(forms.TextInput))
+    position = forms.IntegerField(
+        min_value=0,
+        max_value=error_rule_services.MAX_POSITION,
+        initial=100,
+        help_text="rules are tried from the lowest",
+        widget=_input(forms.NumberInput),
+    )
+    task_pattern = forms.CharField(
+        required=False,
+        max_length=_rule_max_length("task_pattern"),
+        strip=False,  # a pattern's spaces are part of it
+        help_text="regular expression on the task label; empty: any task (bps's own error included)",
+        widget=_input(forms.TextInput, spellcheck="false"),
+    )
+    message_pattern = forms.CharField(
+        max_length=_rule_max_length("message_pattern"),
+        strip=False,
+        help_text="regular expression on the message, ignoring case, e.g. MemoryError|exit status 137",
+        widget=_code(2),
+    )
+    error_type = forms.ModelChoiceField(
+        queryset=ErrorType.objects.order_by("name"), empty_label="choose", widget=_select()
+    )
+    action = forms.ChoiceField(choices=ErrorAction.choices, widget=_select())
+    max_retries = forms.IntegerField(
+        min_value=0,
+        max_value=error_rule_services.MAX_RETRIES,
+        initial=0,
+        help_text="for a retry or a restart",
+        widget=_input(forms.NumberInput),
+    )
+    memory_multiplier = forms.FloatField(
+        required=False,
+        min_value=error_rule_services.MIN_MEMORY_MULTIPLIER,
+        max_value=error_rule_services.MAX_MEMORY_MULTIPLIER,
+        help_text="for a retry: the memory times this; empty: unchanged",
+        widget=_input(forms.NumberInput, step="0.5"),
+    )
+    retry_after_seconds = forms.IntegerField(
+        label="Wait (seconds)",
+        min_value=0,
+        max_value=error_rule_services.MAX_RETRY_AFTER_SECONDS,
+        initial=0,
+        help_text="before acting",
+        widget=_input(forms.NumberInput),
+    )
+    release = _ReleaseChoiceField(required=False, empty_label="every release", widget=_select())
+    expires_with = forms.ModelChoiceField(
+        label="Expires with",
+        queryset=BackportRequest.objects.select_related("target_release").order_by("rfc_id"),
+        to_field_name="rfc_id",
+        required=False,
+        empty_label="never",
+        help_text="the backport of the fix: once it ships, the rule no longer applies",
+        widget=_select(),
+    )
+    active = forms.BooleanField(required=False, initial=True)

@@ -97,6 +97,7 @@ class Campaign(models.Model):
         "workflow_system",
         "bps_template",
         "bps_overrides",
+        "max_running_groups",
     )
 
     name = models.CharField(max_length=100, unique=True)
@@ -186,6 +187,13 @@ class Campaign(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    def current_step(self) -> "Step | None":
+        """The first step (by position) whose work is not all done (``steps_completed``); None when every step's
+        is. Two queries."""
+        steps = list(self.steps.order_by("position"))
+        done = steps_completed(step.pk for step in steps)
+        return next((step for step in steps if step.pk not in done), None)
 
     def archive_refusal(self) -> str:
         """Why the campaign cannot be archived now; empty when it can. Not twice, not with a submission in

@@ -49,6 +49,36 @@ def release_problems(campaign: Campaign, release: Release, *, today: date | None
     return problems
 
 
+@dataclass(frozen=True)
+class GateVerdict:
+    """Whether a campaign that runs automatically may start the step after this one: ``proceed``; or ``wait`` (the
+    gate waits for the run's metrics); or neither, held, for ``reason``."""
+
+    proceed: bool
+    wait: bool = False
+    reason: str = ""
+
+
+# The QA gate of a step, which the QA app registers (``register_step_gate``): it takes a step whose work is done
+# and says whether the next may start. Without one registered, every step passes.
+STEP_GATES: list[Callable[[Step], GateVerdict]] = []
+
+
+def register_step_gate(gate: Callable[[Step], GateVerdict]) -> Callable[[Step], GateVerdict]:
+    if gate not in STEP_GATES:
+        STEP_GATES.append(gate)
+    return gate
+
+
+def step_gate_verdict(step: Step) -> GateVerdict:
+    """The registered gates' verdict on a step whose work is done: the first that does not let it proceed."""
+    for gate in STEP_GATES:
+        verdict = gate(step)
+        if not verdict.proceed:
+            return verdict
+    return GateVerdict(proceed=True)
+
+
 def output_run_for(campaign: Campaign, step: Step, submission_number: int, group: StepGroup | None = None) -> str:
     """The output RUN collection of a submission; a group's runs chain under a collection of the group's own, so
     that the groups of a step never read each other's outputs."""

@@ -5,11 +5,37 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from campaigns import preflight
-from campaigns.choices import CAMPAIGN_RELEASE_FIXED, FAILED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
-from campaigns.models import Campaign, Step, Submission
+from campaigns.choices import (
+    ACTIVE_SUBMISSION_STATUSES,
+    CAMPAIGN_RELEASE_FIXED,
+    ERROR_ORIGIN_COLOURS,
+    FAILED_SUBMISSION_STATUSES,
+    RESTARTABLE_SUBMISSION_STATUSES,
+    CampaignStatus,
+    SubmissionStatus,
+)
+from campaigns.models import Campaign, ErrorRule, ErrorType, Step, StepGroup, Submission
 from console.models import AuditEvent
 from releases.choices import ReleaseKind, ReleaseStatus
 from releases.models import Release
@@ -334,3 +360,257 @@ def clone_release_note(original: Campaign, copy: Campaign) -> str:
             "committee approves a release per campaign. Ask it for an approval."
         )
     return f"The copy runs {release}, which it may not run yet: " + " ".join(problems)
+
+
+# A step's groups: their states, the totals of their current attempts, the rows a page shows -----------------------
+
+# A group's state, from its newest submission (its current attempt) and its hold: held (whatever its attempt), waiting
+# (never submitted), running (pending, submitting or running), succeeded, failed (failed, lost or cancelled).
+GROUP_HELD, GROUP_WAITING, GROUP_RUNNING, GROUP_SUCCEEDED, GROUP_FAILED = (
+    "held",
+    "waiting",
+    "running",
+    "succeeded",
+    "failed",
+)
+# In the order a summary line names them, and (``GROUP_ROW_ORDER``) the order a page lists them: what needs a person
+# first.
+GROUP_STATES = (GROUP_SUCCEEDED, GROUP_RUNNING, GROUP_WAITING, GROUP_FAILED, GROUP_HELD)
+GROUP_ROW_ORDER = (GROUP_FAILED, GROUP_HELD, GROUP_RUNNING, GROUP_WAITING, GROUP_SUCCEEDED)
+GROUP_STATE_COLOURS = {
+    GROUP_SUCCEEDED: "success",
+    GROUP_RUNNING: "primary",
+    GROUP_WAITING: "secondary",
+    GROUP_FAILED: "danger",
+    GROUP_HELD: "warning",
+}
+# A page shows at most this many groups of a step (the totals always count them all).
+GROUP_ROWS_SHOWN = 200
+
+
+def step_groups(step_id: int) -> QuerySet[StepGroup]:
+    """The step's groups in order, each annotated with its current attempt (``current_submission_id``, the newest
+    submission of the group: a restart is newer than what it restarts), that attempt's ``current_status``, its
+    number of ``attempts`` and its ``state`` (``GROUP_STATES``). One query whatever the number of groups."""
+    newest = Submission.objects.filter(group=OuterRef("pk")).order_by("-pk")
+    attempts = (
+        Submission.objects.filter(group=OuterRef("pk")).order_by().values("group").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        StepGroup.objects.filter(step=step_id)
+        .annotate(
+            current_submission_id=Subquery(newest.values("pk")[:1]),
+            current_status=Subquery(newest.values("status")[:1]),
+            attempts=Coalesce(Subquery(attempts), 0),
+        )
+        .annotate(
+            state=Case(
+                When(held_at__isnull=False, then=Value(GROUP_HELD)),
+                When(current_status__isnull=True, then=Value(GROUP_WAITING)),
+                When(current_status__in=ACTIVE_SUBMISSION_STATUSES, then=Value(GROUP_RUNNING)),
+                When(current_status=SubmissionStatus.SUCCEEDED, then=Value(GROUP_SUCCEEDED)),
+                default=Value(GROUP_FAILED),
+                output_field=CharField(),
+            )
+        )
+        .order_by("position")
+    )
+
+
+def group_current_submissions(groups: list[StepGroup]) -> list[StepGroup]:
+    """Set each group's ``current`` (its current attempt, with the attempt it restarts, or None) from the
+    ``current_submission_id`` of ``step_groups``: one query. The current attempt is the newest of its group, so no
+    later attempt restarted it (``restarted_by_attempt`` is set to None at no query)."""
+    ids = [group.current_submission_id for group in groups if group.current_submission_id is not None]
+    current = {
+        submission.pk: submission for submission in Submission.objects.filter(pk__in=ids).select_related("restarts")
+    }
+    for group in groups:
+        group.current = current.get(group.current_submission_id)
+        if group.current is not None:
+            group.current.restarted_by_attempt = None
+    return groups
+
+
+@dataclass
+class GroupsSummary:
+    """A split step's groups in one view: how many in each state (``counts``, every state of ``GROUP_STATES``),
+    the quanta of their current attempts, the errors of those that failed, and the rows a page shows (``rows``, at
+    most ``GROUP_ROWS_SHOWN``, failed, held and running first, each with its ``current`` attempt)."""
+
+    total: int
+    counts: dict[str, int]
+    quanta_expected: int
+    quanta_succeeded: int
+    quanta_failed: int
+    errors: list[dict]
+    rows: list[StepGroup]
+
+    @property
+    def shows_all(self) -> bool:
+        return len(self.rows) == self.total
+
+    @property
+    def states(self) -> list[tuple[str, int, str]]:
+        """(state, count, colour) in the summary line's order, the states no group is in left out."""
+        return [(state, self.counts[state], GROUP_STATE_COLOURS[state]) for state in GROUP_STATES if self.counts[state]]
+
+
+def step_groups_summary(step_id: int, *, rows: int = GROUP_ROWS_SHOWN) -> GroupsSummary:
+    """The ``GroupsSummary`` of a step: five queries, whatever the number of its groups."""
+    groups = step_groups(step_id)
+    counts = Counter(groups.values_list("state", flat=True))
+    current = Submission.objects.filter(pk__in=groups.values("current_submission_id"))
+    quanta = current.aggregate(
+        expected=Coalesce(Sum("quanta_expected"), 0),
+        succeeded=Coalesce(Sum("quanta_succeeded"), 0),
+        failed=Coalesce(Sum("quanta_failed"), 0),
+    )
+    failed = current.filter(status__in=RESTARTABLE_SUBMISSION_STATUSES).only("pk", "failures")
+    order = Case(
+        *(When(state=state, then=Value(place)) for place, state in enumerate(GROUP_ROW_ORDER)),
+        output_field=IntegerField(),
+    )
+    shown = list(groups.annotate(row_order=order).order_by("row_order", "position")[:rows])
+    return GroupsSummary(
+        total=sum(counts.values()),
+        counts={state: counts.get(state, 0) for state in GROUP_STATES},
+        quanta_expected=quanta["expected"],
+        quanta_succeeded=quanta["succeeded"],
+        quanta_failed=quanta["failed"],
+        errors=error_summary(failed),
+        rows=group_current_submissions(shown),
+    )
+
+
+def groups_with_step() -> QuerySet[StepGroup]:
+    """Groups with their step and its campaign: where the pages' and the API's actions on one group look it up."""
+    return StepGroup.objects.select_related("step__campaign")
+
+
+def steps_with_campaign() -> QuerySet[Step]:
+    """Steps with their campaign: where the pages' and the API's actions on one step look it up."""
+    return Step.objects.select_related("campaign")
+
+
+# Failures by error type, across campaigns: the error page and its API ---------------------------------------------
+
+
+@dataclass
+class ErrorTypeLine:
+    """One line of the error page: the failed runs of one error type (``error_type`` None: unclassified, no rule
+    matched them or they ended before rules classified failures), with what they have in common. The releases,
+    campaigns and rules are bare rows (id and name) for links, sorted by name."""
+
+    error_type: ErrorType | None
+    failed_runs: int
+    failed_quanta: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    releases: list[Release]
+    campaigns: list[Campaign]
+    rules: list[ErrorRule]
+
+    @property
+    def key(self) -> str:
+        """What names the line in a link to its runs (``?type=``): the type's id, or ``none``."""
+        return str(self.error_type.pk) if self.error_type is not None else "none"
+
+    @property
+    def origin_colour(self) -> str:
+        return ERROR_ORIGIN_COLOURS[self.error_type.origin] if self.error_type is not None else "secondary"
+
+
+def failed_submissions() -> QuerySet[Submission]:
+    """Failed and lost runs of every campaign, newest first: what the error page counts (filter with
+    ``filters.FailureFilter``)."""
+    return Submission.objects.filter(status__in=FAILED_SUBMISSION_STATUSES).order_by("-ended_at", "-id")
+
+
+def failures_by_error_type(submissions: QuerySet[Submission] | None = None) -> list[ErrorTypeLine]:
+    """The failed runs among ``submissions`` (all by default) grouped by error type, the most failed runs first:
+    counted and dated in the database (one query), then their distinct releases, campaigns and rules (one more),
+    whatever the number of runs."""
+    failed = (failed_submissions() if submissions is None else submissions).filter(
+        status__in=FAILED_SUBMISSION_STATUSES
+    )
+    totals = (
+        failed.order_by()
+        .values("error_type", "error_type__name", "error_type__origin", "error_type__description")
+        .annotate(
+            failed_runs=Count("id"),
+            failed_quanta=Coalesce(Sum("quanta_failed"), 0),
+            first_seen=Min("ended_at"),
+            last_seen=Max("ended_at"),
+        )
+    )
+    lines = {}
+    for row in totals:
+        error_type = None
+        if row["error_type"] is not None:
+            error_type = ErrorType(
+                pk=row["error_type"],
+                name=row["error_type__name"],
+                origin=row["error_type__origin"],
+                description=row["error_type__description"],
+            )
+        lines[row["error_type"]] = ErrorTypeLine(
+            error_type=error_type,
+            failed_runs=row["failed_runs"],
+            failed_quanta=row["failed_quanta"],
+            first_seen=row["first_seen"],
+            last_seen=row["last_seen"],
+            releases=[],
+            campaigns=[],
+            rules=[],
+        )
+    seen = {"releases": {}, "campaigns": {}, "rules": {}}
+    pairs = (
+        failed.order_by()
+        .values_list(
+            "error_type",
+            "release",
+            "release__version",
+            "step__campaign",
+            "step__campaign__name",
+            "error_rule",
+            "error_rule__name",
+        )
+        .distinct()
+    )
+    for type_id, release_id, version, campaign_id, campaign_name, rule_id, rule_name in pairs:
+        for kind, row in (
+            ("releases", Release(pk=release_id, version=version) if release_id is not None else None),
+            ("campaigns", Campaign(pk=campaign_id, name=campaign_name)),
+            ("rules", ErrorRule(pk=rule_id, name=rule_name) if rule_id is not None else None),
+        ):
+            if row is not None and (type_id, row.pk) not in seen[kind]:
+                seen[kind][(type_id, row.pk)] = row
+                getattr(lines[type_id], kind).append(row)
+    for line in lines.values():
+        line.releases.sort(key=lambda release: release.version)
+        line.campaigns.sort(key=lambda campaign: campaign.name)
+        line.rules.sort(key=lambda rule: rule.name)
+    return sorted(
+        lines.values(),
+        key=lambda line: (-line.failed_runs, line.error_type is None, line.error_type.name if line.error_type else ""),
+    )
+
+
+def failure_filter_options() -> tuple[list[str], list[Campaign]]:
+    """The releases (versions) and campaigns that have failed runs, for the error page's filter: one query."""
+    rows = failed_submissions().order_by().values_list("release__version", "step__campaign", "step__campaign__name")
+    releases, campaigns = set(), {}
+    for version, campaign_id, campaign_name in rows.distinct():
+        if version is not None:
+            releases.add(version)
+        campaigns[campaign_id] = Campaign(pk=campaign_id, name=campaign_name)
+    return sorted(releases), sorted(campaigns.values(), key=lambda campaign: campaign.name)
+
+
+def error_rules_listed() -> QuerySet[ErrorRule]:
+    """Every rule, active or not, in the order they are tried, with their type, scope, expiry backport and author:
+    the rules page and API."""
+    return ErrorRule.objects.select_related("error_type", "release", "expires_with__shipped_in", "created_by").order_by(
+        "position", "id"
+    )

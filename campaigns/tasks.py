@@ -2,7 +2,16 @@
 
 from celery import shared_task
 
-from campaigns.services import submission_dispatch, submissions_poll, submissions_sweep
+from campaigns.models import Campaign
+from campaigns.services import (
+    campaign_advance,
+    campaigns_advance,
+    submission_dispatch,
+    submissions_poll,
+    submissions_sweep,
+)
+from campaigns.services.products import campaign_products_count
+from campaigns.workflow import StackCommandError
 
 
 @shared_task(name="campaigns.tasks.dispatch_submission")
@@ -20,3 +29,29 @@ def poll_submissions_task() -> dict:
 @shared_task(name="campaigns.tasks.sweep_pending_submissions")
 def sweep_pending_submissions_task() -> dict:
     return submissions_sweep()
+
+
+@shared_task(bind=True, name="campaigns.tasks.count_campaign_products", max_retries=3)
+def count_campaign_products_task(self, campaign_id: int) -> None:
+    """Count a campaign's data products in the Butler (``services.products.campaign_products_count``); a stack
+    command that failed transiently is tried again later."""
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return
+    try:
+        campaign_products_count(campaign=campaign)
+    except StackCommandError as error:
+        if not error.transient:
+            raise
+        raise self.retry(countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task(name="campaigns.tasks.advance_campaigns")
+def advance_campaigns_task() -> dict:
+    return campaigns_advance()
+
+
+@shared_task(name="campaigns.tasks.advance_campaign")
+def advance_campaign_task(campaign_id: int) -> None:
+    # Safe to run twice, and beside the cycle: each act is claimed under the campaign's lock or by a key.
+    campaign_advance(campaign_id=campaign_id)

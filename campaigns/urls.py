@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import views
+from campaigns import group_views, product_views, views
 
 app_name = "campaigns"
 
@@ -19,8 +19,15 @@ urlpatterns = [
     path("<int:pk>/archive/", views.campaign_archive, name="campaign-archive"),
     path("<int:pk>/unarchive/", views.campaign_unarchive, name="campaign-unarchive"),
     path("<int:pk>/change-release/", views.campaign_change_release, name="campaign-change-release"),
+    path("<int:pk>/data-products/", product_views.data_products_declare, name="data-products-declare"),
+    path("<int:pk>/data-products/count/", product_views.data_products_count, name="data-products-count"),
     # One older attempt's details, loaded by the submissions panel when opened.
     path("submissions/<int:pk>/details/", views.submission_details, name="submission-details"),
     path("submissions/<int:pk>/restart/", views.submission_restart, name="submission-restart"),
     path("submissions/<int:pk>/cancel/", views.submission_cancel, name="submission-cancel"),
+    # A step split into groups (campaigns/group_views.py).
+    path("steps/<int:pk>/split/", group_views.step_split, name="step-split"),
+    path("steps/<int:pk>/groups/", group_views.step_groups, name="step-groups"),
+    path("groups/<int:pk>/submit/", group_views.group_submit, name="group-submit"),
+    path("groups/<int:pk>/release/", group_views.group_release, name="group-release"),
 ]

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns import pages, preflight, selectors, services
+from campaigns import group_views, pages, preflight, product_views, selectors, services
 from campaigns import permissions as may
 from campaigns.choices import (
     CAMPAIGN_TRANSITIONS,
@@ -102,6 +102,10 @@ class StepRow:
     problems: list[preflight.Problem] = field(default_factory=list)
     may_submit: bool = False
     idempotency_key: str = ""
+    # A step split into groups: its groups (group_views.groups_panel), shown instead of its attempts.
+    groups: "group_views.GroupsPanel | None" = None
+    # The form splitting the step, when the user may split it now.
+    split_form: "group_views.StepSplitForm | None" = None
 
     @property
     def awaits_submission(self) -> bool:
@@ -193,7 +197,8 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
         for newest_first, submission in enumerate(submissions):
             # Older attempts are one line each, their details loaded on demand (submission_details).
             submission.shown_in_full = newest_first == 0 or submission.is_in_progress
-            if submission.is_current_attempt:
+            # A split step's groups summarise their own errors (group_views.groups_panel).
+            if submission.is_current_attempt and submission.group_id is None:
                 current.append(submission)
             submission.may_cancel = may_cancel and submission.is_cancellable
             submission.may_restart = may_restart and takes_new_submission and submission.is_restartable
@@ -203,6 +208,9 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
             row.problems = preflight.preflight_problems(campaign, step)
             row.may_submit = may_submit and takes_new_submission
             row.idempotency_key = str(uuid.uuid4())
+        if step.is_split:
+            row.groups = group_views.groups_panel(request.user, campaign, step)
+        row.split_form = group_views.split_form_offered(request.user, campaign, step, submissions)
         rows.append(row)
     return SubmissionsPanel(
         campaign=campaign, steps=rows, errors=selectors.error_summary(current), may_submit=may_submit, oob=oob
@@ -244,6 +252,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "move_to": move_to,
             "release_change_form": ReleaseChangeForm(auto_id="release-%s", releases=move_to),
             "sections": pages.campaign_page_sections(campaign),
+            "data_products": product_views.data_products_section(request, campaign),
             "pause_reason": selectors.campaign_pause_reason(campaign),
             "running_on_refused_release": selectors.running_submissions_on_refused_release(campaign),
         },

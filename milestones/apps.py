@@ -17,6 +17,7 @@ class MilestonesConfig(AppConfig):
         # What the lower apps publish is evidence that milestones may wait for.
         campaign_events.campaign_started.subscribe(evidence.on_campaign_started)
         campaign_events.step_accepted.subscribe(evidence.on_step_accepted)
+        campaign_events.data_products_delivered.subscribe(evidence.on_data_products_delivered)
         release_events.release_approved.subscribe(evidence.on_release_approved)
 
 

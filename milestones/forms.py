@@ -7,7 +7,7 @@ from campaigns.forms import offer_campaigns
 from campaigns.models import Campaign, Step
 from committee.models import Decision
 from console import forms as bounded
-from milestones.choices import EvidenceKind, MilestoneStatus
+from milestones.choices import EVIDENCE_TARGETS, EvidenceKind, MilestoneStatus
 from releases.models import Release
 
 
@@ -124,11 +124,7 @@ class EvidenceLinkForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        target_field = {
-            EvidenceKind.CAMPAIGN_STARTED: "campaign",
-            EvidenceKind.STEP_ACCEPTED: "step",
-            EvidenceKind.RELEASE_APPROVED: "release",
-        }.get(kind)
+        target_field = EVIDENCE_TARGETS.get(kind)
         if target_field and not data.get(target_field):
             raise forms.ValidationError(f"{EvidenceKind(kind).label} needs a {target_field}.")
         data["target"] = data.get(target_field) if target_field else None

@@ -17,3 +17,9 @@ class QaConfig(AppConfig):
 
         # A campaign's page shows its QA gate.
         campaign_pages.register_section(campaign_gate_section)
+
+        from campaigns import preflight
+        from qa.services import step_gate_for_automation
+
+        # A campaign that runs automatically starts a step only when the one before passes its QA gate.
+        preflight.register_step_gate(step_gate_for_automation)

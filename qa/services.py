@@ -12,6 +12,7 @@ from django.utils import timezone
 from campaigns import services as campaigns_services
 from campaigns.choices import SubmissionStatus
 from campaigns.models import Step, Submission, lock_rows
+from campaigns.preflight import GateVerdict
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.models import Decision
 from console.errors import Conflict, InvalidInput
@@ -82,6 +83,41 @@ def step_gate(step: Step) -> StepGate:
     waiver = selectors.waiver_of(step, submission)
     state = gate_state(submission=submission, blocking=blocking, waiver=waiver, now=timezone.now())
     return StepGate(step=step, state=state, submission=submission, blocking=blocking, waiver=waiver)
+
+
+def step_gate_for_automation(step: Step) -> GateVerdict:
+    """The QA gate as a campaign that runs automatically asks it, before starting the step after ``step``: the
+    newest successful run of each of the step's groups (of the step, when it has none) is judged on its blocking
+    specifications, all runs at once; the next step waits while one waits for its metrics, and is held while one
+    fails (unless waived). An accepted step passes."""
+    if step.accepted_at is not None:
+        return GateVerdict(proceed=True)
+    newest: dict[int | None, Submission] = {}
+    for run in selectors.runs().filter(step=step, status=SubmissionStatus.SUCCEEDED).order_by(*selectors.NEWEST_FIRST):
+        newest.setdefault(run.group_id, run)
+    if not newest:
+        return GateVerdict(proceed=False, reason=f"the step {step.name} has no successful run")
+    judged = runs_judged(
+        list(newest.values()), fresh_statistics([run.pk for run in newest.values()]), include_blocking=True
+    )
+    waivers = {
+        waiver.submission_id: waiver for waiver in Waiver.objects.filter(step=step, submission__in=newest.values())
+    }
+    now = timezone.now()
+    waiting, failing = [], []
+    for run in newest.values():
+        blocking = [result for result in judged[run.pk] if result.spec.blocking]
+        state = gate_state(submission=run, blocking=blocking, waiver=waivers.get(run.pk), now=now)
+        if state == GateState.WAITING_FOR_METRICS:
+            waiting.append(run)
+        elif state == GateState.FAILING:
+            verdicts = "; ".join(result.verdict for result in blocking if result.passed is not True)
+            failing.append(f"run #{run.pk}: {verdicts}")
+    if failing:
+        return GateVerdict(proceed=False, reason=" ".join(failing[:3]) + (" ..." if len(failing) > 3 else ""))
+    if waiting:
+        return GateVerdict(proceed=False, wait=True, reason=f"{len(waiting)} run(s) wait for their metrics")
+    return GateVerdict(proceed=True)
 
 
 @transaction.atomic

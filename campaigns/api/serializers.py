@@ -3,7 +3,7 @@ from rest_framework import serializers
 from campaigns import bps_config
 from campaigns.choices import CampaignKind, WorkflowSystem
 from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission
-from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH
+from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH, MAX_RUNNING_GROUPS
 from console import text_limits
 from console.api import fields
 from releases.api.serializers import ReleaseRelatedField
@@ -84,6 +84,7 @@ class CampaignSerializer(fields.ModelSerializer):
     owner = fields.CharField(source="owner.username", read_only=True, allow_null=True)
     steps = StepSerializer(many=True, read_only=True)
     archived_by = fields.CharField(source="archived_by.username", read_only=True, allow_null=True)
+    automation_by = fields.CharField(source="automation_by.username", read_only=True, allow_null=True)
 
     class Meta:
         model = Campaign
@@ -98,6 +99,8 @@ class CampaignSerializer(fields.ModelSerializer):
             "updated_at",
             "archived_at",
             "archived_by",
+            "run_automatically",
+            "automation_by",
         ]
 
 
@@ -128,6 +131,14 @@ class CampaignCreateSerializer(serializers.Serializer):
     )
     bps_overrides = fields.CharField(
         required=False, allow_blank=True, default="", max_length=bps_config.MAX_YAML_CHARS, help_text="YAML mapping"
+    )
+    max_running_groups = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=MAX_RUNNING_GROUPS,
+        help_text="at most this many of its submissions launched at once; null: no limit of its own",
     )
     steps = StepInputSerializer(many=True, required=False, max_length=MAX_STEPS)
 

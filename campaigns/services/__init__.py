@@ -6,6 +6,8 @@ that ``from campaigns.services import submission_request`` is all a caller needs
 - ``requests``: a submission of a step, a restart of an attempt, a cancellation, each asked by someone.
 - ``dispatch``: the outbox: the dispatch enqueued on commit, the claim and launch of a pending submission, the
   retry of a launch that failed transiently.
+- ``error_rules``: the error types and the rules that classify failures (``campaigns.error_rules``).
+- ``groups``: a step split into groups (a partition of its data query), a held group released.
 - ``records``: a run made outside the console, recorded as succeeded; the count of a run's measurements that
   QA keeps.
 - ``polling``: the poll of running submissions, the record of a run's end, the sweep of forgotten ones.
@@ -22,7 +24,16 @@ submission), through ``lock_rows``. Each service that someone calls checks the r
 (``campaigns.permissions``), the same rule as the page and the API.
 """
 
-from campaigns.services.dispatch import submission_dispatch
+from campaigns.services.automation import campaign_advance, campaign_automate, campaigns_advance, step_breakpoint_set
+from campaigns.services.dispatch import submission_dispatch, submissions_dispatch_waiting
+from campaigns.services.error_rules import (
+    error_rule_create,
+    error_rule_deactivate,
+    error_rule_update,
+    error_type_create,
+    error_type_update,
+)
+from campaigns.services.groups import group_release, step_split
 from campaigns.services.lifecycle import (
     campaign_archive,
     campaign_clone,
@@ -38,14 +49,25 @@ from campaigns.services.records import submission_measurements_counted, submissi
 from campaigns.services.requests import submission_cancel, submission_request, submission_restart
 
 __all__ = [
+    "campaign_advance",
     "campaign_archive",
+    "campaign_automate",
     "campaign_clone",
     "campaign_create",
     "campaign_pause",
     "campaign_release_change",
     "campaign_resume",
     "campaign_unarchive",
+    "campaigns_advance",
+    "error_rule_create",
+    "error_rule_deactivate",
+    "error_rule_update",
+    "error_type_create",
+    "error_type_update",
+    "group_release",
     "step_accept",
+    "step_breakpoint_set",
+    "step_split",
     "submission_cancel",
     "submission_dispatch",
     "submission_finish",
@@ -53,6 +75,7 @@ __all__ = [
     "submission_record_external_run",
     "submission_request",
     "submission_restart",
+    "submissions_dispatch_waiting",
     "submissions_poll",
     "submissions_sweep",
 ]

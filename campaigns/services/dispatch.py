@@ -23,7 +23,7 @@ from django.db.models import Case, Count, F, Value, When
 from django.utils import timezone
 
 from campaigns.choices import CAMPAIGN_TRANSITIONS, LAUNCHED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
-from campaigns.models import Campaign, Submission, SubmissionQuerySet, lock_rows
+from campaigns.models import Campaign, Submission, lock_rows
 from campaigns.preflight import Problem
 from campaigns.selectors import release_problems
 from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_ended, submission_move
@@ -111,21 +111,17 @@ def _site_lock(workflow_system: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"campaigns.site:{workflow_system}"])
 
 
-def _launched(submissions) -> "SubmissionQuerySet":
-    return submissions.filter(status__in=LAUNCHED_SUBMISSION_STATUSES)
-
-
-def free_slots(campaign: Campaign) -> int:
-    """How many more of the campaign's submissions may be launched now: under its own limit
+def free_slots(campaign: Campaign, *, counting: tuple[str, ...] = LAUNCHED_SUBMISSION_STATUSES) -> int:
+    """How many more of the campaign's submissions may be launched now (``counting`` the launched ones), or
+    requested (a campaign that runs automatically counts its pending ones too): under its own limit
     (``Campaign.max_running_groups``) and its workflow system's (``CAMPAIGN_SITE_LIMITS``); two queries at most."""
+    taken = Submission.objects.filter(status__in=counting)
     free = []
     if campaign.max_running_groups is not None:
-        running = _launched(Submission.objects.filter(step__campaign_id=campaign.pk)).count()
-        free.append(campaign.max_running_groups - running)
+        free.append(campaign.max_running_groups - taken.filter(step__campaign_id=campaign.pk).count())
     site_limit = settings.CAMPAIGN_SITE_LIMITS.get(campaign.workflow_system)
     if site_limit is not None:
-        running = _launched(Submission.objects.filter(step__campaign__workflow_system=campaign.workflow_system))
-        free.append(site_limit - running.count())
+        free.append(site_limit - taken.filter(step__campaign__workflow_system=campaign.workflow_system).count())
     return max(min(free), 0) if free else UNLIMITED
 
 
@@ -141,7 +137,7 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
     from campaigns.tasks import dispatch_submission_task
 
     now = now or timezone.now()
-    launched = _launched(Submission.objects.all())
+    launched = Submission.objects.filter(status__in=LAUNCHED_SUBMISSION_STATUSES)
     running_by_campaign = dict(
         launched.values_list("step__campaign_id").annotate(count=Count("pk")).values_list("step__campaign_id", "count")
     )

@@ -20,14 +20,26 @@ from campaigns.choices import (
     SubmissionStatus,
     WorkflowSystem,
 )
-from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission, lock_rows, steps_completed
+from campaigns.error_rules import failure_classify
+from campaigns.models import (
+    Campaign,
+    CampaignReleaseChange,
+    Step,
+    StepGroup,
+    Submission,
+    lock_rows,
+    steps_completed,
+)
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
+from console.tasks import enqueue_on_commit
 from console.text_limits import DESCRIPTION, text_check
 from console.transitions import require_transition
 from releases.models import Release
 
 CAMPAIGN_FIELDS = Campaign.DEFINITION_FIELDS
+# The largest concurrency limit a campaign may set (its workflow system's own limit applies too).
+MAX_RUNNING_GROUPS = 100_000
 
 
 def _definition(campaign: Campaign) -> dict:
@@ -59,6 +71,11 @@ def campaign_create(
     if definition.get("workflow_system", WorkflowSystem.PARSL) not in WorkflowSystem.values:
         raise InvalidInput(f"Unknown workflow system {definition['workflow_system']!r}.")
     _check_kind(definition.get("kind", CampaignKind.PRODUCTION), definition.get("release"))
+    limit = definition.get("max_running_groups")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_RUNNING_GROUPS
+    ):
+        raise InvalidInput(f"max_running_groups must be a whole number from 1 to {MAX_RUNNING_GROUPS}, not {limit!r}.")
     campaign = Campaign.objects.create(name=name, owner=actor, **definition)
     _create_steps(campaign, steps or [{"name": "all"}])
     audit_record(
@@ -100,7 +117,9 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
 
 @transaction.atomic
 def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) -> Campaign:
-    """A new draft campaign with the same definition and steps."""
+    """A new draft campaign with the same definition and steps, each with its breakpoint (``hold_before``) and its
+    groups (not their holds: the copy has run nothing)."""
+    originals = list(campaign.steps.select_related("depends_on").prefetch_related("groups"))
     steps = [
         {
             "name": step.name,
@@ -108,10 +127,17 @@ def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) ->
             "data_query": step.data_query,
             "depends_on": step.depends_on.name if step.depends_on_id else None,
         }
-        for step in campaign.steps.select_related("depends_on")
+        for step in originals
     ]
     definition = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
     clone = campaign_create(actor=actor, name=name, steps=steps, **definition)
+    copies = {step.name: step for step in clone.steps.all()}
+    clone.steps.filter(name__in=[step.name for step in originals if step.hold_before]).update(hold_before=True)
+    StepGroup.objects.bulk_create(
+        StepGroup(step=copies[step.name], name=group.name, position=group.position, data_query=group.data_query)
+        for step in originals
+        for group in step.groups.all()
+    )
     audit_record(actor=actor, action="campaign.cloned", obj=clone, after={"from": campaign.name})
     return clone
 
@@ -172,6 +198,15 @@ def campaign_release_change(
         system_actor=source or "system",
     )
     return campaign
+
+
+def advance_on_commit(campaign: Campaign) -> None:
+    """Advance a campaign that runs automatically once the current transaction commits (a run of it ended, it was
+    resumed, it was just set to run automatically): ``services.automation.campaign_advance``."""
+    from campaigns.tasks import advance_campaign_task
+
+    if campaign.run_automatically:
+        enqueue_on_commit(advance_campaign_task, campaign.pk, what=f"the advance of campaign {campaign.pk}; beat will")
 
 
 def campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "") -> None:
@@ -241,7 +276,21 @@ def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
     if campaign.is_archived:
         raise Conflict(f"{campaign} is archived: unarchive it before resuming it.")
     campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
+    if campaign.run_automatically:
+        # Resuming a campaign held at a breakpoint lets it past.
+        breakpoint_release(campaign, actor)
+        advance_on_commit(campaign)
     return campaign
+
+
+def breakpoint_release(campaign: Campaign, actor: AbstractBaseUser) -> None:
+    """The campaign (locked) goes on: the breakpoint it stopped at, on its current step, is released."""
+    step = campaign.current_step()
+    if step is None or not step.hold_before or step.hold_released_at is not None:
+        return
+    step.hold_released_at, step.hold_released_by = timezone.now(), actor
+    step.save(update_fields=["hold_released_at", "hold_released_by"])
+    audit_record(actor=actor, action="step.breakpoint-released", obj=campaign, after={"step": step.name})
 
 
 # An archive's reason goes into the audit row only: a sentence, not a report.
@@ -313,6 +362,12 @@ def submission_move(
         else:
             setattr(submission, name, value)
             changed.add(name)
+    if to in FAILED_SUBMISSION_STATUSES:
+        # Classified from its own evidence (task labels, error lines, what bps printed) by the error rules.
+        rule = failure_classify(submission)
+        changed |= {"error_type", "error_rule"}
+        if audit_after is not None or rule is not None:
+            audit_after = {**(audit_after or {}), "error_type": str(rule.error_type) if rule else None}
     # Only what moved: the row holds columns others write meanwhile (ingest's measurement count).
     submission.save(update_fields=sorted(changed))
     audit_record(
@@ -334,12 +389,17 @@ def _steps_all_succeeded(campaign: Campaign) -> bool:
 
 def campaign_move_after_submission_ended(campaign: Campaign, submission: Submission) -> None:
     """A submission's run ended (succeeded, failed or lost): its running (locked) campaign is completed when
-    every step succeeded, failed on a failure."""
+    every step succeeded, failed on a failure; a campaign that runs automatically is not failed by one (its error
+    rules act on it: ``services.automation``), and is advanced once this commits."""
     if campaign.status != CampaignStatus.RUNNING:
         return
     if submission.status == SubmissionStatus.SUCCEEDED:
         if _steps_all_succeeded(campaign):
             campaign_move(campaign, CampaignStatus.COMPLETED, actor=None)
+        else:
+            advance_on_commit(campaign)
+    elif campaign.run_automatically:
+        advance_on_commit(campaign)
     elif submission.status in FAILED_SUBMISSION_STATUSES:
         campaign_move(
             campaign, CampaignStatus.FAILED, actor=None, reason=f"submission {submission.pk} {submission.status}"

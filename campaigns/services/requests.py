@@ -36,13 +36,15 @@ def submission_request(
     group: StepGroup | None = None,
     requested_by_rule: ErrorRule | None = None,
     memory_factor: float = 1.0,
+    automatic: bool = False,
 ) -> Submission:
     """Ask for one submission of a step, or of one of its groups (a step split into groups is submitted group by
     group). The same key always gives the same submission, once; a key that another request used (for another
     step or group, or a restart) is refused, naming the submission it gave.
 
     ``requested_by_rule``: the error rule whose action asks for it (a group restarted by a campaign that runs
-    automatically), recorded on the submission; ``memory_factor``: each job's memory is multiplied by it."""
+    automatically), recorded on the submission; ``memory_factor``: each job's memory is multiplied by it;
+    ``automatic``: asked by a campaign that runs automatically (``services.automation``), as its audit row says."""
     may.SUBMIT.check(actor)
     if group is not None and group.step_id != step.pk:
         raise InvalidInput(f"The group {group.name} is not a group of the step {step.name}.")
@@ -59,6 +61,7 @@ def submission_request(
             idempotency_key=idempotency_key,
             requested_by_rule=requested_by_rule,
             memory_factor=memory_factor,
+            automatic=automatic,
         )
     except IntegrityError:
         # Another request with the same key, or for the same step or group, committed first.
@@ -74,6 +77,7 @@ def submission_restart(
     submission: Submission,
     idempotency_key: str = "",
     requested_by_rule: ErrorRule | None = None,
+    automatic: bool = False,
 ) -> Submission:
     """A new attempt that re-runs what failed (``bps restart``); both attempts stay linked.
 
@@ -97,6 +101,7 @@ def submission_restart(
             idempotency_key=key,
             restarts=submission,
             requested_by_rule=requested_by_rule,
+            automatic=automatic,
         )
     except IntegrityError:
         existing = Submission.objects.filter(idempotency_key=key).first()
@@ -144,6 +149,7 @@ def _submission_create(
     restarts: Submission | None = None,
     requested_by_rule: ErrorRule | None = None,
     memory_factor: float = 1.0,
+    automatic: bool = False,
 ) -> Submission:
     """The new submission (or restart), with the campaign and the restarted attempt locked.
 
@@ -199,11 +205,28 @@ def _submission_create(
             **({"group": group.name} if group else {}),
             **({"rule": requested_by_rule.name} if requested_by_rule else {}),
             **({"memory_factor": memory_factor} if memory_factor != 1.0 else {}),
+            **({"automatic": True} if automatic else {}),
         },
     )
+    if group is not None and group.held_at is not None:
+        _group_hold_end(group, actor=actor, submission=submission)
     campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
     dispatch.dispatch_on_commit(submission)
     return submission
+
+
+def _group_hold_end(group: StepGroup, *, actor: AbstractBaseUser, submission: Submission) -> None:
+    """A held group runs again (restarted, or submitted afresh): its hold ends with it."""
+    reason = group.held_reason
+    StepGroup.objects.filter(pk=group.pk).update(held_at=None, held_reason="")
+    group.held_at, group.held_reason = None, ""
+    audit_record(
+        actor=actor,
+        action="group.hold-ended",
+        obj=submission,
+        before={"held": True, "reason": reason},
+        after={"held": False, "group": group.name},
+    )
 
 
 def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Submission:

@@ -1,5 +1,5 @@
-"""Evidence: campaign events (a campaign starts, a step is accepted, a release is approved) that propose a
-milestone's status to the task force lead, who confirms or dismisses it."""
+"""Evidence: campaign events (a campaign starts, a step is accepted, a campaign's data products are all delivered,
+a release is approved) that propose a milestone's status to the task force lead, who confirms or dismisses it."""
 
 from typing import Any
 
@@ -93,6 +93,8 @@ def _event_text(kind: str, obj: models.Model) -> str:
         return f"Campaign {obj} started"
     if kind == EvidenceKind.STEP_ACCEPTED:
         return f"Step {obj} accepted"
+    if kind == EvidenceKind.DATA_PRODUCTS_DELIVERED:
+        return f"Campaign {obj} delivered all its data products"
     return f"Release {obj} approved"
 
 
@@ -104,6 +106,11 @@ def on_campaign_started(*, campaign, actor: AbstractBaseUser | None) -> None:
 def on_step_accepted(*, step, actor: AbstractBaseUser | None) -> None:
     """Subscribed to ``campaigns.events.step_accepted``."""
     evidence_observed(kind="step-accepted", obj=step, actor=actor)
+
+
+def on_data_products_delivered(*, campaign) -> None:
+    """Subscribed to ``campaigns.events.data_products_delivered``: counted by the system, so no one's act."""
+    evidence_observed(kind="data-products", obj=campaign)
 
 
 def on_release_approved(*, release, actor: AbstractBaseUser | None) -> None:

@@ -138,6 +138,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(SUBMISSION_POLL_INTERVAL),
         "options": {"expires": max(SUBMISSION_POLL_INTERVAL * 0.9, 5.0)},
     },
+    # The campaigns that run automatically: failures acted on by their rules, waiting groups and next steps started
+    # (campaigns/services/automation.py); the end of each run also enqueues its campaign's advance.
+    "advance-campaigns": {
+        "task": "campaigns.tasks.advance_campaigns",
+        "schedule": float(SUBMISSION_POLL_INTERVAL),
+        "options": {"expires": max(SUBMISSION_POLL_INTERVAL * 0.9, 5.0)},
+    },
     "sweep-pending-submissions": {
         "task": "campaigns.tasks.sweep_pending_submissions",
         "schedule": float(SUBMISSION_SWEEP_INTERVAL),

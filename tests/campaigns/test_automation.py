@@ -1,0 +1,240 @@
+"""Campaigns that run automatically (campaigns/services/automation.py), with nothing launched: the runs' ends are
+recorded as the poller would record them (``submission_finish``), and each advance is called as beat calls it."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from campaigns.choices import ErrorAction, ErrorOrigin
+from campaigns.models import Campaign, ErrorRule, ErrorType, StepGroup, Submission
+from campaigns.services import (
+    campaign_advance,
+    campaign_automate,
+    campaign_pause,
+    campaign_resume,
+    campaigns_advance,
+    step_breakpoint_set,
+    submission_finish,
+    submission_restart,
+)
+from campaigns.services.dispatch import free_slots
+from campaigns.workflow import RunState
+from console.errors import Conflict
+from console.models import AuditEvent
+from console.roles import Role
+from tests.console.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+INJECTED = "InjectedFailureError: Injected failure in measure for detector 2"
+
+
+@pytest.fixture
+def campaign(make_ready_campaign, dispatched, settings) -> Campaign:
+    """Two steps: the first split into four groups over detectors, the second not split; at most two groups at
+    once."""
+    settings.CAMPAIGN_SITE_LIMITS = {}
+    campaign = make_ready_campaign(
+        "DP0.2 automatic",
+        steps=[{"name": "detectors", "pipeline_subset": "#perDetector"}, {"name": "visits", "depends_on": "detectors"}],
+        max_running_groups=2,
+    )
+    step = campaign.steps.get(name="detectors")
+    for position in range(4):
+        StepGroup.objects.create(
+            step=step, name=f"detector-{position}", position=position, data_query=f"detector = {position}"
+        )
+    return campaign
+
+
+@pytest.fixture
+def injected_rule(db) -> ErrorRule:
+    error_type = ErrorType.objects.create(name="Injected (test)", origin=ErrorOrigin.PIPELINE)
+    return ErrorRule.objects.create(
+        name="injected failure: retry twice",
+        position=1,
+        message_pattern="InjectedFailureError",
+        error_type=error_type,
+        action=ErrorAction.RETRY,
+        max_retries=2,
+        retry_after_seconds=30,
+    )
+
+
+def end(submission: Submission, state: str, *, failures=(), now=None) -> Submission:
+    """The run ends as the poller finds it (it was launched first)."""
+    Submission.objects.filter(pk=submission.pk).update(status="running", started_at=timezone.now())
+    counts = {"measure": {"expected": 2, "succeeded": 2 if state == "succeeded" else 1, "failed": int(bool(failures))}}
+    submission_finish(
+        submission_id=submission.pk,
+        state=RunState(state, counts, list(failures), run_collection=submission.run_collection),
+        now=now or timezone.now(),
+    )
+    submission.refresh_from_db()
+    return submission
+
+
+def active(campaign: Campaign) -> list[Submission]:
+    return list(
+        Submission.objects.filter(step__campaign=campaign, status="pending").select_related("group").order_by("pk")
+    )
+
+
+def test_run_automatically_submits_groups_up_to_the_campaign_limit_and_more_as_they_end(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+
+    first = active(campaign)
+    assert [s.group.name for s in first] == ["detector-0", "detector-1"]
+    assert "detector = 0" in first[0].bps_config and first[0].run_collection.endswith("/detectors/detector-0/submission-1")
+    campaign.refresh_from_db()
+    assert campaign.status == "running"
+    audit = AuditEvent.objects.filter(action="submission.requested", object_id=str(first[0].pk)).get()
+    assert audit.after["automatic"] is True and audit.actor == operator
+
+    # Nothing more while both slots are taken.
+    assert campaign_advance(campaign_id=campaign.pk).submitted == 0
+    end(first[0], "succeeded")
+    assert campaign_advance(campaign_id=campaign.pk).submitted == 1
+    assert [s.group.name for s in active(campaign)] == ["detector-1", "detector-2"]
+
+
+def test_the_next_step_starts_by_itself_with_the_groups_outputs_as_its_inputs(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    for _ in range(2):  # two groups at a time
+        campaign_advance(campaign_id=campaign.pk)
+        for submission in active(campaign):
+            end(submission, "succeeded")
+    campaign_advance(campaign_id=campaign.pk)
+
+    (visits,) = active(campaign)
+    assert visits.step.name == "visits" and visits.group is None
+    group_runs = Submission.objects.filter(step__name="detectors").values_list("run_collection", flat=True)
+    assert all(run in visits.bps_config for run in group_runs)
+    end(visits, "succeeded")
+    campaign.refresh_from_db()
+    assert campaign.status == "completed"
+
+
+def test_a_failure_is_retried_by_its_rule_after_its_delay_then_held_when_its_tries_are_spent(
+    campaign, operator, injected_rule
+):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    first = active(campaign)[0]
+    failed = end(first, "failed", failures=[{"task": "measure", "data_id": {"detector": 0}, "message": INJECTED}])
+    assert failed.error_rule == injected_rule and failed.error_type.name == "Injected (test)"
+    campaign.refresh_from_db()
+    assert campaign.status == "running", "a failure does not fail a campaign that runs automatically"
+
+    # Not before the rule's delay.
+    assert campaign_advance(campaign_id=campaign.pk, now=failed.ended_at + timedelta(seconds=10)).retried == 0
+    later = failed.ended_at + timedelta(seconds=31)
+    assert campaign_advance(campaign_id=campaign.pk, now=later).retried == 1
+    retry = Submission.objects.get(restarts=failed)
+    assert retry.requested_by_rule == injected_rule and retry.attempt == 2
+    audit = AuditEvent.objects.get(action="submission.restart-requested", object_id=str(retry.pk))
+    assert audit.after["rule"] == injected_rule.name and audit.after["automatic"] is True
+
+    second = end(retry, "failed", failures=[{"task": "measure", "message": INJECTED}], now=later)
+    campaign_advance(campaign_id=campaign.pk, now=later + timedelta(minutes=1))
+    third = Submission.objects.get(restarts=second)
+    end(third, "failed", failures=[{"task": "measure", "message": INJECTED}], now=later)
+    advance = campaign_advance(campaign_id=campaign.pk, now=later + timedelta(minutes=2))
+
+    assert advance.held == 1 and not Submission.objects.filter(restarts=third).exists()
+    group = StepGroup.objects.get(pk=first.group_id)
+    assert group.is_held and "tried 2 time(s)" in group.held_reason
+    held = AuditEvent.objects.get(action="group.held")
+    assert held.actor_name == "automation" and held.after["rule"] == injected_rule.name
+
+    # A person restarts the held group: the hold ends with it.
+    submission_restart(actor=operator, submission=third)
+    group.refresh_from_db()
+    assert not group.is_held
+
+
+def test_a_failure_no_rule_covers_holds_its_group_and_the_others_go_on(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    first, second = active(campaign)
+    end(first, "failed", failures=[{"task": "calibrate", "message": "ValueError: something nobody foresaw"}])
+
+    advance = campaign_advance(campaign_id=campaign.pk)
+
+    assert advance.held == 1 and advance.submitted == 1
+    assert StepGroup.objects.get(pk=first.group_id).held_reason.startswith("no error rule covers")
+    assert [s.group.name for s in active(campaign)] == ["detector-1", "detector-2"]
+    campaign.refresh_from_db()
+    assert campaign.status == "running"
+
+
+def test_a_rule_that_fails_the_campaign_stops_it(campaign, operator, injected_rule):
+    ErrorRule.objects.filter(pk=injected_rule.pk).update(action=ErrorAction.FAIL, max_retries=0)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    end(active(campaign)[0], "failed", failures=[{"task": "measure", "message": INJECTED}])
+
+    advance = campaign_advance(campaign_id=campaign.pk)
+
+    campaign.refresh_from_db()
+    assert campaign.status == "failed" and "injected failure: retry twice" in advance.stopped
+    assert AuditEvent.objects.get(action="campaign.failed").after["reason"].startswith("automatic:")
+
+
+def test_a_breakpoint_pauses_before_its_step_and_resuming_goes_past_it(campaign, operator):
+    step_breakpoint_set(actor=operator, step=campaign.steps.get(name="visits"), hold=True)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    for _ in range(2):
+        campaign_advance(campaign_id=campaign.pk)
+        for submission in active(campaign):
+            end(submission, "succeeded")
+
+    advance = campaign_advance(campaign_id=campaign.pk)
+
+    campaign.refresh_from_db()
+    assert campaign.status == "paused" and "breakpoint" in advance.stopped and not active(campaign)
+    campaign_resume(actor=operator, campaign=campaign)
+    campaign_advance(campaign_id=campaign.pk)
+    assert [s.step.name for s in active(campaign)] == ["visits"]
+    assert campaign.steps.get(name="visits").hold_released_by == operator
+
+
+def test_pausing_stops_every_automatic_act(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_pause(actor=operator, campaign=campaign)
+
+    assert campaigns_advance()["campaigns"] == 0
+    assert campaign_advance(campaign_id=campaign.pk).submitted == 0
+    assert not active(campaign)
+
+
+def test_the_automation_stops_when_its_owner_loses_the_role(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    operator.groups.clear()
+
+    advance = campaign_advance(campaign_id=campaign.pk)
+
+    campaign.refresh_from_db()
+    assert campaign.status == "paused" and "may no longer" in advance.stopped and not active(campaign)
+
+
+def test_turning_automation_on_is_refused_to_a_viewer_and_twice(campaign, operator):
+    viewer = UserFactory(username="reader", roles=[Role.VIEWER])
+    with pytest.raises(Exception, match="run campaigns automatically"):
+        campaign_automate(actor=viewer, campaign=campaign, on=True)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    with pytest.raises(Conflict, match="runs automatically already"):
+        campaign_automate(actor=operator, campaign=campaign, on=True)
+
+
+def test_free_slots_count_the_campaign_and_the_site(campaign, settings):
+    settings.CAMPAIGN_SITE_LIMITS = {"parsl": 3}
+    assert free_slots(campaign) == 2
+    settings.CAMPAIGN_SITE_LIMITS = {"parsl": 1}
+    assert free_slots(campaign) == 1
+    Campaign.objects.filter(pk=campaign.pk).update(max_running_groups=None)
+    campaign.refresh_from_db()
+    settings.CAMPAIGN_SITE_LIMITS = {}
+    assert free_slots(campaign) > 1000
