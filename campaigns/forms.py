@@ -414,4 +414,6 @@ class ErrorRuleForm(forms.Form):
         help_text="the backport of the fix: once it ships, the rule no longer applies",
         widget=_select(),
     )
-    active = forms.BooleanField(required=False, initial=True)
+    active = forms.BooleanField(
+        required=False, initial=True, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )

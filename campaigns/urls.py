@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import group_views, product_views, views
+from campaigns import automation_views, error_views, group_views, product_views, views
 
 app_name = "campaigns"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/submissions/", views.campaign_submissions, name="campaign-submissions"),
     path("<int:pk>/submit/", views.campaign_submit, name="campaign-submit"),
     path("<int:pk>/pause/", views.campaign_pause, name="campaign-pause"),
+    path("<int:pk>/automate/", automation_views.campaign_automate, name="campaign-automate"),
+    path("steps/<int:pk>/breakpoint/", automation_views.step_breakpoint, name="step-breakpoint"),
     path("<int:pk>/resume/", views.campaign_resume, name="campaign-resume"),
     path("<int:pk>/clone/", views.campaign_clone, name="campaign-clone"),
     path("<int:pk>/archive/", views.campaign_archive, name="campaign-archive"),
@@ -30,4 +32,13 @@ urlpatterns = [
     path("steps/<int:pk>/groups/", group_views.step_groups, name="step-groups"),
     path("groups/<int:pk>/submit/", group_views.group_submit, name="group-submit"),
     path("groups/<int:pk>/release/", group_views.group_release, name="group-release"),
+    # Failures by error type, and the rules that classify them (campaigns/error_views.py).
+    path("errors/", error_views.error_list, name="error-list"),
+    path("errors/runs/", error_views.error_runs, name="error-runs"),
+    path("errors/rules/", error_views.error_rule_list, name="error-rule-list"),
+    path("errors/rules/new/", error_views.error_rule_create, name="error-rule-create"),
+    path("errors/rules/<int:pk>/edit/", error_views.error_rule_update, name="error-rule-update"),
+    path("errors/rules/<int:pk>/deactivate/", error_views.error_rule_deactivate, name="error-rule-deactivate"),
+    path("errors/types/new/", error_views.error_type_create, name="error-type-create"),
+    path("errors/types/<int:pk>/edit/", error_views.error_type_update, name="error-type-update"),
 ]

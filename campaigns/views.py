@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from campaigns import group_views, pages, preflight, product_views, selectors, services
+from campaigns import automation_views, group_views, pages, preflight, product_views, selectors, services
 from campaigns import permissions as may
 from campaigns.choices import (
     CAMPAIGN_TRANSITIONS,
@@ -253,6 +253,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "release_change_form": ReleaseChangeForm(auto_id="release-%s", releases=move_to),
             "sections": pages.campaign_page_sections(campaign),
             "data_products": product_views.data_products_section(request, campaign),
+            "automation": automation_views.automation_section(request, campaign),
             "pause_reason": selectors.campaign_pause_reason(campaign),
             "running_on_refused_release": selectors.running_submissions_on_refused_release(campaign),
         },

@@ -19,6 +19,9 @@ class SubmissionSerializer(fields.ModelSerializer):
     campaign = fields.IntegerField(source="step.campaign_id", read_only=True)
     requested_by = fields.CharField(source="requested_by.username", read_only=True)
     release = serializers.SlugRelatedField(slug_field="version", read_only=True, allow_null=True)
+    group = fields.IntegerField(
+        source="group_id", read_only=True, allow_null=True, help_text="the group of the step it runs, if split"
+    )
 
     class Meta:
         model = Submission
@@ -26,6 +29,7 @@ class SubmissionSerializer(fields.ModelSerializer):
             "id",
             "campaign",
             "step",
+            "group",
             "release",
             "idempotency_key",
             "attempt",
@@ -213,3 +217,24 @@ class DiffRowSerializer(serializers.Serializer):
     left = serializers.JSONField()
     right = serializers.JSONField()
     differs = fields.BooleanField()
+
+
+class AutomateSerializer(serializers.Serializer):
+    on = serializers.BooleanField(help_text="true: run automatically; false: by hand again")
+
+
+class BreakpointSerializer(serializers.Serializer):
+    step = fields.SlugField(max_length=50, help_text="the step's name")
+    hold = serializers.BooleanField(help_text="true: hold for review before the step; false: no breakpoint")
+
+
+class CampaignProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    done = serializers.IntegerField()
+    running = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    held = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    rate_per_hour = serializers.FloatField(allow_null=True)
+    estimated_completion = serializers.DateTimeField(allow_null=True)

@@ -9,8 +9,11 @@ from campaigns import pages, preflight, selectors, services
 from campaigns import permissions as may
 from campaigns.api.serializers import (
     ArchiveSerializer,
+    AutomateSerializer,
+    BreakpointSerializer,
     CampaignCreateSerializer,
     CampaignDetailSerializer,
+    CampaignProgressSerializer,
     CampaignSerializer,
     CloneResponseSerializer,
     CloneSerializer,
@@ -24,8 +27,10 @@ from campaigns.api.serializers import (
 )
 from campaigns.filters import CampaignFilter, SubmissionFilter
 from campaigns.models import Campaign
+from campaigns.progress import campaigns_progress
 from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
+from console.errors import InvalidInput
 from console.ratelimit import SubmissionRateThrottle
 
 
@@ -41,6 +46,8 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
         "submit": may.SUBMIT,
         "archive": may.ARCHIVE,
         "unarchive": may.UNARCHIVE,
+        "automate": may.AUTOMATE,
+        "breakpoint": may.AUTOMATE,
     }
 
     serializer_class = CampaignSerializer
@@ -116,6 +123,35 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
         return self._respond_with_detail(services.campaign_resume(actor=request.user, campaign=self.get_object()))
+
+    @extend_schema(request=AutomateSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def automate(self, request: Request, pk: str) -> Response:
+        """Turn "run automatically" on (the automatic acts are then the caller's) or off."""
+        body = validated_payload(AutomateSerializer, request)
+        campaign = services.campaign_automate(actor=request.user, campaign=self.get_object(), on=body["on"])
+        return self._respond_with_detail(campaign)
+
+    @extend_schema(request=BreakpointSerializer, responses=CampaignSerializer)
+    @action(detail=True, methods=["post"])
+    def breakpoint(self, request: Request, pk: str) -> Response:
+        """Put a breakpoint before a step (a campaign that runs automatically holds for review there) or take it
+        away."""
+        body = validated_payload(BreakpointSerializer, request)
+        campaign = self.get_object()
+        step = campaign.steps.filter(name=body["step"]).first()
+        if step is None:
+            raise InvalidInput(f"{campaign.name} has no step named {body['step']!r}.")
+        services.step_breakpoint_set(actor=request.user, step=step, hold=body["hold"])
+        return self._respond_with_detail(campaign)
+
+    @extend_schema(responses=CampaignProgressSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def progress(self, request: Request, pk: str) -> Response:
+        """Units of work done, in progress, failed and held (a group of a split step, or a step not split), and the
+        completion estimated from the throughput so far."""
+        campaign = self.get_object()
+        return Response(CampaignProgressSerializer(campaigns_progress([campaign.pk])[campaign.pk]).data)
 
     @extend_schema(request=ArchiveSerializer, responses=CampaignSerializer)
     @action(detail=True, methods=["post"])

@@ -157,7 +157,7 @@ def _stop(campaign: Campaign, reason: str, *, to: str = CampaignStatus.PAUSED) -
     with transaction.atomic():
         campaign = lock_rows(campaign_id=campaign.pk).campaign
         if campaign.status == CampaignStatus.RUNNING and to in CAMPAIGN_TRANSITIONS[campaign.status]:
-            campaign_move(campaign, to, actor=None, reason=f"automatic: {reason}")
+            campaign_move(campaign, to, actor=None, reason=reason, automatic=True)
 
 
 # Failures -----------------------------------------------------------------------------------------------

@@ -100,7 +100,9 @@ def _clean_type(values: dict, *, error_type: ErrorType | None = None) -> dict:
     cleaned = dict(values)
     cleaned["name"] = _name(values["name"], model=ErrorType, what="an error type")
     if values["origin"] not in ErrorOrigin.values:
-        raise InvalidInput(f"Unknown origin {_shown(values['origin'])}; the origins are {', '.join(ErrorOrigin.values)}.")
+        raise InvalidInput(
+            f"Unknown origin {_shown(values['origin'])}; the origins are {', '.join(ErrorOrigin.values)}."
+        )
     if not isinstance(values["description"], str):
         raise InvalidInput(f"The description is text, not {_shown(values['description'])}.")
     text_check(values["description"], limit=DESCRIPTION, what="The description")

@@ -209,8 +209,11 @@ def advance_on_commit(campaign: Campaign) -> None:
         enqueue_on_commit(advance_campaign_task, campaign.pk, what=f"the advance of campaign {campaign.pk}; beat will")
 
 
-def campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "") -> None:
-    """Move a locked campaign to a new status (no-op when it is there already)."""
+def campaign_move(
+    campaign: Campaign, to: str, *, actor: AbstractBaseUser | None, reason: str = "", automatic: bool = False
+) -> None:
+    """Move a locked campaign to a new status (no-op when it is there already); ``automatic``: moved by its
+    automation (``services.automation``), as its audit row says."""
     if campaign.status == to:
         return
     require_transition(CAMPAIGN_TRANSITIONS, campaign, campaign.status, to)
@@ -222,8 +225,8 @@ def campaign_move(campaign: Campaign, to: str, *, actor: AbstractBaseUser | None
         action=f"campaign.{to}",
         obj=campaign,
         before={"status": before},
-        after={"status": to, **({"reason": reason} if reason else {})},
-        system_actor="workflow",
+        after={"status": to, **({"reason": reason} if reason else {}), **({"automatic": True} if automatic else {})},
+        system_actor="automation" if automatic else "workflow",
     )
     if to == CampaignStatus.RUNNING:
         events.campaign_started.publish(campaign=campaign, actor=actor)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, SubmissionStatus
-from campaigns.models import Campaign, Submission
+from campaigns.models import Campaign, CampaignDataProduct, Submission
 from committee.choices import DecisionKind, DecisionStatus
 from committee.models import Committee, Delegation, ReleaseApproval, Seat
 from console.models import AuditEvent
@@ -146,6 +146,7 @@ class Call:
     stay_anonymous: bool = False  # login: posted from a client that is not signed in
     targets: list[models.Model] = field(default_factory=list)
     multipart: bool = False
+    method: str = "post"  # an API call's method ("put" to replace)
 
 
 BUILDERS = {}
@@ -505,6 +506,24 @@ def _campaign_move(world, actor, own, name):
     return Call(reverse(name, kwargs={"pk": campaign.pk}), audit=audit, targets=[campaign])
 
 
+@builds("campaigns:campaign-automate", "api:campaign-automate")
+def _campaign_automate(world, actor, own, name):
+    campaign = _campaign(world, actor, own, CampaignStatus.PAUSED)
+    data = {"on": True} if _is_api(name) else {"on": "1"}
+    return Call(reverse(name, kwargs={"pk": campaign.pk}), data, audit="campaign.automation-on", targets=[campaign])
+
+
+@builds("campaigns:step-breakpoint", "api:campaign-breakpoint")
+def _step_breakpoint(world, actor, own, name):
+    campaign = _campaign(world, actor, own)
+    step = campaign.steps.get()
+    if _is_api(name):
+        url, data = reverse(name, kwargs={"pk": campaign.pk}), {"step": step.name, "hold": True}
+    else:
+        url, data = reverse(name, kwargs={"pk": step.pk}), {"hold": "1"}
+    return Call(url, data, audit="step.breakpoint-set", targets=[campaign])
+
+
 @builds("campaigns:campaign-clone", "api:campaign-clone")
 def _campaign_clone(world, actor, own, name):
     campaign = _campaign(world, actor, own)
@@ -568,6 +587,24 @@ def _submission_cancel(world, actor, own, name):
         step=campaign.steps.get(), status=SubmissionStatus.PENDING, requested_by=_owner(world, actor, own)
     )
     return Call(reverse(name, kwargs={"pk": pending.pk}), audit="submission.cancelled", targets=[pending, campaign])
+
+
+@builds("campaigns:data-products-declare", "api:campaign-data-products")
+def _data_products_declare(world, actor, own, name):
+    campaign = _campaign(world, actor, own)
+    if _is_api(name):
+        data, method = [{"dataset_type": "calexp", "expected_count": 10}, {"dataset_type": "src"}], "put"
+    else:
+        data, method = {"csv": "dataset_type,count\ncalexp,10\nsrc,\n"}, "post"
+    path = reverse(name, kwargs={"pk": campaign.pk})
+    return Call(path, data, audit="campaign.data-products-declared", targets=[campaign], method=method)
+
+
+@builds("campaigns:data-products-count", "api:campaign-data-products-count")
+def _data_products_count(world, actor, own, name):
+    campaign = _campaign(world, actor, own)
+    CampaignDataProduct.objects.create(campaign=campaign, dataset_type="calexp", expected_count=10)
+    return Call(reverse(name, kwargs={"pk": campaign.pk}), enqueues=True, targets=[campaign])
 
 
 @builds("qa:specification-create", "api:specification-list")
@@ -732,7 +769,7 @@ def database_state(targets: list[models.Model]) -> dict:
 
 def send(client: Client, name: str, call: Call):
     if _is_api(name):
-        return client.post(call.path, call.data, content_type="application/json")
+        return getattr(client, call.method)(call.path, call.data, content_type="application/json")
     if call.multipart:
         return client.post(call.path, call.data)
     return client.post(call.path, call.data or {})

@@ -87,7 +87,9 @@ def test_run_automatically_submits_groups_up_to_the_campaign_limit_and_more_as_t
 
     first = active(campaign)
     assert [s.group.name for s in first] == ["detector-0", "detector-1"]
-    assert "detector = 0" in first[0].bps_config and first[0].run_collection.endswith("/detectors/detector-0/submission-1")
+    assert "detector = 0" in first[0].bps_config and first[0].run_collection.endswith(
+        "/detectors/detector-0/submission-1"
+    )
     campaign.refresh_from_db()
     assert campaign.status == "running"
     audit = AuditEvent.objects.filter(action="submission.requested", object_id=str(first[0].pk)).get()
@@ -158,7 +160,7 @@ def test_a_failure_is_retried_by_its_rule_after_its_delay_then_held_when_its_tri
 def test_a_failure_no_rule_covers_holds_its_group_and_the_others_go_on(campaign, operator):
     campaign_automate(actor=operator, campaign=campaign, on=True)
     campaign_advance(campaign_id=campaign.pk)
-    first, second = active(campaign)
+    first, _second = active(campaign)
     end(first, "failed", failures=[{"task": "calibrate", "message": "ValueError: something nobody foresaw"}])
 
     advance = campaign_advance(campaign_id=campaign.pk)
@@ -180,7 +182,8 @@ def test_a_rule_that_fails_the_campaign_stops_it(campaign, operator, injected_ru
 
     campaign.refresh_from_db()
     assert campaign.status == "failed" and "injected failure: retry twice" in advance.stopped
-    assert AuditEvent.objects.get(action="campaign.failed").after["reason"].startswith("automatic:")
+    failed = AuditEvent.objects.get(action="campaign.failed")
+    assert failed.after["automatic"] is True and failed.actor_name == "automation"
 
 
 def test_a_breakpoint_pauses_before_its_step_and_resuming_goes_past_it(campaign, operator):
@@ -238,3 +241,47 @@ def test_free_slots_count_the_campaign_and_the_site(campaign, settings):
     campaign.refresh_from_db()
     settings.CAMPAIGN_SITE_LIMITS = {}
     assert free_slots(campaign) > 1000
+
+
+def test_progress_counts_groups_and_steps_and_estimates_the_completion(campaign, operator, injected_rule):
+    from campaigns.progress import automation_timeline, campaigns_progress
+
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    first, second = active(campaign)
+    end(first, "succeeded")
+    end(second, "failed", failures=[{"task": "measure", "message": INJECTED}])
+    now = timezone.now() + timedelta(hours=1)
+
+    progress = campaigns_progress([campaign.pk], now=now)[campaign.pk]
+
+    # Four groups and the visits step: one done, one failed, three waiting.
+    assert (progress.total, progress.done, progress.failed, progress.running, progress.held) == (5, 1, 1, 0, 0)
+    assert progress.percent == 20
+    # One unit in about an hour: the four left in about four more.
+    assert abs((progress.estimated_completion - now) - timedelta(hours=4)) < timedelta(minutes=2)
+    actions = [event.action for event in automation_timeline(campaign)]
+    assert actions.count("submission.requested") == 2 and "campaign.automation-on" in actions
+
+
+def test_the_campaign_page_offers_automation_to_an_operator_and_shows_its_acts(campaign, operator, client_for):
+    client = client_for(operator)
+    response = client.post(f"/campaigns/{campaign.pk}/automate/", {"on": "1"})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.run_automatically and campaign.automation_by == operator
+    campaign_advance(campaign_id=campaign.pk)
+    visits = campaign.steps.get(name="visits")
+    assert client.post(f"/campaigns/steps/{visits.pk}/breakpoint/", {"hold": "1"}).status_code == 302
+
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+
+    assert 'data-testid="automation-on"' in page and "Stop running automatically" in page
+    assert page.count('data-testid="automatic-act"') >= 3  # on, two groups requested, the breakpoint
+    assert "0 of 5 units done" in page and "hold before" in page
+
+
+def test_a_viewer_sees_the_automation_card_without_its_actions(campaign, viewer, client_for):
+    page = client_for(viewer).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'data-testid="automation"' in page and 'data-testid="automate-form"' not in page
+    assert client_for(viewer).post(f"/campaigns/{campaign.pk}/automate/", {"on": "1"}).status_code == 403
