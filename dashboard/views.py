@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from campaigns.progress import running_campaigns
 from campaigns.selectors import (
     failed_submissions_awaiting_action,
     running_submissions,
@@ -28,6 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "attention": attention_of_request(request),
+            "running_campaigns": running_campaigns(),
             "running_submissions": list(running_submissions()[:5]),
             "failed_submissions": list(failed_submissions_awaiting_action()[:5]),
             "awaiting_my_vote": list(decisions_awaiting_vote_of(request.user, today=today)[:5]),

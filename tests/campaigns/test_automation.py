@@ -285,3 +285,13 @@ def test_a_viewer_sees_the_automation_card_without_its_actions(campaign, viewer,
     page = client_for(viewer).get(f"/campaigns/{campaign.pk}/").content.decode()
     assert 'data-testid="automation"' in page and 'data-testid="automate-form"' not in page
     assert client_for(viewer).post(f"/campaigns/{campaign.pk}/automate/", {"on": "1"}).status_code == 403
+
+
+def test_the_dashboard_shows_running_campaigns_with_their_progress(campaign, operator, client_for):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    end(active(campaign)[0], "succeeded")
+
+    page = client_for(operator).get("/").content.decode()
+
+    assert 'data-testid="running-campaign"' in page and "1 of 5 done" in page and "automatic" in page
