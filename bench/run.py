@@ -8,7 +8,8 @@
    0.002, whose query counts the pages must not exceed (a count that grows with the data shows).
 2. Run each benchmark in a process of its own, so that its peak resident memory is its own:
    pages and API (``bench.pages``), the same pages' query counts on the probe database, the
-   poll cycle (``bench.poll``), QA ingestion (``bench.ingest``).
+   poll cycle (``bench.poll``), the production loop over a campaign of 2,000 groups (``bench.groups``), QA
+   ingestion (``bench.ingest``).
 3. Print the table (``bench.table``): for each figure, the baseline measured in the same run, the ratio, the
    target and whether it is met. The figures are also written as JSON to
    ``$CONSOLE_DATA_DIR/bench/results-<scale>.json``; ``--markdown FILE`` writes the table as Markdown.
@@ -28,7 +29,7 @@ from bench import db
 from bench.table import Row, render_markdown, render_text, table_rows
 
 PROBE_SCALE = 0.002
-PARTS = ("pages", "pages-probe", "poll", "ingest")
+PARTS = ("pages", "pages-probe", "poll", "groups", "ingest")
 
 
 # The orchestrating process --------------------------------------------------------------------------
@@ -136,6 +137,10 @@ def _child(part: str, database: db.Database, out: Path, ingest_rows: int) -> int
         from bench.poll import benchmark_poll
 
         result = benchmark_poll()
+    elif part == "groups":
+        from bench.groups import benchmark_groups
+
+        result = benchmark_groups()
     else:
         from bench.ingest import benchmark_ingest
 

@@ -43,6 +43,8 @@ def table_rows(results: dict) -> list[Row]:
         rows += _page_rows(results["pages"], results.get("pages-probe"))
     if "poll" in results:
         rows += _poll_rows(results["poll"])
+    if "groups" in results:
+        rows += _groups_rows(results["groups"])
     for part, result in results.items():
         if "peak_rss_mb" in result:
             peak = result["peak_rss_mb"]
@@ -183,6 +185,40 @@ def _poll_rows(result: dict) -> list[Row]:
                 )
             )
         previous = cycle
+    return rows
+
+
+def _groups_rows(result: dict) -> list[Row]:
+    """The production loop's cycle (poll, dispatch, advance) over a campaign split into groups: the steady cycle and
+    the one that acts on every failure, each linear within POLL_LINEARITY from the smallest size."""
+    if "error" in result:
+        return [Row("Groups cycle", result["error"], verdict="ERROR")]
+    rows = []
+    first = result["cycles"][0]
+    for cycle in result["cycles"]:
+        for kind, label, timings in (
+            ("steady", "steady", cycle),
+            ("acting", f"acting on {cycle['held']:,} failures", cycle["acting"]),
+        ):
+            median = timings["median"]
+            name = f"Poll+dispatch+advance, {cycle['groups']:,} groups, {label}"
+            figure = f"{_ms(median)}" + (f" ({cycle['queries']} queries)" if kind == "steady" else "")
+            if cycle is first:
+                rows.append(Row(name, figure))
+                continue
+            base = first if kind == "steady" else first["acting"]
+            expected = base["median"] * cycle["groups"] / first["groups"]
+            linear = median / expected
+            rows.append(
+                Row(
+                    name,
+                    figure,
+                    f"linear from {first['groups']:,}: {_ms(expected)}",
+                    f"{linear:.2f}x",
+                    f"≤ {POLL_LINEARITY:g}x linear",
+                    _ok(linear <= POLL_LINEARITY),
+                )
+            )
     return rows
 
 
