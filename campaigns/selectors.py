@@ -146,12 +146,17 @@ def running_submissions() -> QuerySet[Submission]:
 
 def failed_submissions_awaiting_action() -> QuerySet[Submission]:
     """Failed or lost attempts that may be restarted (not restarted yet), of campaigns still in progress (not
-    archived)."""
+    archived); not those a campaign that runs automatically acts on by itself (its groups' failures while it runs,
+    unless their group is held for review)."""
+    automation_acts = Q(step__campaign__run_automatically=True, step__campaign__status=CampaignStatus.RUNNING) & Q(
+        group__isnull=False, group__held_at__isnull=True
+    )
     return (
         Submission.objects.restartable()
-        .select_related("step__campaign")
+        .select_related("step__campaign", "group")
         .filter(status__in=FAILED_SUBMISSION_STATUSES, step__campaign__in=Campaign.objects.not_archived())
         .exclude(step__campaign__status__in=[CampaignStatus.CANCELLED, CampaignStatus.ACCEPTED])
+        .exclude(automation_acts)
         .order_by("-ended_at")
     )
 

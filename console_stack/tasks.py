@@ -15,6 +15,7 @@ restart (see ``FailureSwitchConfig``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -52,9 +53,10 @@ class FailureSwitchConfig(pexConfig.Config):
     A quantum fails when its detector is in ``fail_detectors`` and either
     ``fail_marker`` is empty (the failure is permanent: restarts fail again) or
     the file ``fail_marker`` names exists when the quantum runs (remove the file,
-    then ``bps restart``, and the quanta succeed). The config is frozen into the
-    quantum graph at submission, so only the marker file can change the outcome
-    of a restart.
+    then ``bps restart``, and the quanta succeed). With ``fail_once`` the quantum
+    that fails removes the marker itself: the next try succeeds. The config is
+    frozen into the quantum graph at submission, so only the marker file can
+    change the outcome of a restart.
     """
 
     fail_detectors = pexConfig.ListField[int](
@@ -65,6 +67,11 @@ class FailureSwitchConfig(pexConfig.Config):
         doc="Absolute path of a file; if set, the listed detectors fail only while it exists.",
         default="",
     )
+    fail_once = pexConfig.Field[bool](
+        doc="Remove fail_marker when a quantum fails by it: a fault that clears itself (as a transient one does), so "
+        "that the next try succeeds.",
+        default=False,
+    )
 
 
 def _check_failure_switch(config: FailureSwitchConfig, label: str, data_id: Any) -> None:
@@ -74,6 +81,9 @@ def _check_failure_switch(config: FailureSwitchConfig, label: str, data_id: Any)
     if config.fail_marker and not os.path.exists(config.fail_marker):
         return
     reason = f"marker file {config.fail_marker} exists" if config.fail_marker else "no marker file configured"
+    if config.fail_marker and config.fail_once:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(config.fail_marker)
     raise InjectedFailureError(
         f"Injected failure in {label} for detector {detector} (fail_detectors={list(config.fail_detectors)}, {reason})."
     )

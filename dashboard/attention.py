@@ -235,13 +235,15 @@ def _failed_runs(user: AbstractBaseUser, *, today: date) -> list[AttentionItem]:
     return [
         _item(
             kind=AttentionKind.FAILED_RUN,
-            title=f"{run.step.campaign.name} / {run.step.name}: attempt {run.attempt} "
-            f"{run.get_status_display().lower()}",
+            title=f"{run.step.campaign.name} / {run.step.name}"
+            + (f" / {run.group.name}" if run.group_id else "")
+            + f": attempt {run.attempt} {run.get_status_display().lower()}",
             action=AttentionAction.RESTART,
             since=run.ended_at,
             today=today,
             url=run.get_absolute_url(),
-            detail=(f"{run.quanta_failed} quanta failed; " if run.quanta_failed else "")
+            detail=(f"held for review: {run.group.held_reason}; " if run.group_id and run.group.is_held else "")
+            + (f"{run.quanta_failed} quanta failed; " if run.quanta_failed else "")
             + "restart it to go on from where it stopped",
             urgency=URGENT,
         )

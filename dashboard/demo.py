@@ -14,6 +14,8 @@ from django.utils import timezone
 from campaigns.choices import CampaignKind
 from campaigns.models import Campaign, Submission
 from campaigns.services import campaign_create, submission_record_external_run
+from campaigns.services.groups import step_split
+from campaigns.services.products import campaign_products_declare
 from committee.choices import POLICY_COMMITTEE_AREAS, CommitteeKind, DecisionKind, VoteChoice
 from committee.models import Committee, Decision
 from committee.services import (
@@ -55,6 +57,9 @@ PLAN_TODAY = date(2021, 9, 15)
 DEMO_CAMPAIGN = "DP0.2 reprocessing"
 DEMO_WAIVER_DECISION = "Accept the DemoCam noise in the DP0.2 demo"
 DEMO_BPS_TEMPLATE = settings.BASE_DIR / "console_stack" / "bps" / "demo-parsl.yaml"
+# The demo's campaign that runs automatically; its later steps name the pipeline (a step's subset is a part of it).
+DEMO_AUTOMATIC_CAMPAIGN = "DP0.2 automatic"
+DEMO_PIPELINE = "resource://console_stack/pipelines/demo.yaml"
 
 # One demo user per role, an administrator, and the other members of the committees.
 DEMO_USERS = (
@@ -216,7 +221,8 @@ def _governance_history(users: dict[str, User]) -> None:
     v23 = Release.objects.get(version="v23.0.0")
     release_set_support_until(actor=users["lead"], release=v22, support_until=timezone.localdate() + timedelta(days=45))
     campaign, drill = _demo_campaigns(users, v23)
-    _choose_v23(users, policy, v23, campaigns=[campaign, drill], deadline=now + timedelta(days=7))
+    automatic = _automatic_campaign(users, v23)
+    _choose_v23(users, policy, v23, campaigns=[campaign, drill, automatic], deadline=now + timedelta(days=7))
     _backports(users, board, v23)
     qa_tooling = decision_create(
         actor=users["validation"],
@@ -286,6 +292,53 @@ def _demo_campaigns(users: dict[str, User], release: Release) -> tuple[Campaign,
         ),
     )
     return campaign, drill
+
+
+def _automatic_campaign(users: dict[str, User], release: Release) -> Campaign:
+    """The production loop in small: two steps, the first split into four groups (one per detector), two groups at
+    once; detector 2's first try fails by the failure switch, which clears itself (``fail_once``: as a transient
+    fault would), and the starting set's rule for the demo's injected failure retries it. Its data products are
+    declared with their counts. One click on "Run automatically" runs it to completion."""
+    marker = settings.DATA_DIR / "demo-automatic-failure-switch"
+    marker.touch()
+    campaign = campaign_create(
+        actor=users["operator"],
+        name=DEMO_AUTOMATIC_CAMPAIGN,
+        description=(
+            "Calibrate and measure each detector (four groups, two at a time), then summarize each visit, all by "
+            "itself once it runs automatically. Detector 2 fails once (the failure switch clears itself); the error "
+            "rule for the demo's injected failure retries it half a minute later. It calibrates with DemoCam's "
+            "measured gain (0.5), so that its noise passes the QA gate between the steps."
+        ),
+        release=release,
+        source=SOURCE,
+        steps=[
+            {"name": "detectors", "pipeline_subset": "#perDetector"},
+            {"name": "visits", "pipeline_subset": "#summarize", "depends_on": "detectors"},
+        ],
+        max_running_groups=2,
+        **_demo_definition(
+            output_prefix="u/operator/dp02-automatic",
+            overrides=(
+                'extraQgraphOptions: "-c calibrate:gain=0.5 -c measure:fail_detectors=[2] '
+                f'-c measure:fail_marker={marker} -c measure:fail_once=True"\n'
+            ),
+        ),
+        pipeline=DEMO_PIPELINE,
+    )
+    step_split(
+        actor=users["operator"],
+        step=campaign.steps.get(name="detectors"),
+        mode="ranges",
+        dimension="detector",
+        ranges="0, 1, 2, 3",
+    )
+    campaign_products_declare(
+        actor=users["operator"],
+        campaign=campaign,
+        products=[("demo_calexp", 8), ("demo_detector_stats", 8), ("demo_visit_summary", 2)],
+    )
+    return campaign
 
 
 def _choose_v23(users: dict[str, User], policy: Committee, v23: Release, *, campaigns, deadline) -> None:

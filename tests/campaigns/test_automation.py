@@ -295,3 +295,19 @@ def test_the_dashboard_shows_running_campaigns_with_their_progress(campaign, ope
     page = client_for(operator).get("/").content.decode()
 
     assert 'data-testid="running-campaign"' in page and "1 of 5 done" in page and "automatic" in page
+
+
+def test_only_a_held_group_of_an_automatic_campaign_waits_for_its_owner(campaign, operator, injected_rule):
+    from dashboard.attention import attention_items
+
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    retried, unknown = active(campaign)
+    end(retried, "failed", failures=[{"task": "measure", "message": INJECTED}])
+    end(unknown, "failed", failures=[{"task": "measure", "message": "KeyError: 'psf'"}])
+    campaign_advance(campaign_id=campaign.pk)
+
+    items = [item for item in attention_items(operator, today=timezone.localdate()) if item.kind == "failed-run"]
+
+    assert [item.title for item in items] == ["DP0.2 automatic / detectors / detector-1: attempt 1 failed"]
+    assert items[0].detail.startswith("held for review: no error rule covers")
