@@ -75,9 +75,10 @@ def render(
     output_run: str,
     step_name: str,
     pipeline_subset: str = "",
+    step_overrides: str = "",
     memory_factor: float = 1.0,
 ) -> str:
-    """The YAML text to submit: template < campaign and step fields < campaign overrides; with a
+    """The YAML text to submit: template < campaign and step fields < campaign overrides < step overrides; with a
     ``memory_factor`` (a retry with more memory), each job's ``requestMemory`` multiplied by it."""
     top_level = {
         "pipelineYaml": f"{pipeline}{pipeline_subset}" if pipeline_subset.startswith("#") else pipeline,
@@ -97,6 +98,7 @@ def render(
         deep_merge(parse_yaml_mapping(template, "BPS template"), fields),
         parse_yaml_mapping(overrides, "campaign's BPS overrides"),
     )
+    merged = deep_merge(merged, parse_yaml_mapping(step_overrides, "step's BPS overrides"))
     if memory_factor != 1.0:
         merged["requestMemory"] = round(_number(merged.get("requestMemory"), BPS_DEFAULT_MEMORY_MB) * memory_factor)
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)

@@ -251,6 +251,9 @@ class Step(models.Model):
         max_length=200, blank=True, help_text="labels or subset of the campaign pipeline, e.g. #step1"
     )
     data_query = models.TextField(blank=True, help_text="overrides the campaign's data query when set")
+    bps_overrides = models.TextField(
+        blank=True, help_text="YAML merged over the campaign's BPS configuration for this step's submissions"
+    )
     depends_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents")
     # The QA gate: set when the step is accepted (its run passed, or a waiver allowed it).
     accepted_submission = models.ForeignKey(

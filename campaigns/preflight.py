@@ -189,5 +189,6 @@ def render_config(
         output_run=output_run_for(campaign, step, submission_number, group),
         step_name=step.name,
         pipeline_subset=step.pipeline_subset,
+        step_overrides=step.bps_overrides,
         memory_factor=memory_factor,
     )

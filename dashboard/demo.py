@@ -313,17 +313,18 @@ def _automatic_campaign(users: dict[str, User], release: Release) -> Campaign:
         release=release,
         source=SOURCE,
         steps=[
-            {"name": "detectors", "pipeline_subset": "#perDetector"},
+            {
+                "name": "detectors",
+                "pipeline_subset": "#perDetector",
+                "bps_overrides": (
+                    'extraQgraphOptions: "-c calibrate:gain=0.5 -c measure:fail_detectors=[2] '
+                    f'-c measure:fail_marker={marker} -c measure:fail_once=True"\n'
+                ),
+            },
             {"name": "visits", "pipeline_subset": "#summarize", "depends_on": "detectors"},
         ],
         max_running_groups=2,
-        **_demo_definition(
-            output_prefix="u/operator/dp02-automatic",
-            overrides=(
-                'extraQgraphOptions: "-c calibrate:gain=0.5 -c measure:fail_detectors=[2] '
-                f'-c measure:fail_marker={marker} -c measure:fail_once=True"\n'
-            ),
-        ),
+        **_demo_definition(output_prefix="u/operator/dp02-automatic"),
         pipeline=DEMO_PIPELINE,
     )
     step_split(

@@ -73,13 +73,29 @@ class StepSerializer(fields.ModelSerializer):
 
     class Meta:
         model = Step
-        fields = ["id", "name", "position", "pipeline_subset", "data_query", "depends_on"]
+        fields = [
+            "id",
+            "name",
+            "position",
+            "pipeline_subset",
+            "data_query",
+            "bps_overrides",
+            "depends_on",
+            "hold_before",
+        ]
 
 
 class StepInputSerializer(serializers.Serializer):
     name = fields.SlugField(max_length=50)
     pipeline_subset = fields.CharField(required=False, allow_blank=True, default="")
     data_query = fields.CharField(required=False, allow_blank=True, default="")
+    bps_overrides = fields.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=bps_config.MAX_YAML_CHARS,
+        help_text="YAML merged over the campaign's BPS configuration for this step",
+    )
     depends_on = fields.SlugField(required=False, allow_null=True, default=None)
 
 

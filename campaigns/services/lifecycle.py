@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import events, preflight
+from campaigns import bps_config, events, preflight
 from campaigns import permissions as may
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
@@ -103,6 +103,10 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
     created: dict[str, Step] = {}
     for position, spec in enumerate(steps, start=1):
         depends_on = spec.get("depends_on")
+        try:
+            bps_config.parse_yaml_mapping(spec.get("bps_overrides", ""), f"BPS overrides of step {spec['name']!r}")
+        except bps_config.ConfigError as error:
+            raise InvalidInput(str(error)) from None
         if depends_on and depends_on not in created:
             raise InvalidInput(f"Step {spec['name']!r} depends on {depends_on!r}, which does not come before it.")
         created[spec["name"]] = Step.objects.create(
@@ -111,6 +115,7 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
             position=position,
             pipeline_subset=spec.get("pipeline_subset", ""),
             data_query=spec.get("data_query", ""),
+            bps_overrides=spec.get("bps_overrides", ""),
             depends_on=created.get(depends_on) if depends_on else None,
         )
 
@@ -125,6 +130,7 @@ def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) ->
             "name": step.name,
             "pipeline_subset": step.pipeline_subset,
             "data_query": step.data_query,
+            "bps_overrides": step.bps_overrides,
             "depends_on": step.depends_on.name if step.depends_on_id else None,
         }
         for step in originals

@@ -41,13 +41,16 @@ def test_a_campaign_split_into_groups_runs_automatically_to_completion(
     settings.CAMPAIGN_SITE_LIMITS = {"parsl": 2}
     marker = tmp_path / "FAIL"
     marker.touch()
-    campaign = demo_campaign(
-        "e2e-automatic",
-        overrides=f'extraQgraphOptions: "-c measure:fail_detectors=[2] -c measure:fail_marker={marker}"\n',
-    )
-    # Two steps: calibrate and measure each detector (split by detector), then summarize each visit.
+    campaign = demo_campaign("e2e-automatic")
+    # Two steps: calibrate and measure each detector (split by detector; the failure switch on), then summarize
+    # each visit.
     campaign.steps.all().delete()
-    detectors = campaign.steps.create(name="detectors", position=1, pipeline_subset="#perDetector")
+    detectors = campaign.steps.create(
+        name="detectors",
+        position=1,
+        pipeline_subset="#perDetector",
+        bps_overrides=f'extraQgraphOptions: "-c measure:fail_detectors=[2] -c measure:fail_marker={marker}"\n',
+    )
     campaign.steps.create(name="visits", position=2, pipeline_subset="#summarize", depends_on=detectors)
     Campaign.objects.filter(pk=campaign.pk).update(
         max_running_groups=2, pipeline="resource://console_stack/pipelines/demo.yaml"
