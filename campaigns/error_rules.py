@@ -77,7 +77,7 @@ def _cost(items) -> int:
         if op in _BACKREFERENCES:
             raise _TooCostly("refers back to a group (\\1, (?P=name), (?(1)...)), which may take very long to match")
         if op in _REPEATS:
-            low, high, body = value
+            _low, high, body = value
             if high > 1 and _contains_repetition(body):
                 raise _TooCostly(
                     "repeats a group that itself repeats or has alternatives, such as (a+)+ or (a|b)*, which may "

@@ -34,9 +34,6 @@ GROUP_NAME = re.compile(r"[A-Za-z0-9._-]+")
 # A dimension (``visit``, ``tract``) or one of its fields (``visit.day_obs``), as the query language names them.
 DIMENSION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 RANGE = re.compile(r"(\d+)\s*(?:-\s*(\d+))?")
-# ``name: query``: a group name, then a colon. A query may hold colons of its own (a time literal,
-# T'2025-06-01 12:00:00'), never right after a bare name at the start of the line.
-NAMED_LINE = re.compile(r"([A-Za-z0-9._-]+)\s*:\s*(.*)")
 
 
 @dataclass(frozen=True)
@@ -136,8 +133,8 @@ def groups_from_list(text: str) -> list[GroupSpec]:
     specs: list[GroupSpec] = []
     seen: dict[str, int] = {}
     for place, (number, line) in enumerate(lines, start=1):
-        match = NAMED_LINE.fullmatch(line)
-        name, query = (match.group(1), match.group(2).strip()) if match else (f"group-{place}", line)
+        name, query = _named(line)
+        name = f"group-{place}" if name is None else name
         problem = _name_problem(name) or _query_problem(query)
         if not problem and name in seen:
             problem = f"the name {name!r} is given to line {seen[name]} already."
@@ -148,6 +145,26 @@ def groups_from_list(text: str) -> list[GroupSpec]:
         specs.append(GroupSpec(name, query))
     _raise_problems(problems)
     return specs
+
+
+def _named(line: str) -> tuple[str | None, str]:
+    """A line's name and query: the name is what comes before the first colon that is neither in quotes nor in
+    parentheses (a query's own colons are: a time literal T'2025-06-01 12:00:00', a range's stride (1..9:2));
+    None when there is no such colon."""
+    depth, quote = 0, ""
+    for index, character in enumerate(line):
+        if quote:
+            if character == quote:
+                quote = ""
+        elif character in "'\"":
+            quote = character
+        elif character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+        elif character == ":" and depth == 0:
+            return line[:index].strip(), line[index + 1 :].strip()
+    return None, line
 
 
 def _dimension(dimension: str) -> str:

@@ -37,6 +37,7 @@ def data_products_section(request: HttpRequest, campaign: Campaign) -> dict:
     section = {"campaign": campaign, "data": data, "may_declare": may.DECLARE_PRODUCTS.allows(request.user)}
     if section["may_declare"]:
         draft = request.session.pop(_draft_key(campaign), None)
+        section["refused"] = draft is not None  # the form is shown open, with it
         if draft is None:
             lines = [",".join(CSV_HEADER)] + [
                 f"{product.dataset_type},{'' if product.expected_count is None else product.expected_count}"

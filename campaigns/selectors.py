@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     ExpressionWrapper,
+    F,
     IntegerField,
     Max,
     Min,
@@ -529,7 +530,9 @@ class ErrorTypeLine:
 def failed_submissions() -> QuerySet[Submission]:
     """Failed and lost runs of every campaign, newest first: what the error page counts (filter with
     ``filters.FailureFilter``)."""
-    return Submission.objects.filter(status__in=FAILED_SUBMISSION_STATUSES).order_by("-ended_at", "-id")
+    return Submission.objects.filter(status__in=FAILED_SUBMISSION_STATUSES).order_by(
+        F("ended_at").desc(nulls_last=True), "-id"
+    )
 
 
 def failures_by_error_type(submissions: QuerySet[Submission] | None = None) -> list[ErrorTypeLine]:

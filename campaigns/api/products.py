@@ -4,7 +4,7 @@ list (PUT), ask for a count now (POST .../count/)."""
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -91,7 +91,12 @@ class CampaignDataProductsView(ConsoleAPIView, APIView):
         of the dataset types declared before are kept."""
         campaign = _campaign(pk)
         payload = DataProductInputSerializer(data=request.data, many=True, max_length=MAX_PRODUCTS)
-        payload.is_valid(raise_exception=True)
+        if not payload.is_valid():
+            errors = payload.errors
+            if isinstance(errors, list):
+                # One entry per row, most of them empty; an error answers an object: the bad rows by number.
+                errors = {f"product {index}": problems for index, problems in enumerate(errors, 1) if problems}
+            raise ValidationError(errors)
         products = [(row["dataset_type"], row.get("expected_count")) for row in payload.validated_data]
         campaign_products_declare(actor=request.user, campaign=campaign, products=products)
         return Response(_document(campaign))

@@ -136,23 +136,30 @@ def campaign_products_declare(
 def campaign_products_count(*, campaign: Campaign) -> list[CampaignDataProduct]:
     """Count what the Butler holds of each declared product in the campaign's output runs (``products.
     output_collections``) and store it. The system's work (a task), so no role is checked. The stack is asked
-    outside any transaction; the counts are stored with the campaign locked, for the types still declared then."""
+    outside any transaction; the counts are stored with the campaign locked, for the types still declared then.
+    ``counted_at`` is when the count started: a count that started later (two runs ended together) and was stored
+    first is not overwritten by this older one."""
     types = list(campaign.data_products.values_list("dataset_type", flat=True))
     if not types:
         return []
     if not campaign.butler_repo:
         raise InvalidInput(f"{campaign} names no Butler repository to count its data products in.")
+    started = timezone.now()
     collections = products.output_collections(campaign)
     counts = products.count_datasets(campaign.butler_repo, collections, types) if collections else {}
-    now = timezone.now()
+    asked = set(types)
     with transaction.atomic():
         campaign, _, _ = lock_rows(campaign_id=campaign.pk)
         declared = list(campaign.data_products.all())
         was_delivered = _all_delivered(declared)
-        counted = [product for product in declared if product.dataset_type in types]
+        counted = [
+            product
+            for product in declared
+            if product.dataset_type in asked and (product.counted_at is None or product.counted_at <= started)
+        ]
         for product in counted:
             product.delivered_count = counts.get(product.dataset_type, 0)
-            product.counted_at = now
+            product.counted_at = started
         CampaignDataProduct.objects.bulk_update(counted, ["delivered_count", "counted_at"])
         _publish_when_delivered(campaign, was_delivered=was_delivered, now=declared)
     return declared

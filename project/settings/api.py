@@ -49,6 +49,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.choices.CampaignStatus",
         "SubmissionStatusEnum": "campaigns.choices.SubmissionStatus",
         "WorkflowSystemEnum": "campaigns.choices.WorkflowSystem",
+        "ErrorOriginEnum": "campaigns.choices.ErrorOrigin",
+        "ErrorActionEnum": "campaigns.choices.ErrorAction",
         "MilestoneStatusEnum": "milestones.choices.MilestoneStatus",
         "MilestoneChangeOriginEnum": "milestones.choices.ChangeOrigin",
         "MilestoneTrackedFieldEnum": "milestones.choices.TrackedField",

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.choices import CampaignStatus, SubmissionStatus
-from campaigns.models import Campaign, CampaignDataProduct, Submission
+from campaigns.models import Campaign, CampaignDataProduct, ErrorRule, ErrorType, Submission
 from committee.choices import DecisionKind, DecisionStatus
 from committee.models import Committee, Delegation, ReleaseApproval, Seat
 from console.models import AuditEvent
@@ -589,6 +589,34 @@ def _submission_cancel(world, actor, own, name):
     return Call(reverse(name, kwargs={"pk": pending.pk}), audit="submission.cancelled", targets=[pending, campaign])
 
 
+@builds("campaigns:step-split", "api:step-split")
+def _step_split(world, actor, own, name):
+    campaign = _campaign(world, actor, own)
+    data = {"mode": "ranges", "dimension": "visit", "ranges": "1-10, 11-20"}
+    return Call(reverse(name, kwargs={"pk": campaign.steps.get().pk}), data, audit="step.split", targets=[campaign])
+
+
+def _group(world, actor, own, status=CampaignStatus.DRAFT, **fields):
+    """A campaign of the user (or another's) whose one step is split into one group."""
+    campaign = _campaign(world, actor, own, status)
+    return campaign, campaign.steps.get().groups.create(name="visit-1", position=1, data_query="visit = 1", **fields)
+
+
+@builds("campaigns:group-submit", "api:group-submit")
+def _group_submit(world, actor, own, name):
+    campaign, group = _group(world, actor, own)
+    data = {"idempotency_key": str(uuid.uuid4())}
+    return Call(reverse(name, kwargs={"pk": group.pk}), data, audit="submission.requested", targets=[group, campaign])
+
+
+@builds("campaigns:group-release", "api:group-release")
+def _group_release(world, actor, own, name):
+    campaign, group = _group(
+        world, actor, own, CampaignStatus.RUNNING, held_at=timezone.now(), held_reason="no rule covers the failure"
+    )
+    return Call(reverse(name, kwargs={"pk": group.pk}), audit="group.released", targets=[group, campaign])
+
+
 @builds("campaigns:data-products-declare", "api:campaign-data-products")
 def _data_products_declare(world, actor, own, name):
     campaign = _campaign(world, actor, own)
@@ -605,6 +633,75 @@ def _data_products_count(world, actor, own, name):
     campaign = _campaign(world, actor, own)
     CampaignDataProduct.objects.create(campaign=campaign, dataset_type="calexp", expected_count=10)
     return Call(reverse(name, kwargs={"pk": campaign.pk}), enqueues=True, targets=[campaign])
+
+
+def _error_type(world) -> ErrorType:
+    return ErrorType.objects.create(name=f"Matrix error {world.unique()}", origin="infrastructure")
+
+
+def _error_rule(world) -> ErrorRule:
+    return ErrorRule.objects.create(
+        name=f"Matrix rule {world.unique()}",
+        message_pattern="MatrixError",
+        error_type=_error_type(world),
+        action="hold",
+    )
+
+
+@builds("campaigns:error-type-create", "api:error-type-list")
+def _error_type_create(world, actor, own, name):
+    data = {"name": f"Matrix error {world.unique()}", "origin": "infrastructure", "description": ""}
+    return Call(reverse(name), data, audit="error-type.created")
+
+
+@builds("campaigns:error-type-update", "api:error-type-detail")
+def _error_type_update(world, actor, own, name):
+    error_type = _error_type(world)
+    data = {"name": f"{error_type.name} renamed", "origin": "pipeline", "description": ""}
+    path = reverse(name, kwargs={"pk": error_type.pk})
+    method = "patch" if _is_api(name) else "post"
+    return Call(path, data, audit="error-type.updated", targets=[error_type], method=method)
+
+
+@builds("campaigns:error-rule-create", "api:error-rule-list")
+def _error_rule_create(world, actor, own, name):
+    error_type = _error_type(world)
+    data = {
+        "name": f"Matrix rule {world.unique()}",
+        "message_pattern": "MatrixError",
+        "error_type": error_type.name if _is_api(name) else error_type.pk,
+        "action": "retry",
+        "max_retries": 2,
+        "release": world.supported.version,
+    }
+    if not _is_api(name):
+        data |= {"position": 100, "retry_after_seconds": 0, "active": "on"}
+    return Call(reverse(name), data, audit="error-rule.created")
+
+
+@builds("campaigns:error-rule-update", "api:error-rule-detail")
+def _error_rule_update(world, actor, own, name):
+    rule = _error_rule(world)
+    data = {"position": 7}
+    if not _is_api(name):
+        data |= {
+            "name": rule.name,
+            "message_pattern": rule.message_pattern,
+            "error_type": rule.error_type_id,
+            "action": rule.action,
+            "max_retries": 0,
+            "retry_after_seconds": 0,
+            "active": "on",
+        }
+    path = reverse(name, kwargs={"pk": rule.pk})
+    method = "patch" if _is_api(name) else "post"
+    return Call(path, data, audit="error-rule.updated", targets=[rule], method=method)
+
+
+@builds("campaigns:error-rule-deactivate", "api:error-rule-deactivate")
+def _error_rule_deactivate(world, actor, own, name):
+    rule = _error_rule(world)
+    return Call(reverse(name, kwargs={"pk": rule.pk}), audit="error-rule.deactivated", targets=[rule])
 
 
 @builds("qa:specification-create", "api:specification-list")

@@ -9,6 +9,8 @@ CAMPAIGN_ACTION = Rule(
     own_roles=CAMPAIGN_EDITORS,
 )
 
+ERROR_RULES = Rule(anyone=CAMPAIGN_EDITORS)
+
 ENDPOINTS: dict[str, Rule] = {
     "campaigns:campaign-create": Rule(anyone=CAMPAIGN_EDITORS),
     "api:campaign-list": Rule(anyone=CAMPAIGN_EDITORS),
@@ -38,4 +40,22 @@ ENDPOINTS: dict[str, Rule] = {
     "api:campaign-automate": CAMPAIGN_ACTION,
     "api:campaign-breakpoint": CAMPAIGN_ACTION,
     "api:campaign-data-products-count": CAMPAIGN_ACTION,
+    # A step split into groups, a group submitted, a held group released.
+    "campaigns:step-split": CAMPAIGN_ACTION,
+    "campaigns:group-submit": CAMPAIGN_ACTION,
+    "campaigns:group-release": CAMPAIGN_ACTION,
+    "api:step-split": CAMPAIGN_ACTION,
+    "api:group-submit": CAMPAIGN_ACTION,
+    "api:group-release": CAMPAIGN_ACTION,
+    # The error types and rules: no one owns them; those who run campaigns manage them.
+    "campaigns:error-rule-create": ERROR_RULES,
+    "campaigns:error-rule-update": ERROR_RULES,
+    "campaigns:error-rule-deactivate": ERROR_RULES,
+    "campaigns:error-type-create": ERROR_RULES,
+    "campaigns:error-type-update": ERROR_RULES,
+    "api:error-rule-list": ERROR_RULES,
+    "api:error-rule-detail": ERROR_RULES,
+    "api:error-rule-deactivate": ERROR_RULES,
+    "api:error-type-list": ERROR_RULES,
+    "api:error-type-detail": ERROR_RULES,
 }

@@ -2,6 +2,7 @@
 (the API); counted in the Butler in its output runs after each successful run or when asked; all delivered, they
 are a milestone's evidence."""
 
+from datetime import timedelta
 from html import unescape
 from pathlib import Path
 
@@ -184,9 +185,20 @@ def test_a_campaign_without_a_successful_run_counts_zero_without_asking_the_stac
     assert declared(campaign) == {"calexp": (10, 0)}
 
 
-def test_all_delivered_publishes_once_and_proposes_the_linked_milestone(
-    operator, task_force_lead, campaign, counted
-):
+def test_an_older_count_stored_last_does_not_overwrite_a_newer_one(operator, campaign, counted):
+    campaign_products_declare(actor=operator, campaign=campaign, products=[("calexp", 10)])
+    succeeded(StepFactory(campaign=campaign, name="all"), "u/op/dp02/all-1")
+    later = timezone.now() + timedelta(minutes=1)
+    CampaignDataProduct.objects.update(delivered_count=10, counted_at=later)  # a count that started after this one
+    counted.answer = {"calexp": 6}
+
+    campaign_products_count(campaign=campaign)
+
+    product = CampaignDataProduct.objects.get()
+    assert (product.delivered_count, product.counted_at) == (10, later)
+
+
+def test_all_delivered_publishes_once_and_proposes_the_linked_milestone(operator, task_force_lead, campaign, counted):
     milestone = Milestone.objects.create(jira_key="PREOPS-160", title="DP0.2 catalogs delivered", status="To Do")
     evidence_link_create(actor=task_force_lead, milestone=milestone, kind="data-products", target=campaign)
     campaign_products_declare(actor=operator, campaign=campaign, products=[("calexp", 10), ("src", None)])
@@ -318,6 +330,7 @@ def test_an_operator_declares_by_pasting_or_uploading_the_csv(operator, campaign
 
 
 def test_a_refused_csv_is_shown_again_with_the_line_named(operator, campaign, client_for):
+    campaign_products_declare(actor=operator, campaign=campaign, products=[("raw", 5)])
     client = client_for(operator)
     text = "dataset_type,count\ncalexp,10\nsrc,many\n"
 
@@ -326,8 +339,10 @@ def test_a_refused_csv_is_shown_again_with_the_line_named(operator, campaign, cl
     html = page(client, campaign)
     assert "Line 3: the count 'many' of 'src' is not a whole number" in html
     assert f">\n{text.strip()}</textarea>" in html  # not to be typed again
-    assert not CampaignDataProduct.objects.exists()
-    assert "dataset_type,count\n</textarea>" in page(client, campaign)  # shown once
+    assert '<details class="flex-grow-1" open' in html
+    assert declared(campaign) == {"raw": (5, None)}
+    html = page(client, campaign)  # shown once: then the declaration again
+    assert "dataset_type,count\nraw,5\n</textarea>" in html and '<details class="flex-grow-1" open' not in html
 
 
 def test_count_now_from_the_page_enqueues_and_a_viewer_is_refused(
@@ -361,8 +376,20 @@ def test_the_api_reads_and_replaces_the_declaration(operator, viewer, campaign, 
     document = client_for(viewer).get(api_url(campaign)).json()
     assert (document["declared"], document["delivered"], document["counted_at"]) == (2, 0, None)
     assert document["products"] == [
-        {"dataset_type": "calexp", "expected_count": 10, "delivered_count": None, "counted_at": None, "delivered": False},
-        {"dataset_type": "src", "expected_count": None, "delivered_count": None, "counted_at": None, "delivered": False},
+        {
+            "dataset_type": "calexp",
+            "expected_count": 10,
+            "delivered_count": None,
+            "counted_at": None,
+            "delivered": False,
+        },
+        {
+            "dataset_type": "src",
+            "expected_count": None,
+            "delivered_count": None,
+            "counted_at": None,
+            "delivered": False,
+        },
     ]
     assert response.json() == document
 
@@ -376,11 +403,11 @@ def test_the_api_reads_and_replaces_the_declaration(operator, viewer, campaign, 
         ),
         (
             [{"dataset_type": "calexp", "expected_count": -1}],
-            [{"expected_count": ["Ensure this value is greater than or equal to 0."]}],
+            {"product 1": {"expected_count": ["Ensure this value is greater than or equal to 0."]}},
         ),
         (
-            [{"dataset_type": "calexp src"}],
-            [{"dataset_type": ["A dataset type name: a letter, then letters, digits and _."]}],
+            [{"dataset_type": "src"}, {"dataset_type": "calexp src"}],
+            {"product 2": {"dataset_type": ["A dataset type name: a letter, then letters, digits and _."]}},
         ),
         ({"dataset_type": "calexp"}, {"non_field_errors": ['Expected a list of items but got type "dict".']}),
         (

@@ -54,7 +54,7 @@ from schemathesis.generation.overrides import Override
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Campaign, Step, Submission
+from campaigns.models import Campaign, CampaignDataProduct, ErrorRule, ErrorType, Step, StepGroup, Submission
 from committee.choices import DecisionKind, DecisionStatus
 from committee.models import Committee, Decision, Seat
 from console.models import AuditEvent
@@ -108,6 +108,14 @@ ROLES = ["anonymous", "viewer", "operator", "committee_member", "ccb_member", "t
 COVERAGE_READER = "viewer"
 COVERAGE_WRITERS = ["task_force_lead", "committee_member", "operator", "ccb_member"]
 
+# What an error rule must also be (campaigns/services/error_rules.py), created or changed.
+ERROR_RULE_RULES = {
+    "error_type": "names an existing error type",
+    "release": "names an existing release",
+    "expires_with": "names an existing backport request",
+    "detail": "the name is not blank; the patterns compile, match quickly and not an empty text; the retries and "
+    "the memory multiplier fit the action; the backport has not shipped",
+}
 # Rules a schema-valid body must also meet that OpenAPI cannot state: the fields a 400 may name for them.
 UNSTATED_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/releases/": {
@@ -126,6 +134,17 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "bps_overrides": "is a YAML mapping",
     },
     "POST /api/v1/campaigns/{id}/change-release/": {"release": "names an existing release"},
+    "PUT /api/v1/campaigns/{id}/data-products/": {
+        "detail": "each dataset type once; a name matches the pattern in full (no line break after it)",
+    },
+    "POST /api/v1/steps/{id}/split/": {
+        "dimension": "is given for ranges and count",
+        "ranges": "is given for ranges",
+        "count": "is given for count",
+        "groups": "is given for list",
+        "detail": "the dimension is a name and the ranges, values or lines make a partition of distinct names",
+    },
+    "POST /api/v1/groups/{id}/submit/": {"idempotency_key": "is in the body or the Idempotency-Key header"},
     "POST /api/v1/campaigns/{id}/submit/": {
         "idempotency_key": "is in the body or the Idempotency-Key header",
         "step": "names one of the campaign's steps, when it has several",
@@ -180,6 +199,10 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "detail": "each row is within the limits OpenAPI 3.0 cannot state (a tag key's length, a value's "
         "smallest magnitude, a tag's number) and names a known metric unless register_unknown",
     },
+    "POST /api/v1/error-types/": {"detail": "the name is not blank once trimmed"},
+    "PATCH /api/v1/error-types/{id}/": {"detail": "the name is not blank once trimmed"},
+    "POST /api/v1/error-rules/": ERROR_RULE_RULES,
+    "PATCH /api/v1/error-rules/{id}/": ERROR_RULE_RULES,
 }
 
 # The first path segment under /api/v1/ -> the real values of its path parameter.
@@ -193,11 +216,14 @@ REAL_KEYS = {
     "campaigns": lambda: Campaign.objects.values_list("pk", flat=True),
     "submissions": lambda: Submission.objects.values_list("pk", flat=True),
     "steps": lambda: Step.objects.values_list("pk", flat=True),
+    "groups": lambda: StepGroup.objects.values_list("pk", flat=True),
     "milestones": lambda: Milestone.objects.values_list("jira_key", flat=True),
     "milestone-proposals": lambda: EvidenceProposal.objects.values_list("pk", flat=True),
     "jira-syncs": lambda: JiraSync.objects.values_list("pk", flat=True),
     "metrics": lambda: Metric.objects.values_list("pk", flat=True),
     "specifications": lambda: Specification.objects.values_list("pk", flat=True),
+    "error-types": lambda: ErrorType.objects.values_list("pk", flat=True),
+    "error-rules": lambda: ErrorRule.objects.values_list("pk", flat=True),
 }
 
 
@@ -253,6 +279,14 @@ def realistic_data(users: dict[str, User]) -> None:
     SubmissionFactory(step=second, status=SubmissionStatus.FAILED, error="measure failed on detector 2")
     SubmissionFactory(step=second, status=SubmissionStatus.RUNNING)
     SubmittableCampaignFactory(name="Failure drill", release=supported, approved=False)
+    CampaignDataProduct.objects.create(campaign=campaign, dataset_type="calexp", expected_count=8)
+    # A step split into two groups: one failed and held, one waiting to be submitted.
+    split = StepFactory(campaign=campaign, name="measure")
+    held = split.groups.create(
+        name="visit-1001", position=1, data_query="visit = 1001", held_at=timezone.now(), held_reason="no rule"
+    )
+    split.groups.create(name="visit-1002", position=2, data_query="visit = 1002")
+    SubmissionFactory(step=split, group=held, status=SubmissionStatus.FAILED, error="measure failed on detector 2")
 
     DecisionFactory(committee=policy, title="Use v23.0.0 for DP0.2", kind=DecisionKind.PIPELINE_VERSION)
     DecisionFactory(committee=policy, status=DecisionStatus.DRAFT, opened_at=None)
