@@ -656,10 +656,10 @@ class CampaignDataProduct(models.Model):
 
     @property
     def delivered(self) -> bool:
-        """Counted, and at least the expected count (any, when none is expected)."""
+        """Counted, and at least the expected count (at least one, when none is expected)."""
         if self.delivered_count is None:
             return False
-        return self.delivered_count >= (self.expected_count or 1)
+        return self.delivered_count >= (1 if self.expected_count is None else self.expected_count)
 
 
 def steps_completed(step_ids: Iterable[int]) -> set[int]:

@@ -1,5 +1,7 @@
 """Campaign tasks: thin and safe to run twice; the services claim the work."""
 
+from datetime import datetime
+
 from celery import shared_task
 
 from campaigns.models import Campaign
@@ -32,14 +34,16 @@ def sweep_pending_submissions_task() -> dict:
 
 
 @shared_task(bind=True, name="campaigns.tasks.count_campaign_products", max_retries=3)
-def count_campaign_products_task(self, campaign_id: int) -> None:
+def count_campaign_products_task(self, campaign_id: int, requested_at: str | None = None) -> None:
     """Count a campaign's data products in the Butler (``services.products.campaign_products_count``); a stack
     command that failed transiently is tried again later."""
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         return
     try:
-        campaign_products_count(campaign=campaign)
+        campaign_products_count(
+            campaign=campaign, requested_at=datetime.fromisoformat(requested_at) if requested_at else None
+        )
     except StackCommandError as error:
         if not error.transient:
             raise

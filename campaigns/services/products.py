@@ -8,6 +8,7 @@ publishes ``events.data_products_delivered``: milestones waiting for it propose 
 import csv
 import io
 import re
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -133,13 +134,23 @@ def campaign_products_declare(
     return declared_now
 
 
-def campaign_products_count(*, campaign: Campaign) -> list[CampaignDataProduct]:
+def campaign_products_count(*, campaign: Campaign, requested_at: datetime | None = None) -> list[CampaignDataProduct]:
     """Count what the Butler holds of each declared product in the campaign's output runs (``products.
     output_collections``) and store it. The system's work (a task), so no role is checked. The stack is asked
     outside any transaction; the counts are stored with the campaign locked, for the types still declared then.
     ``counted_at`` is when the count started: a count that started later (two runs ended together) and was stored
-    first is not overwritten by this older one."""
-    types = list(campaign.data_products.values_list("dataset_type", flat=True))
+    first is not overwritten by this older one; and a count asked for (``requested_at``) before another started
+    is not made at all."""
+    declared = list(campaign.data_products.all())
+    if (
+        requested_at is not None
+        and declared
+        and all(product.counted_at is not None and product.counted_at > requested_at for product in declared)
+    ):
+        # A count that started after this one was asked for covers what it would count: many groups that end
+        # together are counted a few times, not once each.
+        return declared
+    types = [product.dataset_type for product in declared]
     if not types:
         return []
     if not campaign.butler_repo:
@@ -189,7 +200,10 @@ def count_products_on_commit(campaign: Campaign) -> None:
     from campaigns.tasks import count_campaign_products_task
 
     enqueue_on_commit(
-        count_campaign_products_task, campaign.pk, what=f"the count of the data products of campaign {campaign.pk}"
+        count_campaign_products_task,
+        campaign.pk,
+        timezone.now().isoformat(),
+        what=f"the count of the data products of campaign {campaign.pk}",
     )
 
 

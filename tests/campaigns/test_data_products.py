@@ -198,6 +198,30 @@ def test_an_older_count_stored_last_does_not_overwrite_a_newer_one(operator, cam
     assert (product.delivered_count, product.counted_at) == (10, later)
 
 
+def test_a_count_asked_for_before_another_started_is_not_made(operator, campaign, counted):
+    campaign_products_declare(actor=operator, campaign=campaign, products=[("calexp", 10), ("src", None)])
+    succeeded(StepFactory(campaign=campaign, name="all"), "u/op/dp02/all-1")
+    asked = timezone.now()
+    campaign_products_count(campaign=campaign, requested_at=asked - timedelta(seconds=1))
+    assert len(counted.calls) == 1
+
+    # Asked before the count above started (many groups ended together): that count covers it.
+    campaign_products_count(campaign=campaign, requested_at=asked - timedelta(seconds=1))
+    assert len(counted.calls) == 1
+    # Asked after it started (a later run ended): counted again.
+    campaign_products_count(campaign=campaign, requested_at=timezone.now())
+    assert len(counted.calls) == 2
+
+
+def test_a_product_expected_at_zero_is_delivered_once_counted(operator, campaign, counted):
+    campaign_products_declare(actor=operator, campaign=campaign, products=[("skyMap", 0)])
+    succeeded(StepFactory(campaign=campaign, name="all"), "u/op/dp02/all-1")
+
+    (product,) = campaign_products_count(campaign=campaign)
+
+    assert product.delivered_count == 0 and product.delivered
+
+
 def test_all_delivered_publishes_once_and_proposes_the_linked_milestone(operator, task_force_lead, campaign, counted):
     milestone = Milestone.objects.create(jira_key="PREOPS-160", title="DP0.2 catalogs delivered", status="To Do")
     evidence_link_create(actor=task_force_lead, milestone=milestone, kind="data-products", target=campaign)

@@ -685,6 +685,7 @@ def test_an_operator_splits_a_step_and_submits_a_group_on_a_phone(
         layout = page.evaluate(OVERFLOW_SCRIPT)
         assert layout["scrollWidth"] <= layout["width"] and not layout["culprits"], layout
         page.screenshot(path=str(screenshot_dir / "step-groups-390.png"), full_page=True)
+        page.locator(f"#step-{split.pk}").screenshot(path=str(screenshot_dir / "step-groups-card-390.png"))
 
         step2 = campaign.steps.get(name="step2")
         page.click(f"#split-{step2.pk} summary")
