@@ -263,7 +263,9 @@ class DataProductsForm(forms.Form):
         label="Pasted CSV",
         required=False,
         max_length=CSV_MAX_CHARS,
-        widget=_code(6, placeholder="dataset_type,count\ncalexp,3651777\nsrc,"),
+        help_text="a header line dataset_type,count, then one product per line, e.g. calexp,3651777 (the count may "
+        "be left empty)",
+        widget=_code(6),
     )
     csv_file = forms.FileField(label="or a CSV file", required=False, widget=_input(forms.ClearableFileInput))
 
@@ -320,8 +322,9 @@ class StepSplitForm(forms.Form):
         label="Groups",
         required=False,
         max_length=partition.LIST_MAX_CHARS,
-        help_text="for a list: one group per line, “name: query” or just the query",
-        widget=_code(4, placeholder="north: visit >= 1001 AND visit <= 1500\nsouth: visit > 1500"),
+        help_text="for a list: one group per line, “name: query” or just the query, e.g. "
+        "north: visit >= 1001 AND visit <= 1500",
+        widget=_code(4),
     )
 
     NEEDS = {"ranges": ("dimension", "ranges"), "count": ("dimension", "count"), "list": ("groups",)}

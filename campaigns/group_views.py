@@ -43,8 +43,18 @@ class GroupsPanel:
     problems: list[preflight.Problem] = field(default_factory=list)
 
     @property
-    def active(self) -> bool:
-        return bool(self.summary.counts[selectors.GROUP_RUNNING])
+    def state(self) -> str:
+        """The step's state from its groups': running while any runs, done when all succeeded, else held or failed
+        when any is, not submitted when none ran, partly done otherwise."""
+        counts = self.summary.counts
+        if counts[selectors.GROUP_RUNNING]:
+            return "running"
+        if counts[selectors.GROUP_SUCCEEDED] == self.summary.total:
+            return "done"
+        for state in (selectors.GROUP_HELD, selectors.GROUP_FAILED):
+            if counts[state]:
+                return state
+        return "not-submitted" if counts[selectors.GROUP_WAITING] == self.summary.total else "partly-done"
 
 
 def _offer_actions(user: User, campaign: Campaign, groups: list[StepGroup]) -> None:

@@ -11,7 +11,8 @@ into the groups it writes. Three ways to partition:
 
 A group's query is ANDed with the step's (``preflight.group_query``), in the Butler's query language. A group's
 name goes into its output collections (``<prefix>/<step>/<group>/submission-N``): letters, digits, ``.``, ``_``
-and ``-`` only, at most ``NAME_MAX_LENGTH``. Bad input raises ``InvalidInput`` naming the line, range or value.
+and ``-`` only, a letter or digit first, at most ``NAME_MAX_LENGTH``. Bad input raises ``InvalidInput`` naming the
+line, range or value.
 """
 
 import re
@@ -30,7 +31,8 @@ RANGES_MAX_CHARS = 100_000
 # At most this many problems are named in one refusal; the rest are counted.
 PROBLEMS_SHOWN = 10
 
-GROUP_NAME = re.compile(r"[A-Za-z0-9._-]+")
+# It names a folder of the datastore too (the run's path): never "." nor "..", so it starts with a letter or digit.
+GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # A dimension (``visit``, ``tract``) or one of its fields (``visit.day_obs``), as the query language names them.
 DIMENSION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 RANGE = re.compile(r"(\d+)\s*(?:-\s*(\d+))?")
@@ -186,7 +188,10 @@ def _value_problem(dimension: str, value) -> str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return f"Value {value!r} of {dimension}: neither a whole number nor a text."
     if isinstance(value, str) and not GROUP_NAME.fullmatch(value):
-        return f"Value {value!r} of {dimension}: only letters, digits, '.', '_' and '-' fit in a group's name."
+        return (
+            f"Value {value!r} of {dimension}: only letters, digits, '.', '_' and '-' (a letter or digit first) fit "
+            "in a group's name."
+        )
     return ""
 
 
@@ -199,7 +204,7 @@ def _name_problem(name: str) -> str:
     if len(name) > NAME_MAX_LENGTH:
         return f"the name {name[:40]!r}… has {len(name)} characters; at most {NAME_MAX_LENGTH} fit."
     if not GROUP_NAME.fullmatch(name):
-        return f"the name {name!r} may hold only letters, digits, '.', '_' and '-'."
+        return f"the name {name!r} may hold only letters, digits, '.', '_' and '-', and starts with a letter or digit."
     return ""
 
 

@@ -128,7 +128,9 @@ class StepRow:
     @property
     def state(self) -> str:
         """What the step's header says: running (or pending, submitting), done, failed, lost, cancelled, or
-        not submitted yet."""
+        not submitted yet; for a step split into groups, what its groups add up to (``GroupsPanel.state``)."""
+        if self.groups is not None:
+            return self.groups.state
         if self.active is not None:
             return self.active.status
         if self.succeeded:
@@ -204,12 +206,13 @@ def _submissions_panel(request: HttpRequest, campaign: Campaign, *, oob: bool = 
             submission.may_restart = may_restart and takes_new_submission and submission.is_restartable
             if submission.may_restart:
                 submission.restart_key = str(uuid.uuid4())
-        if row.awaits_submission:
+        if step.is_split:
+            # Its groups are submitted one by one (their panel runs the pre-flight checks), never the step.
+            row.groups = group_views.groups_panel(request.user, campaign, step)
+        elif row.awaits_submission:
             row.problems = preflight.preflight_problems(campaign, step)
             row.may_submit = may_submit and takes_new_submission
             row.idempotency_key = str(uuid.uuid4())
-        if step.is_split:
-            row.groups = group_views.groups_panel(request.user, campaign, step)
         row.split_form = group_views.split_form_offered(request.user, campaign, step, submissions)
         rows.append(row)
     return SubmissionsPanel(

@@ -14,6 +14,7 @@ from campaigns.choices import SubmissionStatus
 from campaigns.models import Submission, lock_rows
 from campaigns.services.dispatch import submission_retry_later, submissions_dispatch_waiting
 from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
+from campaigns.services.products import products_count_after_run
 from campaigns.workflow import RunState, StackCommandError, adapter_for
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
     )
     campaign_move_after_submission_ended(campaign, submission)
     if submission.status == SubmissionStatus.SUCCEEDED:
+        # A successful run may deliver data products: a campaign that declares some has them counted.
+        products_count_after_run(campaign)
         events.submission_succeeded.publish(submission=submission)
     return submission
 

@@ -217,9 +217,8 @@ def campaign_products_count_request(*, actor: AbstractBaseUser, campaign: Campai
     count_products_on_commit(campaign)
 
 
-def on_submission_succeeded(*, submission) -> None:
-    """Subscribed to ``events.submission_succeeded``: a campaign that declares data products has them counted once
-    the run's end commits."""
-    campaign = submission.step.campaign
+def products_count_after_run(campaign: Campaign) -> None:
+    """A run of the campaign succeeded (``polling.submission_finish``): a campaign that declares data products has
+    them counted once the run's end commits."""
     if campaign.data_products.exists():
         count_products_on_commit(campaign)

@@ -314,12 +314,13 @@ def test_the_page_runs_a_constant_number_of_queries(client_for, operator, django
     client = client_for(operator)
 
     # session, user, roles; campaign, steps, submissions (with requester and restarted attempt), groups; the
-    # earlier steps' outputs (the next configurations' inputs);
+    # earlier steps' outputs (the next configurations' inputs); its data products; the automation card: the progress
+    # (groups, steps not split, the first start) and what the automation did;
     # step 3's pre-flight checks: release approval, previous step; audit events; the release checks of the run in
     # progress (step 2), whose release may no longer be approved: release approval, previous step; the release
     # history: its changes, submissions per release; the releases it may move onto (none here but its own); the
     # committee's section: the campaign's approvals, later patches of its release
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(23):
         response = client.get(detail_url(campaign))
     assert response.status_code == 200
     assert text(response).count('data-testid="submission"') == rows + 1

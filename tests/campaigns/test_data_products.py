@@ -264,13 +264,17 @@ def test_a_declaration_that_needs_more_makes_the_next_delivery_publish_again(ope
 
 
 def test_a_successful_run_has_the_products_of_its_campaign_counted_after_commit(operator, campaign, monkeypatch):
+    from campaigns.services import submission_finish
+    from campaigns.workflow import RunState
+
     enqueued = []
     monkeypatch.setattr("campaigns.services.products.count_products_on_commit", enqueued.append)
     without = CampaignFactory(name="DP0.2 without products")
     campaign_products_declare(actor=operator, campaign=campaign, products=[("calexp", 10)])
-
-    events.submission_succeeded.publish(submission=succeeded(StepFactory(campaign=campaign), "u/op/dp02/all-1"))
-    events.submission_succeeded.publish(submission=succeeded(StepFactory(campaign=without), "u/op/other/all-1"))
+    for owner in (campaign, without):
+        run = SubmissionFactory(step=StepFactory(campaign=owner), status=SubmissionStatus.RUNNING)
+        counts = {"calibrate": {"expected": 1, "succeeded": 1}}
+        submission_finish(submission_id=run.pk, state=RunState("succeeded", counts), now=timezone.now())
 
     assert enqueued == [campaign]
 

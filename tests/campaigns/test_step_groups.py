@@ -124,6 +124,7 @@ def test_a_list_takes_named_and_unnamed_lines():
         ("a: band = 'r", "opens a quote"),
         ("a:", "Line 1: the query is empty"),
         ("visit = 1\nsouth field: visit = 2", "Line 2: the name 'south field' may hold only letters"),
+        ("..: visit = 1", "Line 1: the name '..' may hold only letters, .* starts with a letter or digit"),
         (f"{'x' * 101}: visit = 1", "has 101 characters; at most 100 fit"),
         ("", "Give at least one group"),
     ],
@@ -413,6 +414,7 @@ def test_the_campaign_page_shows_a_split_step_s_groups_and_what_may_be_done_to_e
 
     words = " ".join(re.sub(r"<[^>]+>", "", page).split())
     assert "6 groups: 1 succeeded, 1 running, 1 waiting, 2 failed, 1 held" in words
+    assert re.search(r'data-testid="step-state" data-state="running"', page)
     assert page.count('data-testid="group"') == 6
     assert reverse("campaigns:group-submit", kwargs={"pk": states["waiting"].pk}) in page
     failed_current = states["failed"].submissions.get()
@@ -429,6 +431,9 @@ def test_the_campaign_page_shows_a_split_step_s_groups_and_what_may_be_done_to_e
 def test_a_viewer_sees_the_groups_without_their_actions(client_for, viewer, campaign, step, states):
     page = text(client_for(viewer).get(detail_url(campaign)))
     assert page.count('data-testid="group"') == 6
+    # The panel's refresh, while a group runs, draws them the same way.
+    panel = text(client_for(viewer).get(reverse("campaigns:campaign-submissions", kwargs={"pk": campaign.pk})))
+    assert panel.count('data-testid="group"') == 6 and 'data-testid="groups-summary"' in panel
     for form in ("group-submit-form", "group-restart-form", "group-cancel-form", "group-release-form", "split-form"):
         assert form not in page
 
@@ -447,14 +452,20 @@ def test_the_campaign_page_runs_the_same_queries_for_200_groups_as_for_20(client
         assert text(response).count('data-testid="group"') == groups
         return len(queries)
 
-    for group in make_groups(step, 20)[::2]:
-        attempt(group, SubmissionStatus.FAILED, failures=[FAILURE])
+    def run_some(groups: list[StepGroup]) -> None:
+        """A third failed, a third running, a third waiting."""
+        for group in groups[::3]:
+            attempt(group, SubmissionStatus.FAILED, failures=[FAILURE])
+        for group in groups[1::3]:
+            attempt(group, SubmissionStatus.RUNNING)
+
+    run_some(make_groups(step, 20))
     with_20 = queries_of_the_page(20)
-    more = StepGroup.objects.bulk_create(
-        StepGroup(step=step, name=f"more{n}", position=100 + n, data_query=f"visit = {100 + n}") for n in range(180)
+    run_some(
+        StepGroup.objects.bulk_create(
+            StepGroup(step=step, name=f"more{n}", position=100 + n, data_query=f"visit = {100 + n}") for n in range(180)
+        )
     )
-    for group in more[::2]:
-        attempt(group, SubmissionStatus.RUNNING)
     assert queries_of_the_page(200) == with_20
 
 
@@ -703,4 +714,12 @@ def test_an_operator_splits_a_step_and_submits_a_group_on_a_phone(
         assert [submission.group_id for submission in dispatched] == [north.pk]
         layout = page.evaluate(OVERFLOW_SCRIPT)
         assert layout["scrollWidth"] <= layout["width"] and not layout["culprits"], layout
+        for url in (
+            reverse("campaigns:step-groups", kwargs={"pk": split.pk}) + "?state=held",
+            reverse("campaigns:step-split", kwargs={"pk": step2.pk}),
+        ):
+            page.goto(f"{live_server.url}{url}")
+            layout = page.evaluate(OVERFLOW_SCRIPT)
+            assert layout["scrollWidth"] <= layout["width"] and not layout["culprits"], (url, layout)
+        page.screenshot(path=str(screenshot_dir / "step-split-390.png"), full_page=True)
         assert not page.console_errors

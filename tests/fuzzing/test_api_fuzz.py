@@ -145,6 +145,7 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "detail": "the dimension is a name and the ranges, values or lines make a partition of distinct names",
     },
     "POST /api/v1/groups/{id}/submit/": {"idempotency_key": "is in the body or the Idempotency-Key header"},
+    "POST /api/v1/campaigns/{id}/breakpoint/": {"detail": "the step is one of the campaign's steps"},
     "POST /api/v1/campaigns/{id}/submit/": {
         "idempotency_key": "is in the body or the Idempotency-Key header",
         "step": "names one of the campaign's steps, when it has several",
