@@ -93,25 +93,7 @@ class ErrorRuleSerializer(fields.ModelSerializer):
 
     class Meta:
         model = ErrorRule
-        fields = [
-            "id",
-            "name",
-            "position",
-            "task_pattern",
-            "message_pattern",
-            "error_type",
-            "action",
-            "max_retries",
-            "memory_multiplier",
-            "retry_after_seconds",
-            "release",
-            "expires_with",
-            "expired",
-            "active",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *error_rule_services.RULE_FIELDS, "expired", "created_by", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.BOOL)
