@@ -311,3 +311,38 @@ def test_only_a_held_group_of_an_automatic_campaign_waits_for_its_owner(campaign
 
     assert [item.title for item in items] == ["DP0.2 automatic / detectors / detector-1: attempt 1 failed"]
     assert items[0].detail.startswith("held for review: no error rule covers")
+
+
+def test_an_out_of_memory_failure_is_submitted_again_with_more_memory_per_job(campaign, operator):
+    import yaml
+
+    memory = ErrorRule.objects.get(name="Out of memory")
+    assert (memory.action, memory.memory_multiplier, memory.max_retries) == (ErrorAction.RETRY, 2.0, 2)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    first = active(campaign)[0]
+    failed = end(first, "failed", failures=[{"task": "calibrate", "message": "MemoryError: Unable to allocate"}])
+    assert failed.error_rule == memory
+
+    campaign_advance(campaign_id=campaign.pk, now=failed.ended_at + timedelta(seconds=1))
+
+    again = Submission.objects.get(requested_by_rule=memory)
+    assert again.group_id == failed.group_id and again.restarts is None, "a new graph, not a bps restart"
+    assert yaml.safe_load(again.bps_config)["requestMemory"] == 2 * 2048
+    second = end(again, "failed", failures=[{"task": "calibrate", "message": "MemoryError: Unable to allocate"}])
+    campaign_advance(campaign_id=campaign.pk, now=second.ended_at + timedelta(seconds=1))
+    third = Submission.objects.filter(requested_by_rule=memory).exclude(pk=again.pk).get()
+    assert yaml.safe_load(third.bps_config)["requestMemory"] == 4 * 2048
+
+
+def test_a_rule_that_restarts_the_group_submits_it_afresh(campaign, operator, injected_rule):
+    ErrorRule.objects.filter(pk=injected_rule.pk).update(action=ErrorAction.RESTART_GROUP, retry_after_seconds=0)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    failed = end(active(campaign)[0], "failed", failures=[{"task": "measure", "message": INJECTED}])
+
+    assert campaign_advance(campaign_id=campaign.pk).retried == 1
+
+    again = Submission.objects.get(requested_by_rule=injected_rule)
+    assert again.restarts is None and again.group_id == failed.group_id and again.attempt == 1
+    assert again.run_collection != failed.run_collection
