@@ -25,6 +25,14 @@ WMS_SERVICE_CLASSES = {
 BPS_DEFAULT_MEMORY_MB = 2048
 
 
+def _scale_memory(section: dict, factor: float, *, top: bool = False) -> None:
+    for key, value in section.items():
+        if isinstance(value, dict):
+            _scale_memory(value, factor)
+        elif key == "requestMemory" and not top:
+            section[key] = round(_number(value, BPS_DEFAULT_MEMORY_MB) * factor)
+
+
 def _number(value, default: float) -> float:
     try:
         return float(value)
@@ -101,7 +109,21 @@ def render(
     merged = deep_merge(merged, parse_yaml_mapping(step_overrides, "step's BPS overrides"))
     if memory_factor != 1.0:
         merged["requestMemory"] = round(_number(merged.get("requestMemory"), BPS_DEFAULT_MEMORY_MB) * memory_factor)
+        # A task's or a cluster's own requestMemory (pipetask.<label>, cluster.<name>, finalJob) wins over the
+        # top-level one: each is multiplied as well.
+        _scale_memory(merged, memory_factor, top=True)
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
+
+
+# What the console sets for each submission, which a step's overrides may not replace: a group's slice, its output
+# run, the repository and the inputs.
+CONSOLE_OWNED_PAYLOAD_KEYS = ("butlerConfig", "inCollection", "dataQuery", "output", "outputRun")
+
+
+def console_owned_keys(overrides: dict) -> list[str]:
+    """The keys of a step's overrides that the console sets itself (``payload.<key>``, or the key at the top)."""
+    payload = overrides.get("payload") if isinstance(overrides.get("payload"), dict) else {}
+    return [key for key in CONSOLE_OWNED_PAYLOAD_KEYS if key in payload or key in overrides]
 
 
 def missing_keys(rendered: str) -> list[str]:

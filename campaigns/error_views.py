@@ -84,7 +84,7 @@ def error_runs(request: HttpRequest) -> HttpResponse:
     )
     if key == "none":
         error_type, runs = None, runs.filter(error_type__isnull=True)
-    elif key.isdigit() and len(key) < 19:
+    elif key.isascii() and key.isdigit() and len(key) < 19:
         error_type = ErrorType.objects.filter(pk=int(key)).first()
         if error_type is None:
             raise Http404(f"No error type #{key}.")

@@ -35,7 +35,7 @@ PROBLEMS_SHOWN = 10
 GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # A dimension (``visit``, ``tract``) or one of its fields (``visit.day_obs``), as the query language names them.
 DIMENSION = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
-RANGE = re.compile(r"(\d+)\s*(?:-\s*(\d+))?")
+RANGE = re.compile(r"(\d{1,18})\s*(?:-\s*(\d{1,18}))?")
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,13 @@ def groups_from_count(dimension: str, values: list[int | str], count: int) -> li
         chunk = unique[start : start + size + (1 if index < extra else 0)]
         start += len(chunk)
         name = f"{dimension}-{chunk[0]}" if len(chunk) == 1 else f"{dimension}-{chunk[0]}-{chunk[-1]}"
-        literals = ", ".join(_literal(value) for value in chunk)
-        specs.append(GroupSpec(name, f"{dimension} IN ({literals})"))
+        if len(chunk) > 1 and all(isinstance(value, int) for value in chunk) and chunk == sorted(chunk):
+            # The values between the first and the last are the chunk's (the values are in order): a range, however
+            # many, rather than a list that grows with them.
+            query = f"{dimension} >= {chunk[0]} AND {dimension} <= {chunk[-1]}"
+        else:
+            query = f"{dimension} IN ({', '.join(_literal(value) for value in chunk)})"
+        specs.append(GroupSpec(name, query))
     return _checked(specs, what="chunk")
 
 

@@ -98,10 +98,10 @@ def group_query(step_query: str, group: StepGroup | None) -> str:
 def earlier_step_outputs(step: Step) -> list[str]:
     """The output runs of the steps before this one (the newest successful run of each of their groups, or of the
     step when it has none), newest step first: a later step reads what the earlier ones made."""
-    return _outputs_before(_successful_runs(step.campaign_id), step.position)
+    return _outputs_before(newest_successful_runs(step.campaign_id), step.position)
 
 
-def _successful_runs(campaign_id: int) -> list[tuple[int, str]]:
+def newest_successful_runs(campaign_id: int) -> list[tuple[int, str]]:
     """(step position, output run) of the newest successful run of each step and group of the campaign, the later
     steps first. One query."""
     runs = (
@@ -125,7 +125,7 @@ def _outputs_before(runs: list[tuple[int, str]], position: int) -> list[str]:
 def next_configs(campaign: Campaign) -> list[tuple[Step, str]]:
     """Each step's BPS configuration as its next submission would get it (a configuration error as a YAML
     comment); the earlier steps' outputs read once for all."""
-    runs = _successful_runs(campaign.pk)
+    runs = newest_successful_runs(campaign.pk)
     configs = []
     for step in campaign.steps.all():
         try:

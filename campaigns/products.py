@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from campaigns.choices import SubmissionStatus
-from campaigns.models import Campaign, CampaignDataProduct, Submission
+from campaigns import preflight
+from campaigns.models import Campaign, CampaignDataProduct
 from campaigns.workflow.base import run_stack_json
 
 logger = logging.getLogger(__name__)
@@ -22,8 +22,8 @@ def count_datasets(repo: str, collections: list[str], types: list[str]) -> dict[
     know: 0; a collection it does not have is left out). Raises ``StackCommandError`` when the stack cannot say."""
     arguments = []
     for chunk in _chunks(collections):
-        arguments += ["--collections", ",".join(chunk)]
-    result = run_stack_json("console_stack.count_datasets", repo, *arguments, "--types", ",".join(types))
+        arguments.append(f"--collections={','.join(chunk)}")
+    result = run_stack_json("console_stack.count_datasets", repo, *arguments, f"--types={','.join(types)}")
     if result.get("missing_collections"):
         logger.warning("counting in %s: no collection %s", repo, ", ".join(result["missing_collections"]))
     counts = result["counts"]
@@ -44,17 +44,9 @@ def _chunks(names: list[str]) -> list[list[str]]:
 
 def output_collections(campaign: Campaign) -> list[str]:
     """The campaign's output: the RUN collection of the newest successful submission of each step (of each group,
-    for a step split into groups). An older success of the same step or group was redone, and is not counted."""
-    newest: dict[tuple[int, int | None], str] = {}
-    runs = (
-        Submission.objects.filter(step__campaign=campaign, status=SubmissionStatus.SUCCEEDED)
-        .exclude(run_collection="")
-        .order_by("-created_at", "-id")
-        .values_list("step_id", "group_id", "run_collection")
-    )
-    for step_id, group_id, run_collection in runs:
-        newest.setdefault((step_id, group_id), run_collection)
-    return sorted(set(newest.values()))
+    for a step split into groups), as a later step reads them (``preflight.newest_successful_runs``). An older
+    success of the same step or group was redone, and is not counted."""
+    return sorted({run for _, run in preflight.newest_successful_runs(campaign.pk)})
 
 
 @dataclass

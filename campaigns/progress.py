@@ -21,6 +21,7 @@ AUTOMATION_ACTIONS = (
     "step.breakpoint-removed",
     "step.breakpoint-released",
     "group.hold-ended",
+    "group.released",
 )
 
 

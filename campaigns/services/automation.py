@@ -26,21 +26,22 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from campaigns import permissions as may
-from campaigns import preflight
+from campaigns import preflight, selectors
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
     CAMPAIGN_TRANSITIONS,
     FAILED_SUBMISSION_STATUSES,
     CampaignStatus,
     ErrorAction,
+    SubmissionStatus,
 )
-from campaigns.models import Campaign, Step, StepGroup, Submission, lock_rows
+from campaigns.models import Campaign, ErrorRule, Step, StepGroup, Submission, lock_rows
 from campaigns.services.dispatch import free_slots
-from campaigns.services.lifecycle import advance_on_commit, breakpoint_release, campaign_move
+from campaigns.services.lifecycle import advance_on_commit, breakpoint_reason, breakpoint_release, campaign_move
 from campaigns.services.requests import submission_request, submission_restart
 from console.errors import Conflict, InvalidInput, NotPermitted
 from console.services import audit_record
@@ -70,9 +71,9 @@ def campaign_automate(*, actor: AbstractBaseUser, campaign: Campaign, on: bool) 
         after={"run_automatically": on},
     )
     if on and campaign.status != CampaignStatus.RUNNING:
-        if campaign.status == CampaignStatus.PAUSED:
-            breakpoint_release(campaign, actor)
+        pause_reason = selectors.campaign_pause_reason(campaign)
         campaign_move(campaign, CampaignStatus.RUNNING, actor=actor, reason="run automatically")
+        breakpoint_release(campaign, actor, pause_reason=pause_reason)
     if on:
         advance_on_commit(campaign)
     return campaign
@@ -164,53 +165,62 @@ def _stop(campaign: Campaign, reason: str, *, to: str = CampaignStatus.PAUSED) -
 
 
 def _act_on_failures(campaign: Campaign, actor: AbstractBaseUser, now: datetime, advance: Advance) -> None:
-    """Act on each failed run of the campaign not acted on yet, by its rule (oldest first)."""
-    failed = list(
+    """Act on each ended run of the campaign not acted on yet, by its rule (oldest first): a failed or lost one,
+    or one a person cancelled (held: the automation does not undo a person's act)."""
+    ended = list(
         Submission.objects.filter(
-            step__campaign=campaign, status__in=FAILED_SUBMISSION_STATUSES, failure_handled_at__isnull=True
-        )
-        .select_related("error_rule__error_type", "group", "step")
-        .order_by("pk")
+            step__campaign=campaign, status__in=ACTED_ON_STATUSES, failure_handled_at__isnull=True
+        ).values_list("pk", flat=True)
     )
-    if not failed:
-        return
-    # A failure is acted on only while it is its step's (or group's) newest run: one run after it, by a person or
-    # an earlier act, answers it already.
-    newest = {
-        (step_id, group_id): newest_pk
-        for step_id, group_id, newest_pk in Submission.objects.filter(step__campaign=campaign)
-        .values("step_id", "group_id")
-        .annotate(newest=Max("pk"))
-        .values_list("step_id", "group_id", "newest")
-    }
-    for failure in failed:
-        if newest.get((failure.step_id, failure.group_id)) != failure.pk:
-            _mark_handled(failure, now)
-            continue
-        _act_on_failure(campaign, failure, actor, now, advance)
+    for submission_id in sorted(ended):
+        _act_on_failure(campaign, submission_id, actor, now, advance)
         if advance.stopped:
             return
 
 
+# The ends of a run the automation acts on: a failure by its rule, a cancellation by holding its group.
+ACTED_ON_STATUSES = (*FAILED_SUBMISSION_STATUSES, SubmissionStatus.CANCELLED)
+
+
 def _act_on_failure(
-    campaign: Campaign, failure: Submission, actor: AbstractBaseUser, now: datetime, advance: Advance
+    campaign: Campaign, submission_id: int, actor: AbstractBaseUser, now: datetime, advance: Advance
 ) -> None:
-    rule = failure.error_rule
-    what = f"submission {failure.pk} ({failure.group.name if failure.group else failure.step.name})"
-    if rule is None:
-        _hold(campaign, failure, now, advance, reason=f"no error rule covers the failure of {what}")
-        return
-    if rule.action == ErrorAction.FAIL:
-        _mark_handled(failure, now)
-        advance.stopped = f"the rule {rule.name} fails the campaign on {rule.error_type} ({what})"
-        _stop(campaign, advance.stopped, to=CampaignStatus.FAILED)
-        return
-    if rule.action == ErrorAction.HOLD:
-        _hold(campaign, failure, now, advance, reason=f"{rule.error_type}: the rule {rule.name} holds it for review")
-        return
-    ended = failure.ended_at or now
-    if now < ended + timedelta(seconds=rule.retry_after_seconds):
-        return  # not yet: acted on at a later cycle
+    """One ended run, claimed under the campaign's lock (the beat cycle and a run's own advance may meet here): it
+    is acted on once, while it is the newest run of its group (or step), in the transaction that marks it so."""
+    with transaction.atomic():
+        lock_rows(campaign_id=campaign.pk)
+        failure = (
+            Submission.objects.select_related("error_rule__error_type", "group", "step")
+            .filter(pk=submission_id, failure_handled_at__isnull=True)
+            .first()
+        )
+        if failure is None:
+            return  # acted on meanwhile
+        newest = Submission.objects.filter(step_id=failure.step_id, group_id=failure.group_id).order_by("-pk")
+        if newest.values_list("pk", flat=True).first() != failure.pk:
+            _mark_handled(failure, now)  # a later run (a person's restart, say) answers it already
+            return
+        what = f"submission {failure.pk} ({failure.group.name if failure.group else failure.step.name})"
+        rule = failure.error_rule
+        if failure.status == SubmissionStatus.CANCELLED:
+            _hold(campaign, failure, now, advance, reason=f"{what} was cancelled; restart it to go on")
+        elif rule is None:
+            _hold(campaign, failure, now, advance, reason=f"no error rule covers the failure of {what}")
+        elif rule.action == ErrorAction.FAIL:
+            _mark_handled(failure, now)
+            advance.stopped = f"the rule {rule.name} fails the campaign on {rule.error_type} ({what})"
+            _stop(campaign, advance.stopped, to=CampaignStatus.FAILED)
+        elif rule.action == ErrorAction.HOLD:
+            reason = f"{rule.error_type}: the rule {rule.name} holds it for review"
+            _hold(campaign, failure, now, advance, reason=reason)
+        elif now >= (failure.ended_at or now) + timedelta(seconds=rule.retry_after_seconds):
+            _try_again(campaign, failure, rule, actor, now, advance)
+
+
+def _try_again(
+    campaign: Campaign, failure: Submission, rule: ErrorRule, actor: AbstractBaseUser, now: datetime, advance: Advance
+) -> None:
+    """The rule's retry or restart of the group, while its tries last; held for review after the last."""
     tries = Submission.objects.filter(step_id=failure.step_id, group_id=failure.group_id, requested_by_rule=rule)
     tries = tries.count()
     if tries >= rule.max_retries:
@@ -242,32 +252,31 @@ def _mark_handled(failure: Submission, now: datetime) -> None:
 
 
 def _hold(campaign: Campaign, failure: Submission, now: datetime, advance: Advance, *, reason: str) -> None:
-    """Hold the failed run's group for review (its step waits for it; the other groups go on); a step not split
-    into groups is its own group: the campaign is paused."""
+    """Hold the ended run's group for review (its step waits for it; the other groups go on); a step not split
+    into groups is its own group: the campaign is paused. Releasing the hold (or resuming the campaign) lets the
+    automation restart it (``_restart_released``). In the caller's transaction, with the campaign locked."""
     _mark_handled(failure, now)
     if failure.group is None:
         advance.stopped = reason
         _stop(campaign, reason)
         return
-    with transaction.atomic():
-        lock_rows(campaign_id=campaign.pk)
-        group = StepGroup.objects.select_for_update(no_key=True).get(pk=failure.group_id)
-        group.held_at, group.held_reason = now, reason[: StepGroup._meta.get_field("held_reason").max_length]
-        group.save(update_fields=["held_at", "held_reason"])
-        audit_record(
-            actor=None,
-            action="group.held",
-            obj=campaign,
-            after={
-                "step": failure.step.name,
-                "group": group.name,
-                "submission": failure.pk,
-                "rule": failure.error_rule.name if failure.error_rule else None,
-                "reason": reason,
-                "automatic": True,
-            },
-            system_actor="automation",
-        )
+    group = StepGroup.objects.select_for_update(no_key=True).get(pk=failure.group_id)
+    group.held_at, group.held_reason = now, reason[: StepGroup._meta.get_field("held_reason").max_length]
+    group.save(update_fields=["held_at", "held_reason"])
+    audit_record(
+        actor=None,
+        action="group.held",
+        obj=campaign,
+        after={
+            "step": failure.step.name,
+            "group": group.name,
+            "submission": failure.pk,
+            "rule": failure.error_rule.name if failure.error_rule else None,
+            "reason": reason,
+            "automatic": True,
+        },
+        system_actor="automation",
+    )
     advance.held += 1
 
 
@@ -277,6 +286,7 @@ def _hold(campaign: Campaign, failure: Submission, now: datetime, advance: Advan
 def _start_current_step(campaign: Campaign, actor: AbstractBaseUser, advance: Advance) -> None:
     step = campaign.current_step()
     if step is None:
+        _complete(campaign)
         return
     if not step.submissions.exists():
         previous = campaign.steps.filter(position__lt=step.position).order_by("-position").first()
@@ -289,10 +299,11 @@ def _start_current_step(campaign: Campaign, actor: AbstractBaseUser, advance: Ad
                 _stop(campaign, advance.stopped)
                 return
         if step.hold_before and step.hold_released_at is None:
-            advance.stopped = f"breakpoint: held for review before the step {step.name}; resume to go on"
+            advance.stopped = breakpoint_reason(step)
             _stop(campaign, advance.stopped)
             return
     slots = free_slots(campaign, counting=ACTIVE_SUBMISSION_STATUSES)
+    slots -= _restart_released(step, actor, slots, advance)
     if slots <= 0:
         return
     if not step.is_split:
@@ -300,14 +311,50 @@ def _start_current_step(campaign: Campaign, actor: AbstractBaseUser, advance: Ad
             submission_request(actor=actor, step=step, idempotency_key=f"auto-step-{step.pk}", automatic=True)
             advance.submitted += 1
         return
-    waiting = (
+    waiting = list(
         StepGroup.objects.filter(step=step, held_at__isnull=True)
         .filter(~Exists(Submission.objects.filter(group=OuterRef("pk"))))
         .order_by("position")[:slots]
     )
+    # Their configurations read the earlier steps' outputs: once for all of them.
+    earlier_outputs = preflight.earlier_step_outputs(step) if waiting else []
     for group in waiting:
         group.step = step
         submission_request(
-            actor=actor, step=step, group=group, idempotency_key=f"auto-group-{group.pk}", automatic=True
+            actor=actor,
+            step=step,
+            group=group,
+            idempotency_key=f"auto-group-{group.pk}",
+            automatic=True,
+            earlier_outputs=earlier_outputs,
         )
         advance.submitted += 1
+
+
+def _restart_released(step: Step, actor: AbstractBaseUser, slots: int, advance: Advance) -> int:
+    """Restart, within ``slots``, the step's groups (or the step) whose newest run ended without success, was acted
+    on already and is held no longer: a person released the hold (or resumed the campaign a failure of a step not
+    split paused). Returns how many were restarted."""
+    released = Submission.objects.filter(
+        step=step, status__in=ACTED_ON_STATUSES, failure_handled_at__isnull=False
+    ).select_related("group", "step")
+    if step.is_split:
+        newest = Submission.objects.filter(group=OuterRef("group")).order_by("-pk").values("pk")[:1]
+        released = released.filter(group__held_at__isnull=True, pk=Subquery(newest))
+    else:
+        released = released.filter(group__isnull=True, pk=Subquery(step.submissions.order_by("-pk").values("pk")[:1]))
+    released = released.order_by("pk")
+    restarted = 0
+    for ended in released[: max(slots, 0)]:
+        submission_restart(actor=actor, submission=ended, idempotency_key=f"auto-released-{ended.pk}", automatic=True)
+        restarted += 1
+    advance.retried += restarted
+    return restarted
+
+
+def _complete(campaign: Campaign) -> None:
+    """Every step's work is done: the running campaign is completed (its last run ended while it was paused, say)."""
+    with transaction.atomic():
+        campaign = lock_rows(campaign_id=campaign.pk).campaign
+        if campaign.status == CampaignStatus.RUNNING and campaign.current_step() is None:
+            campaign_move(campaign, CampaignStatus.COMPLETED, actor=None, reason="every step is done", automatic=True)

@@ -22,7 +22,13 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, F, Value, When
 from django.utils import timezone
 
-from campaigns.choices import CAMPAIGN_TRANSITIONS, LAUNCHED_SUBMISSION_STATUSES, CampaignStatus, SubmissionStatus
+from campaigns.choices import (
+    CAMPAIGN_CLOSED_TO_SUBMISSIONS,
+    CAMPAIGN_TRANSITIONS,
+    LAUNCHED_SUBMISSION_STATUSES,
+    CampaignStatus,
+    SubmissionStatus,
+)
 from campaigns.models import Campaign, Submission, lock_rows
 from campaigns.preflight import Problem
 from campaigns.selectors import release_problems
@@ -77,8 +83,9 @@ def submission_dispatch(*, submission_id: int) -> Submission | None:
 @transaction.atomic
 def _submission_claim(submission_id: int, *, now: datetime) -> bool:
     """Claim a pending submission whose backoff has passed for this dispatch: ``pending -> submitting``, when its
-    campaign and its workflow system have a free slot (``free_slots``); else it stays pending, and the dispatch
-    cycle (``submissions_dispatch_waiting``) sends it again once a slot frees.
+    campaign takes submissions (not paused since) and it and its workflow system have a free slot (``free_slots``);
+    else it stays pending, and the dispatch cycle (``submissions_dispatch_waiting``) sends it again once a slot frees
+    (or the campaign resumes).
 
     Claims of one campaign queue on its row, and claims of one workflow system on a lock of its own (PostgreSQL's
     advisory lock; SQLite writes one at a time anyway), so that two claims never both take the last slot."""
@@ -86,7 +93,10 @@ def _submission_claim(submission_id: int, *, now: datetime) -> bool:
     if target is None:
         return False
     campaign = lock_rows(campaign_id=target["step__campaign_id"]).campaign
-    _site_lock(campaign.workflow_system)
+    if not campaign.takes_submissions:
+        return False  # paused (or archived) since it was requested: it waits, pending, until the campaign resumes
+    if campaign.workflow_system in settings.CAMPAIGN_SITE_LIMITS:
+        _site_lock(campaign.workflow_system)
     if not free_slots(campaign):
         return False
     claimed = (
@@ -148,7 +158,8 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
     )
     waiting = (
         Submission.objects.due_for_dispatch(now)
-        .filter(created_at__lte=now - timedelta(seconds=min_age))
+        .filter(created_at__lte=now - timedelta(seconds=min_age), step__campaign__archived_at__isnull=True)
+        .exclude(step__campaign__status__in=CAMPAIGN_CLOSED_TO_SUBMISSIONS)
         .order_by("pk")
         .values_list("pk", "step__campaign_id", "step__campaign__max_running_groups", "step__campaign__workflow_system")
     )

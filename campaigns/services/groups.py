@@ -126,9 +126,10 @@ def step_dimension_values(step: Step, dimension: str) -> list[int | str]:
         raise InvalidInput(f"The dimension {dimension!r} is not a dimension name (e.g. visit, tract, exposure).")
     arguments = ["console_stack.dimension_values", campaign.butler_repo, dimension]
     if query := (step.data_query or campaign.data_query).strip():
-        arguments += ["--where", query]
+        # As one argument (--where=...), so that a query starting with "-" is never read as an option.
+        arguments.append(f"--where={query}")
     if campaign.input_collections:
-        arguments += ["--collections", ",".join(campaign.input_collections)]
+        arguments.append(f"--collections={','.join(campaign.input_collections)}")
     try:
         answer = run_stack_json(*arguments)
     except StackCommandError as error:

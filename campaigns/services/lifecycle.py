@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import bps_config, events, preflight
+from campaigns import bps_config, events, preflight, selectors
 from campaigns import permissions as may
 from campaigns.choices import (
     ACTIVE_SUBMISSION_STATUSES,
@@ -104,9 +104,17 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
     for position, spec in enumerate(steps, start=1):
         depends_on = spec.get("depends_on")
         try:
-            bps_config.parse_yaml_mapping(spec.get("bps_overrides", ""), f"BPS overrides of step {spec['name']!r}")
+            overrides = bps_config.parse_yaml_mapping(
+                spec.get("bps_overrides", ""), f"BPS overrides of step {spec['name']!r}"
+            )
         except bps_config.ConfigError as error:
             raise InvalidInput(str(error)) from None
+        if owned := bps_config.console_owned_keys(overrides):
+            raise InvalidInput(
+                f"The BPS overrides of step {spec['name']!r} set {', '.join(owned)}, which the console sets for each "
+                "submission (the step's or group's query, its output run, the repository and inputs): set them on "
+                "the campaign or the step's fields instead."
+            )
         if depends_on and depends_on not in created:
             raise InvalidInput(f"Step {spec['name']!r} depends on {depends_on!r}, which does not come before it.")
         created[spec["name"]] = Step.objects.create(
@@ -284,18 +292,28 @@ def campaign_resume(*, actor: AbstractBaseUser, campaign: Campaign) -> Campaign:
         raise Conflict(f"{campaign} is {campaign.status}, not paused.")
     if campaign.is_archived:
         raise Conflict(f"{campaign} is archived: unarchive it before resuming it.")
+    pause_reason = selectors.campaign_pause_reason(campaign)
     campaign_move(campaign, CampaignStatus.RUNNING, actor=actor)
     if campaign.run_automatically:
         # Resuming a campaign held at a breakpoint lets it past.
-        breakpoint_release(campaign, actor)
+        breakpoint_release(campaign, actor, pause_reason=pause_reason)
         advance_on_commit(campaign)
     return campaign
 
 
-def breakpoint_release(campaign: Campaign, actor: AbstractBaseUser) -> None:
-    """The campaign (locked) goes on: the breakpoint it stopped at, on its current step, is released."""
+def breakpoint_reason(step: Step) -> str:
+    """Why the automation paused its campaign before the step (``services.automation``): what a resume looks for
+    to release that breakpoint, and no other."""
+    return f"breakpoint: held for review before the step {step.name}; resume to go on"
+
+
+def breakpoint_release(campaign: Campaign, actor: AbstractBaseUser, *, pause_reason: str) -> None:
+    """The campaign (locked), paused for ``pause_reason``, goes on: when it was paused at the breakpoint of its
+    current step, that breakpoint is released (a pause for another reason, a QA gate or by hand, releases none)."""
     step = campaign.current_step()
     if step is None or not step.hold_before or step.hold_released_at is not None:
+        return
+    if pause_reason != breakpoint_reason(step):
         return
     step.hold_released_at, step.hold_released_by = timezone.now(), actor
     step.save(update_fields=["hold_released_at", "hold_released_by"])

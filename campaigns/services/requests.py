@@ -37,6 +37,7 @@ def submission_request(
     requested_by_rule: ErrorRule | None = None,
     memory_factor: float = 1.0,
     automatic: bool = False,
+    earlier_outputs: list[str] | None = None,
 ) -> Submission:
     """Ask for one submission of a step, or of one of its groups (a step split into groups is submitted group by
     group). The same key always gives the same submission, once; a key that another request used (for another
@@ -44,7 +45,8 @@ def submission_request(
 
     ``requested_by_rule``: the error rule whose action asks for it (a group restarted by a campaign that runs
     automatically), recorded on the submission; ``memory_factor``: each job's memory is multiplied by it;
-    ``automatic``: asked by a campaign that runs automatically (``services.automation``), as its audit row says."""
+    ``automatic``: asked by a campaign that runs automatically (``services.automation``), as its audit row says;
+    ``earlier_outputs``: the earlier steps' outputs, when the caller read them once for many groups."""
     may.SUBMIT.check(actor)
     if group is not None and group.step_id != step.pk:
         raise InvalidInput(f"The group {group.name} is not a group of the step {step.name}.")
@@ -62,6 +64,7 @@ def submission_request(
             requested_by_rule=requested_by_rule,
             memory_factor=memory_factor,
             automatic=automatic,
+            earlier_outputs=earlier_outputs,
         )
     except IntegrityError:
         # Another request with the same key, or for the same step or group, committed first.
@@ -150,6 +153,7 @@ def _submission_create(
     requested_by_rule: ErrorRule | None = None,
     memory_factor: float = 1.0,
     automatic: bool = False,
+    earlier_outputs: list[str] | None = None,
 ) -> Submission:
     """The new submission (or restart), with the campaign and the restarted attempt locked.
 
@@ -186,7 +190,9 @@ def _submission_create(
         submission.bps_config = (
             restarts.bps_config
             if restarts
-            else preflight.render_config(campaign, step, submission.pk, group, memory_factor=memory_factor)
+            else preflight.render_config(
+                campaign, step, submission.pk, group, memory_factor=memory_factor, earlier_outputs=earlier_outputs
+            )
         )
     except ConfigError as error:
         raise InvalidInput(str(error)) from None

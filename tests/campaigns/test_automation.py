@@ -346,3 +346,125 @@ def test_a_rule_that_restarts_the_group_submits_it_afresh(campaign, operator, in
     again = Submission.objects.get(requested_by_rule=injected_rule)
     assert again.restarts is None and again.group_id == failed.group_id and again.attempt == 1
     assert again.run_collection != failed.run_collection
+
+
+def test_a_released_group_is_restarted_and_gets_one_more_try(campaign, operator, injected_rule):
+    from campaigns.services.groups import group_release
+
+    ErrorRule.objects.filter(pk=injected_rule.pk).update(action=ErrorAction.HOLD, max_retries=0)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    failed = end(active(campaign)[0], "failed", failures=[{"task": "measure", "message": INJECTED}])
+    campaign_advance(campaign_id=campaign.pk)
+    group = StepGroup.objects.get(pk=failed.group_id)
+    assert group.is_held
+
+    group_release(actor=operator, group=group)
+    # Restarted within the campaign's limit, as any group: two more slots.
+    Campaign.objects.filter(pk=campaign.pk).update(max_running_groups=4)
+    campaign_advance(campaign_id=campaign.pk)
+
+    again = Submission.objects.get(restarts=failed)
+    assert again.status == "pending" and again.requested_by_rule is None
+    audit = AuditEvent.objects.get(action="submission.restart-requested", object_id=str(again.pk))
+    assert audit.after["automatic"] is True
+
+
+def test_a_group_a_person_cancelled_is_held_not_restarted(campaign, operator):
+    from campaigns.services import submission_cancel
+
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    cancelled = submission_cancel(actor=operator, submission=active(campaign)[0])
+
+    campaign_advance(campaign_id=campaign.pk)
+
+    group = StepGroup.objects.get(pk=cancelled.group_id)
+    assert group.is_held and "was cancelled" in group.held_reason
+    assert not Submission.objects.filter(restarts=cancelled).exists()
+
+
+def test_a_campaign_whose_last_run_ended_while_paused_completes_when_resumed(campaign, operator):
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    for _ in range(2):
+        campaign_advance(campaign_id=campaign.pk)
+        for submission in active(campaign):
+            end(submission, "succeeded")
+    campaign_advance(campaign_id=campaign.pk)
+    (visits,) = active(campaign)
+    campaign_pause(actor=operator, campaign=campaign)
+    Submission.objects.filter(pk=visits.pk).update(status="running")
+    submission_finish(
+        submission_id=visits.pk,
+        state=RunState("succeeded", {"summarize": {"expected": 2, "succeeded": 2}}),
+        now=timezone.now(),
+    )
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+
+    campaign_resume(actor=operator, campaign=campaign)
+    campaign_advance(campaign_id=campaign.pk)
+
+    campaign.refresh_from_db()
+    assert campaign.status == "completed"
+
+
+def test_resuming_after_a_pause_by_hand_does_not_release_the_next_steps_breakpoint(campaign, operator):
+    step_breakpoint_set(actor=operator, step=campaign.steps.get(name="visits"), hold=True)
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    for _ in range(2):
+        campaign_advance(campaign_id=campaign.pk)
+        for submission in active(campaign):
+            end(submission, "succeeded")
+    # Paused by hand once the first step is done: the breakpoint has not been reached.
+    campaign_pause(actor=operator, campaign=campaign)
+    campaign_resume(actor=operator, campaign=campaign)
+
+    advance = campaign_advance(campaign_id=campaign.pk)
+
+    assert "breakpoint" in advance.stopped and campaign.steps.get(name="visits").hold_released_at is None
+
+
+def test_a_paused_campaigns_pending_submissions_are_not_claimed(campaign, operator, settings):
+    from campaigns.services import submission_dispatch
+
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    pending = active(campaign)[0]
+    campaign_pause(actor=operator, campaign=campaign)
+
+    assert submission_dispatch(submission_id=pending.pk) is None
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_more_memory_multiplies_every_request_memory_of_the_configuration():
+    import yaml
+
+    from campaigns import bps_config
+
+    template = "requestMemory: 4096\npipetask:\n  measure:\n    requestMemory: 8000\n  calibrate: {}\n"
+    rendered = bps_config.render(
+        template=template,
+        overrides="",
+        workflow_system="parsl",
+        pipeline="demo.yaml",
+        butler_repo="/repo",
+        input_collections=["in"],
+        data_query="",
+        output_run="u/op/run",
+        step_name="all",
+        memory_factor=2.0,
+    )
+    config = yaml.safe_load(rendered)
+    assert config["requestMemory"] == 8192 and config["pipetask"]["measure"]["requestMemory"] == 16000
+    assert config["pipetask"]["calibrate"] == {}
+
+
+def test_a_steps_overrides_may_not_set_what_the_console_sets_for_each_group(make_ready_campaign, dispatched):
+    from console.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="set dataQuery, outputRun"):
+        make_ready_campaign(
+            "overrides", steps=[{"name": "all", "bps_overrides": "payload:\n  dataQuery: visit=1\n  outputRun: x\n"}]
+        )

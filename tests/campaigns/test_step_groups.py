@@ -72,10 +72,12 @@ def test_a_dimension_must_be_a_name_the_query_language_reads():
 def test_a_count_cuts_the_values_into_contiguous_chunks_as_even_as_possible():
     specs = groups_from_count("visit", [1, 2, 3, 5, 8, 13, 21, 34], 3)
     assert specs == [
-        GroupSpec("visit-1-3", "visit IN (1, 2, 3)"),
-        GroupSpec("visit-5-13", "visit IN (5, 8, 13)"),
-        GroupSpec("visit-21-34", "visit IN (21, 34)"),
+        GroupSpec("visit-1-3", "visit >= 1 AND visit <= 3"),
+        GroupSpec("visit-5-13", "visit >= 5 AND visit <= 13"),
+        GroupSpec("visit-21-34", "visit >= 21 AND visit <= 34"),
     ]
+    # Out of order (not as the Butler gives them): each value named.
+    assert groups_from_count("visit", [3, 1], 1) == [GroupSpec("visit-3-1", "visit IN (3, 1)")]
     assert groups_from_count("band", ["g", "r"], 2) == [
         GroupSpec("band-g", "band IN ('g')"),
         GroupSpec("band-r", "band IN ('r')"),
@@ -239,15 +241,13 @@ def test_a_count_reads_the_step_s_values_from_the_butler(operator, step, campaig
             "console_stack.dimension_values",
             campaign.butler_repo,
             "detector",
-            "--where",
-            "instrument='DemoCam' AND detector < 4",
-            "--collections",
-            "2.2i/defaults",
+            "--where=instrument='DemoCam' AND detector < 4",
+            "--collections=2.2i/defaults",
         )
     ]
     assert list(step.groups.values_list("name", "data_query")) == [
-        ("detector-0-1", "detector IN (0, 1)"),
-        ("detector-2-3", "detector IN (2, 3)"),
+        ("detector-0-1", "detector >= 0 AND detector <= 1"),
+        ("detector-2-3", "detector >= 2 AND detector <= 3"),
     ]
     assert AuditEvent.objects.get(action="step.split").after["partition"] == {
         "mode": "count",
@@ -659,7 +659,7 @@ def test_a_count_over_the_demo_repository_s_visits_and_detectors(operator, demo_
     step.save()
     step_split(actor=operator, step=step, mode="count", dimension="detector", count=2)
     assert list(step.groups.values_list("name", "data_query")) == [
-        ("detector-1-2", "detector IN (1, 2)"),
+        ("detector-1-2", "detector >= 1 AND detector <= 2"),
         ("detector-3", "detector IN (3)"),
     ]
 

@@ -95,18 +95,20 @@ def test_a_release_whose_support_ended_while_a_submission_waited_out_its_backoff
     assert campaign.status == CampaignStatus.PAUSED
 
 
-def test_a_campaign_paused_by_hand_stays_paused_and_a_failed_one_stays_failed(adapter):
-    for status in (CampaignStatus.PAUSED, CampaignStatus.FAILED):
-        campaign = SubmittableCampaignFactory(status=status, approved=False)
-        submission = SubmissionFactory(
-            step=StepFactory(campaign=campaign), status=SubmissionStatus.PENDING, launch_token=""
-        )
+def test_a_failed_campaign_stays_failed_and_a_paused_ones_submission_waits_pending(adapter):
+    failed = SubmittableCampaignFactory(status=CampaignStatus.FAILED, approved=False)
+    refused = SubmissionFactory(step=StepFactory(campaign=failed), status=SubmissionStatus.PENDING, launch_token="")
+    paused = SubmittableCampaignFactory(status=CampaignStatus.PAUSED, approved=False)
+    waiting = SubmissionFactory(step=StepFactory(campaign=paused), status=SubmissionStatus.PENDING, launch_token="")
 
-        submission_dispatch(submission_id=submission.pk)
+    submission_dispatch(submission_id=refused.pk)
+    submission_dispatch(submission_id=waiting.pk)
 
-        submission.refresh_from_db()
-        campaign.refresh_from_db()
-        assert (submission.status, campaign.status) == (SubmissionStatus.FAILED, status)
+    for row in (refused, waiting, failed, paused):
+        row.refresh_from_db()
+    assert (refused.status, failed.status) == (SubmissionStatus.FAILED, CampaignStatus.FAILED)
+    # Paused: nothing is launched (nor checked) until it resumes.
+    assert (waiting.status, paused.status) == (SubmissionStatus.PENDING, CampaignStatus.PAUSED)
     assert adapter.launched == []
     assert not AuditEvent.objects.filter(action__startswith="campaign.").exists()
 
