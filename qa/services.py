@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns import services as campaigns_services
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Step, Submission, lock_rows
+from campaigns.models import Step, Submission, lock_rows, steps_completed
 from campaigns.preflight import GateVerdict
 from campaigns.workflow.base import StackCommandError, stack_command, stack_environment
 from committee.models import Decision
@@ -133,6 +133,13 @@ def step_accept(*, actor: AbstractBaseUser, step: Step) -> Step:
     gate = step_gate(step)
     if not gate.may_be_accepted:
         raise Conflict(gate.refusal())
+    if step.is_split:
+        # Every group's newest successful run is judged, not only the latest run of the step.
+        if not steps_completed([step.pk]):
+            raise Conflict(f"The step {step.name} is split into groups and not every group has a successful run.")
+        verdict = step_gate_for_automation(step)
+        if not verdict.proceed:
+            raise Conflict(f"A group of the step {step.name} does not pass the QA gate: {verdict.reason}")
     return campaigns_services.step_accept(
         actor=actor,
         step=step,

@@ -468,3 +468,16 @@ def test_a_steps_overrides_may_not_set_what_the_console_sets_for_each_group(make
         make_ready_campaign(
             "overrides", steps=[{"name": "all", "bps_overrides": "payload:\n  dataQuery: visit=1\n  outputRun: x\n"}]
         )
+
+
+def test_a_split_step_is_accepted_only_when_every_group_succeeded(campaign, operator):
+    from qa.services import step_accept
+
+    lead = UserFactory(username="the-lead", roles=[Role.TASK_FORCE_LEAD])
+    campaign_automate(actor=operator, campaign=campaign, on=True)
+    campaign_advance(campaign_id=campaign.pk)
+    end(active(campaign)[0], "succeeded")
+    step = campaign.steps.get(name="detectors")
+
+    with pytest.raises(Conflict, match="not every group has a successful run"):
+        step_accept(actor=lead, step=step)
