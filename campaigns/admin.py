@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ComputeSite, Facility, SubmitHost
 from console.admin import ReadOnlyAdmin
 
 
@@ -17,3 +17,23 @@ class CampaignAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Facility)
+class FacilityAdmin(admin.ModelAdmin):
+    """The facilities, their submit hosts and compute sites: configuration the staff keep."""
+
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(SubmitHost)
+class SubmitHostAdmin(admin.ModelAdmin):
+    list_display = ["hostname", "facility", "queue", "address"]
+    list_select_related = ["facility"]
+
+
+@admin.register(ComputeSite)
+class ComputeSiteAdmin(admin.ModelAdmin):
+    list_display = ["name", "facility", "kind", "submit_host", "partition", "nodes", "cores_per_node", "walltime"]
+    list_select_related = ["facility", "submit_host"]

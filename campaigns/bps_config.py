@@ -85,8 +85,10 @@ def render(
     pipeline_subset: str = "",
     step_overrides: str = "",
     memory_factor: float = 1.0,
+    site: dict | None = None,
 ) -> str:
-    """The YAML text to submit: template < campaign and step fields < campaign overrides < step overrides; with a
+    """The YAML text to submit: template < campaign and step fields (and its compute site: ``site_section``) <
+    campaign overrides < step overrides; with a
     ``memory_factor`` (a retry with more memory), each job's ``requestMemory`` multiplied by it."""
     top_level = {
         "pipelineYaml": f"{pipeline}{pipeline_subset}" if pipeline_subset.startswith("#") else pipeline,
@@ -102,6 +104,10 @@ def render(
     }
     fields = {key: value for key, value in top_level.items() if value}
     fields["payload"] = {key: value for key, value in payload.items() if value}
+    if site:
+        # The campaign's compute site (``site_section``): over the template's, under the overrides.
+        fields["computeSite"] = site["name"]
+        fields["site"] = {site["name"]: site["settings"]}
     merged = deep_merge(
         deep_merge(parse_yaml_mapping(template, "BPS template"), fields),
         parse_yaml_mapping(overrides, "campaign's BPS overrides"),
@@ -113,6 +119,40 @@ def render(
         # top-level one: each is multiplied as well.
         _scale_memory(merged, memory_factor, top=True)
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
+
+
+SLURM_SITE_CLASS = "lsst.ctrl.bps.parsl.sites.Slurm"
+
+
+def site_section(
+    *,
+    name: str,
+    kind: str,
+    partition: str = "",
+    nodes: int = 1,
+    cores_per_node: int | None = None,
+    walltime: str = "01:00:00",
+    account: str = "",
+    memory_per_node_gb: int | None = None,
+) -> dict | None:
+    """The ``site`` section of a compute site, for ``render``: a Slurm site's pilot jobs (ctrl_bps_parsl's
+    ``Slurm``: nodes, cores per node, a quoted walltime, the account, memory per node in GB, the partition as an
+    ``#SBATCH`` line); None for a local site (the template's own ``site`` section stands)."""
+    if kind != "slurm":
+        return None
+    settings = {"class": SLURM_SITE_CLASS, "nodes": nodes, "walltime": walltime}
+    if cores_per_node:
+        settings["cores_per_node"] = cores_per_node
+    if account:
+        settings["account"] = account
+    if memory_per_node_gb:
+        settings["mem_per_node"] = memory_per_node_gb
+    if partition:
+        settings["scheduler_options"] = f"#SBATCH --partition={partition}"
+    # Each job writes its exit status last in its log, as the local site's do (run_status reads it).
+    settings["commandPrefix"] = """trap 'echo "console-stack: exit status $?" >&2' EXIT"""
+    settings["retries"] = 0
+    return {"name": name, "settings": settings}
 
 
 # What the console sets for each submission, which a step's overrides may not replace: a group's slice, its output

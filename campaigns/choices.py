@@ -134,3 +134,11 @@ class ErrorAction(models.TextChoices):
     RESTART_GROUP = "restart-group", "Restart the group"
     HOLD = "hold", "Hold for review"
     FAIL = "fail", "Fail"
+
+
+class SiteKind(models.TextChoices):
+    """How a compute site runs a submission's jobs: on the submit host itself (Parsl's local site), or in pilot jobs
+    of a Slurm cluster (``lsst.ctrl.bps.parsl.sites.Slurm``)."""
+
+    LOCAL = "local", "This host (Parsl local)"
+    SLURM = "slurm", "Slurm cluster (Parsl pilot jobs)"

@@ -45,6 +45,7 @@ from campaigns.choices import (
     CampaignStatus,
     ErrorAction,
     ErrorOrigin,
+    SiteKind,
     SubmissionStatus,
     WorkflowSystem,
 )
@@ -77,6 +78,68 @@ def _ids(values: Iterable) -> set[int]:
     return ids
 
 
+class Facility(models.Model):
+    """A data facility (the interim data facility, USDF, IN2P3): its compute sites and the hosts that submit to
+    them. A campaign runs at one of its sites; the same definition at two facilities is two campaigns."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "facilities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SubmitHost(models.Model):
+    """A host of a facility where `bps` runs (Parsl's driver and interchange, the working directories): the Celery
+    worker on it consumes ``queue``, so that each submission's dispatch, poll and cancel run there."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="submit_hosts")
+    hostname = models.CharField(max_length=200)
+    queue = models.CharField(max_length=100, unique=True, help_text="the Celery queue its worker consumes")
+    address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="where the jobs of its runs reach it (Parsl's interchange)"
+    )
+
+    class Meta:
+        ordering = ["facility", "hostname"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "hostname"], name="submit_host_unique_in_facility"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hostname} ({self.facility})"
+
+
+class ComputeSite(models.Model):
+    """Where a facility runs the jobs of a campaign's submissions, rendered into the BPS configuration
+    (``computeSite`` and its ``site`` section): the submit host's own cores, or a Slurm cluster's partition."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="sites")
+    name = models.SlugField(max_length=50)
+    kind = models.CharField(max_length=20, choices=SiteKind.choices, default=SiteKind.LOCAL)
+    submit_host = models.ForeignKey(SubmitHost, on_delete=models.PROTECT, related_name="sites")
+    partition = models.CharField(max_length=100, blank=True)
+    nodes = models.PositiveSmallIntegerField(default=1, help_text="nodes of each pilot job")
+    cores_per_node = models.PositiveSmallIntegerField(null=True, blank=True)
+    walltime = models.CharField(max_length=12, default="01:00:00", help_text="HH:MM:SS of each pilot job")
+    account = models.CharField(max_length=100, blank=True)
+    memory_per_node_gb = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["facility", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "name"], name="compute_site_unique_in_facility"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} / {self.name}"
+
+
 class Campaign(models.Model):
     """A reprocessing campaign: a dataset processed with one pipeline release through the workflow system.
 
@@ -98,6 +161,7 @@ class Campaign(models.Model):
         "bps_template",
         "bps_overrides",
         "max_running_groups",
+        "compute_site",
     )
 
     name = models.CharField(max_length=100, unique=True)
@@ -134,6 +198,14 @@ class Campaign(models.Model):
     # Who turned "run automatically" on: the automatic acts are theirs (their roles are checked at each one).
     automation_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    compute_site = models.ForeignKey(
+        "ComputeSite",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        help_text="the facility's site its jobs run at; none: the console's own host (Parsl local)",
     )
     max_running_groups = models.PositiveIntegerField(
         null=True, blank=True, help_text="at most this many of its submissions launched at once; empty: no limit"
@@ -368,6 +440,8 @@ class Submission(models.Model):
     working_dir = models.CharField(max_length=500, blank=True)
     submit_dir = models.CharField(max_length=500, blank=True, help_text="for Parsl, also the run id")
     wms_run_id = models.CharField(max_length=100, blank=True)
+    # The batch system's job ids of the run (Slurm pilot jobs), as the poll found them: shown, and cancelled with it.
+    batch_job_ids = models.JSONField(default=list, blank=True)
     host = models.CharField(max_length=200, blank=True)
     pid = models.PositiveIntegerField(null=True, blank=True)
     task_counts = models.JSONField(default=dict, blank=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import bps_config
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Campaign, Step, StepGroup, Submission, steps_completed
+from campaigns.models import Campaign, ComputeSite, Step, StepGroup, Submission, steps_completed
 from releases.models import Release
 
 
@@ -164,6 +164,22 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     return problems
 
 
+def compute_site_section(site: ComputeSite | None) -> dict | None:
+    """The BPS ``site`` section of the campaign's compute site (``bps_config.site_section``); None for none."""
+    if site is None:
+        return None
+    return bps_config.site_section(
+        name=site.name,
+        kind=site.kind,
+        partition=site.partition,
+        nodes=site.nodes,
+        cores_per_node=site.cores_per_node,
+        walltime=site.walltime,
+        account=site.account,
+        memory_per_node_gb=site.memory_per_node_gb,
+    )
+
+
 def render_config(
     campaign: Campaign,
     step: Step,
@@ -191,4 +207,5 @@ def render_config(
         pipeline_subset=step.pipeline_subset,
         step_overrides=step.bps_overrides,
         memory_factor=memory_factor,
+        site=compute_site_section(campaign.compute_site),
     )

@@ -105,6 +105,7 @@ class CampaignSerializer(fields.ModelSerializer):
     steps = StepSerializer(many=True, read_only=True)
     archived_by = fields.CharField(source="archived_by.username", read_only=True, allow_null=True)
     automation_by = fields.CharField(source="automation_by.username", read_only=True, allow_null=True)
+    compute_site = fields.CharField(read_only=True, allow_null=True, help_text="facility / site; null: this host")
 
     class Meta:
         model = Campaign

@@ -24,6 +24,7 @@ from campaigns.error_rules import failure_classify
 from campaigns.models import (
     Campaign,
     CampaignReleaseChange,
+    ComputeSite,
     Step,
     StepGroup,
     Submission,
@@ -45,6 +46,7 @@ MAX_RUNNING_GROUPS = 100_000
 def _definition(campaign: Campaign) -> dict:
     values = {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
     values["release"] = str(campaign.release) if campaign.release_id else None
+    values["compute_site"] = str(campaign.compute_site) if campaign.compute_site_id else None
     return values
 
 
@@ -129,7 +131,9 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
 
 
 @transaction.atomic
-def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) -> Campaign:
+def campaign_clone(
+    *, actor: AbstractBaseUser, campaign: Campaign, name: str, compute_site: ComputeSite | None = None
+) -> Campaign:
     """A new draft campaign with the same definition and steps, each with its breakpoint (``hold_before``) and its
     groups (not their holds: the copy has run nothing)."""
     originals = list(campaign.steps.select_related("depends_on").prefetch_related("groups"))
@@ -144,6 +148,10 @@ def campaign_clone(*, actor: AbstractBaseUser, campaign: Campaign, name: str) ->
         for step in originals
     ]
     definition = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
+    if compute_site is not None:
+        # The same processing at another facility (the planning document's "duplicate the IDF processing at
+        # IN2P3"): compared run for run with the comparison of QA.
+        definition["compute_site"] = compute_site
     clone = campaign_create(actor=actor, name=name, steps=steps, **definition)
     copies = {step.name: step for step in clone.steps.all()}
     clone.steps.filter(name__in=[step.name for step in originals if step.hold_before]).update(hold_before=True)
