@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CONSOLE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test setup system-packages browser-packages migrate demo lint imports format clean bench
+.PHONY: run test setup system-packages browser-packages migrate demo lint imports format clean bench slurm-up slurm-down
 
 run: setup stack migrate demo-repo demo
 	@echo "Starting the console on http://127.0.0.1:8000 with its worker and beat (Ctrl-C stops all)."
@@ -68,6 +68,16 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/campaign_console_bench
 
 bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --scale $(BENCH_SCALE) $(BENCH_ARGS)
+
+# A real two-node Slurm cluster (scripts/slurm-cluster, as root): munged and slurmctld here, one slurmd in each
+# of two network namespaces on a bridge of their own; slurm-up prints the `export SLURM_CONF=...` line.
+SLURM_DIR ?= $(CONSOLE_DATA_DIR)/slurm
+
+slurm-up:
+	scripts/slurm-cluster up $(SLURM_DIR)
+
+slurm-down:
+	scripts/slurm-cluster down $(SLURM_DIR)
 
 # The LSST stack side (console_stack/README.md): a virtual environment of its
 # own, never imported by the Django process, and a small demo Butler repository.

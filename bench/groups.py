@@ -69,7 +69,7 @@ def benchmark_groups(sizes: tuple[int, ...] = SIZES) -> dict:
         for size in sizes:
             with (
                 mock.patch("campaigns.services.polling.adapter_for", return_value=adapter),
-                mock.patch("campaigns.tasks.dispatch_submission_task.delay") as dispatched,
+                mock.patch("campaigns.tasks.dispatch_submission_task.apply_async") as dispatched,
                 mock.patch("campaigns.tasks.advance_campaign_task.apply_async"),
             ):
                 acting = []

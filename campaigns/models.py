@@ -115,6 +115,12 @@ class SubmitHost(models.Model):
         return f"{self.hostname} ({self.facility})"
 
 
+def submission_queue(submission: "Submission") -> str | None:
+    """The Celery queue of the worker that dispatches, polls and cancels the submission: its submit host's; None
+    for the console's own host (the default queue)."""
+    return submission.submit_host.queue if submission.submit_host_id else None
+
+
 class ComputeSite(models.Model):
     """Where a facility runs the jobs of a campaign's submissions, rendered into the BPS configuration
     (``computeSite`` and its ``site`` section): the submit host's own cores, or a Slurm cluster's partition."""
@@ -443,6 +449,10 @@ class Submission(models.Model):
     # The batch system's job ids of the run (Slurm pilot jobs), as the poll found them: shown, and cancelled with it.
     batch_job_ids = models.JSONField(default=list, blank=True)
     host = models.CharField(max_length=200, blank=True)
+    # The facility's host whose worker dispatches, polls and cancels it (its Celery queue); None: the console's own.
+    submit_host = models.ForeignKey(
+        "SubmitHost", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     pid = models.PositiveIntegerField(null=True, blank=True)
     task_counts = models.JSONField(default=dict, blank=True)
     # Totals of task_counts, kept beside it so that lists can sum them in the database.

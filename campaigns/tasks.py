@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Submission
 from campaigns.services import (
     campaign_advance,
     campaigns_advance,
@@ -12,8 +13,9 @@ from campaigns.services import (
     submissions_poll,
     submissions_sweep,
 )
+from campaigns.services.polling import submit_hosts_to_poll
 from campaigns.services.products import campaign_products_count
-from campaigns.workflow import StackCommandError
+from campaigns.workflow import StackCommandError, adapter_for
 
 
 @shared_task(name="campaigns.tasks.dispatch_submission")
@@ -25,7 +27,25 @@ def dispatch_submission_task(submission_id: int) -> None:
 
 @shared_task(name="campaigns.tasks.poll_submissions")
 def poll_submissions_task() -> dict:
+    """Beat's cycle: this host's running submissions, and each facility submit host's poll sent to its queue."""
+    for submit_host_id, queue in submit_hosts_to_poll():
+        poll_host_submissions_task.apply_async(
+            (submit_host_id,), queue=queue, expires=settings.SUBMISSION_POLL_INTERVAL
+        )
     return submissions_poll()
+
+
+@shared_task(name="campaigns.tasks.poll_host_submissions")
+def poll_host_submissions_task(submit_host_id: int) -> dict:
+    """One submit host's running submissions, by its own worker (the runs' files are there)."""
+    return submissions_poll(submit_host_id=submit_host_id)
+
+
+@shared_task(name="campaigns.tasks.cancel_run")
+def cancel_run_task(submission_id: int) -> None:
+    """End a cancelled submission's run, on its submit host (``services.submission_cancel`` sent it here)."""
+    submission = Submission.objects.select_related("step__campaign").get(pk=submission_id)
+    adapter_for(submission.step.campaign.workflow_system).cancel(submission)
 
 
 @shared_task(name="campaigns.tasks.sweep_pending_submissions")

@@ -9,8 +9,9 @@ from django.db import transaction
 from console.services import worker_heartbeat_record
 
 
-def enqueue_on_commit(task, *args, what: str, countdown: float | None = None) -> None:
-    """Enqueue ``task(*args)`` once the current transaction commits (at once outside one).
+def enqueue_on_commit(task, *args, what: str, countdown: float | None = None, queue: str | None = None) -> None:
+    """Enqueue ``task(*args)`` once the current transaction commits (at once outside one), on ``queue`` when given
+    (a submit host's worker), else the default one.
 
     A broker that cannot be reached is logged, naming ``what`` was not enqueued, and the change
     stands: whatever waits on the task has its own way to catch up (the sweeper, a retry, a page).
@@ -18,7 +19,7 @@ def enqueue_on_commit(task, *args, what: str, countdown: float | None = None) ->
 
     def enqueue() -> None:
         try:
-            task.apply_async(args, countdown=countdown)
+            task.apply_async(args, countdown=countdown, **({"queue": queue} if queue else {}))
         except Exception:
             logging.getLogger(task.__module__).exception("could not enqueue %s", what)
 

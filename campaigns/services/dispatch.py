@@ -29,7 +29,7 @@ from campaigns.choices import (
     CampaignStatus,
     SubmissionStatus,
 )
-from campaigns.models import Campaign, Submission, lock_rows
+from campaigns.models import Campaign, Submission, lock_rows, submission_queue
 from campaigns.preflight import Problem
 from campaigns.selectors import release_problems
 from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_ended, submission_move
@@ -44,7 +44,8 @@ def dispatch_on_commit(submission: Submission, *, countdown: float | None = None
     from campaigns.tasks import dispatch_submission_task
 
     what = f"submission {submission.pk}; the sweeper will"
-    enqueue_on_commit(dispatch_submission_task, submission.pk, what=what, countdown=countdown)
+    queue = submission_queue(submission)
+    enqueue_on_commit(dispatch_submission_task, submission.pk, what=what, countdown=countdown, queue=queue)
 
 
 def submission_dispatch(*, submission_id: int) -> Submission | None:
@@ -161,10 +162,16 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
         .filter(created_at__lte=now - timedelta(seconds=min_age), step__campaign__archived_at__isnull=True)
         .exclude(step__campaign__status__in=CAMPAIGN_CLOSED_TO_SUBMISSIONS)
         .order_by("pk")
-        .values_list("pk", "step__campaign_id", "step__campaign__max_running_groups", "step__campaign__workflow_system")
+        .values_list(
+            "pk",
+            "step__campaign_id",
+            "step__campaign__max_running_groups",
+            "step__campaign__workflow_system",
+            "submit_host__queue",
+        )
     )
     dispatched = 0
-    for submission_id, campaign_id, campaign_limit, site in waiting:
+    for submission_id, campaign_id, campaign_limit, site, queue in waiting:
         site_limit = settings.CAMPAIGN_SITE_LIMITS.get(site)
         if campaign_limit is not None and running_by_campaign.get(campaign_id, 0) >= campaign_limit:
             continue
@@ -173,7 +180,7 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
         running_by_campaign[campaign_id] = running_by_campaign.get(campaign_id, 0) + 1
         running_by_site[site] = running_by_site.get(site, 0) + 1
         try:
-            dispatch_submission_task.delay(submission_id)
+            dispatch_submission_task.apply_async((submission_id,), **({"queue": queue} if queue else {}))
         except Exception:
             # The broker is away: they stay pending, for the next cycle.
             logger.exception("could not enqueue the dispatch of submission %s", submission_id)

@@ -20,15 +20,18 @@ from campaigns.workflow import RunState, StackCommandError, adapter_for
 logger = logging.getLogger(__name__)
 
 
-def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
-    """One poll cycle: read every running submission's state; progress is written one query per batch."""
+def submissions_poll(*, batch_size: int | None = None, submit_host_id: int | None = None) -> dict[str, int]:
+    """One poll cycle: read the state of every running submission of a submit host (``submit_host_id``; None: the
+    console's own host, whose worker runs beat's cycle); progress is written one query per batch."""
     batch_size = batch_size or settings.SUBMISSION_POLL_BATCH
     seen = {"polled": 0, "finished": 0, "errors": 0}
     # The ids first (a range of submission_poll_idx), then each batch, its steps and their campaigns by their
     # keys: every batch costs the same however many submissions run, whatever the planner believes about how
     # many do (a join of the three made it walk every step for each batch when its statistics were stale).
     running_ids = list(
-        Submission.objects.filter(status=SubmissionStatus.RUNNING).order_by("pk").values_list("pk", flat=True)
+        Submission.objects.filter(status=SubmissionStatus.RUNNING, submit_host_id=submit_host_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for start in range(0, len(running_ids), batch_size):
         batch = list(
@@ -38,10 +41,12 @@ def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
         )
         now = timezone.now()
         progressed = []
+        read_together = _states_read_together(batch)
         for submission in batch:
             seen["polled"] += 1
+            adapter = adapter_for(submission.step.campaign.workflow_system)
             try:
-                state = adapter_for(submission.step.campaign.workflow_system).poll(submission)
+                state = read_together.get(submission.pk) or adapter.poll(submission)
             except StackCommandError as error:
                 seen["errors"] += 1
                 logger.warning("could not poll submission %s: %s", submission.pk, error)
@@ -59,6 +64,20 @@ def submissions_poll(*, batch_size: int | None = None) -> dict[str, int]:
         # Their slots are free: the submissions waiting for one go now, not at the next sweep.
         submissions_dispatch_waiting()
     return seen
+
+
+def _states_read_together(batch: list[Submission]) -> dict[int, RunState]:
+    """The states an adapter reads for many submissions in one call (``poll_many``: the local runs going on
+    this host, in one stack process); the batch's other submissions are polled one by one."""
+    by_system: dict[str, list[Submission]] = {}
+    for submission in batch:
+        by_system.setdefault(submission.step.campaign.workflow_system, []).append(submission)
+    states: dict[int, RunState] = {}
+    for workflow_system, submissions in by_system.items():
+        poll_many = getattr(adapter_for(workflow_system), "poll_many", None)
+        if poll_many is not None:
+            states.update(poll_many(submissions))
+    return states
 
 
 POLLED_FIELDS = ("task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at")
@@ -133,6 +152,15 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
         products_count_after_run(campaign)
         events.submission_succeeded.publish(submission=submission)
     return submission
+
+
+def submit_hosts_to_poll() -> list[tuple[int, str]]:
+    """(id, queue) of the facilities' submit hosts with a running submission: beat's cycle sends each its poll."""
+    return list(
+        Submission.objects.filter(status=SubmissionStatus.RUNNING, submit_host__isnull=False)
+        .values_list("submit_host_id", "submit_host__queue")
+        .distinct()
+    )
 
 
 def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -15,12 +15,13 @@ from campaigns import permissions as may
 from campaigns import preflight
 from campaigns.bps_config import ConfigError
 from campaigns.choices import SUBMISSION_TRANSITIONS, CampaignStatus, SubmissionStatus
-from campaigns.models import ErrorRule, Step, StepGroup, Submission, lock_rows
+from campaigns.models import ComputeSite, ErrorRule, Step, StepGroup, Submission, lock_rows, submission_queue
 from campaigns.services import dispatch
 from campaigns.services.lifecycle import campaign_move, campaign_move_after_submission_cancelled, submission_move
 from campaigns.workflow import StackCommandError, adapter_for
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
+from console.tasks import enqueue_on_commit
 from console.transitions import require_transition
 
 logger = logging.getLogger(__name__)
@@ -177,6 +178,9 @@ def _submission_create(
         submission = Submission.objects.create(
             step=step,
             group=group,
+            # Where it runs: the restarted attempt's host (its working directory is there), else the host of the
+            # campaign's compute site (None: this one).
+            submit_host_id=restarts.submit_host_id if restarts else _submit_host_id(campaign),
             requested_by_rule=requested_by_rule,
             idempotency_key=idempotency_key,
             requested_by=actor,
@@ -221,6 +225,12 @@ def _submission_create(
     return submission
 
 
+def _submit_host_id(campaign) -> int | None:
+    if campaign.compute_site_id is None:
+        return None
+    return ComputeSite.objects.filter(pk=campaign.compute_site_id).values_list("submit_host_id", flat=True).first()
+
+
 def _group_hold_end(group: StepGroup, *, actor: AbstractBaseUser, submission: Submission) -> None:
     """A held group runs again (restarted, or submitted afresh): its hold ends with it."""
     reason = group.held_reason
@@ -250,7 +260,14 @@ def submission_cancel(*, actor: AbstractBaseUser, submission: Submission) -> Sub
             audit_after={"was": was},
         )
         campaign_move_after_submission_cancelled(campaign, locked, actor)
-    if was != SubmissionStatus.PENDING and locked.working_dir:
+    if was != SubmissionStatus.PENDING and locked.working_dir and locked.submit_host_id:
+        # Its run lives on a facility's submit host: that host's worker ends it.
+        from campaigns.tasks import cancel_run_task
+
+        enqueue_on_commit(
+            cancel_run_task, locked.pk, what=f"the end of run {locked.pk}", queue=submission_queue(locked)
+        )
+    elif was != SubmissionStatus.PENDING and locked.working_dir:
         try:
             adapter_for(locked.step.campaign.workflow_system).cancel(locked)
         except StackCommandError as error:

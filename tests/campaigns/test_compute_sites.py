@@ -64,3 +64,45 @@ def test_the_same_definition_at_another_facility_is_a_clone_at_its_site(make_rea
     here = yaml.safe_load(render_config(campaign, campaign.steps.get(), 1))
     there = yaml.safe_load(render_config(at_in2p3, at_in2p3.steps.get(), 1))
     assert (here["computeSite"], there["computeSite"]) == ("local", "cc-slurm")
+
+
+def test_a_submission_at_a_facility_is_dispatched_polled_and_cancelled_by_its_submit_hosts_worker(
+    make_ready_campaign, slurm_site, operator, monkeypatch, django_capture_on_commit_callbacks
+):
+    from campaigns import tasks
+    from campaigns.models import Submission
+    from campaigns.services import submission_cancel, submission_request
+
+    sent = []
+
+    def record(task):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, **options: sent.append((task.name, args, options.get("queue")))
+        )
+
+    for task in (tasks.dispatch_submission_task, tasks.poll_host_submissions_task, tasks.cancel_run_task):
+        record(task)
+    campaign = make_ready_campaign("DP0.2 at IN2P3", compute_site=slurm_site)
+    here = make_ready_campaign("DP0.2 here")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        there_run = submission_request(actor=operator, step=campaign.steps.get(), idempotency_key="in2p3-1")
+        here_run = submission_request(actor=operator, step=here.steps.get(), idempotency_key="here-1")
+
+    queue = "submit.in2p3.cc-submit-1"
+    assert there_run.submit_host == slurm_site.submit_host and here_run.submit_host is None
+    assert sent == [
+        ("campaigns.tasks.dispatch_submission", (there_run.pk,), queue),
+        ("campaigns.tasks.dispatch_submission", (here_run.pk,), None),
+    ]
+    # Both running: beat's cycle polls this host's run and sends the facility's to its host.
+    Submission.objects.filter(pk__in=[there_run.pk, here_run.pk]).update(status="running", working_dir="/w")
+    sent.clear()
+    monkeypatch.setattr(tasks, "submissions_poll", lambda **kwargs: {"polled": 1, "host": kwargs})
+    assert tasks.poll_submissions_task() == {"polled": 1, "host": {}}
+    assert sent == [("campaigns.tasks.poll_host_submissions", (slurm_site.submit_host_id,), queue)]
+
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_cancel(actor=operator, submission=Submission.objects.get(pk=there_run.pk))
+    assert sent == [("campaigns.tasks.cancel_run", (there_run.pk,), queue)]
