@@ -121,7 +121,8 @@ def render(
     return yaml.safe_dump(merged, sort_keys=False, default_flow_style=False)
 
 
-SLURM_SITE_CLASS = "lsst.ctrl.bps.parsl.sites.Slurm"
+# ctrl_bps_parsl's Slurm site with the submit host's address and a worker pool per node (console_stack/sites.py).
+SLURM_SITE_CLASS = "console_stack.sites.Slurm"
 
 
 def site_section(
@@ -134,10 +135,11 @@ def site_section(
     walltime: str = "01:00:00",
     account: str = "",
     memory_per_node_gb: int | None = None,
+    address: str = "",
 ) -> dict | None:
-    """The ``site`` section of a compute site, for ``render``: a Slurm site's pilot jobs (ctrl_bps_parsl's
-    ``Slurm``: nodes, cores per node, a quoted walltime, the account, memory per node in GB, the partition as an
-    ``#SBATCH`` line); None for a local site (the template's own ``site`` section stands)."""
+    """The ``site`` section of a compute site, for ``render``: a Slurm site's pilot jobs (``console_stack.sites.Slurm``,
+    ctrl_bps_parsl's with the submit host's ``address``: nodes, cores per node, a quoted walltime, the account, memory
+    per node in GB, the partition as an ``#SBATCH`` line); None for a local site (the template's ``site`` stands)."""
     if kind != "slurm":
         return None
     settings = {"class": SLURM_SITE_CLASS, "nodes": nodes, "walltime": walltime}
@@ -149,6 +151,9 @@ def site_section(
         settings["mem_per_node"] = memory_per_node_gb
     if partition:
         settings["scheduler_options"] = f"#SBATCH --partition={partition}"
+    if address:
+        # Where the nodes reach the submit host's interchange.
+        settings["address"] = address
     # Each job writes its exit status last in its log, as the local site's do (run_status reads it).
     settings["commandPrefix"] = """trap 'echo "console-stack: exit status $?" >&2' EXIT"""
     settings["retries"] = 0

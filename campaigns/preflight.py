@@ -177,6 +177,7 @@ def compute_site_section(site: ComputeSite | None) -> dict | None:
         walltime=site.walltime,
         account=site.account,
         memory_per_node_gb=site.memory_per_node_gb,
+        address=site.submit_host.address or "",
     )
 
 

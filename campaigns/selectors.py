@@ -49,7 +49,9 @@ def campaigns_with_steps() -> QuerySet[Campaign]:
     """Campaigns with their release, owner and steps (each with the step it depends on), by name: what the API
     answers with, and where the pages' actions on one campaign look it up."""
     return (
-        Campaign.objects.select_related("release", "owner", "archived_by", "automation_by", "compute_site__facility")
+        Campaign.objects.select_related(
+            "release", "owner", "archived_by", "automation_by", "compute_site__facility", "compute_site__submit_host"
+        )
         .prefetch_related("steps__depends_on")
         .order_by("name")
     )
@@ -79,7 +81,9 @@ def campaign_list() -> QuerySet[Campaign]:
     """Campaigns with progress (quanta done of expected over the current attempts), failures, last activity."""
     current = Q(steps__submissions__in=Submission.objects.current_attempts())
     return (
-        Campaign.objects.select_related("release", "owner", "archived_by", "automation_by", "compute_site__facility")
+        Campaign.objects.select_related(
+            "release", "owner", "archived_by", "automation_by", "compute_site__facility", "compute_site__submit_host"
+        )
         .annotate(
             quanta_expected=Sum("steps__submissions__quanta_expected", filter=current),
             quanta_succeeded=Sum("steps__submissions__quanta_succeeded", filter=current),
@@ -103,7 +107,9 @@ def campaign_detail(pk: int) -> Campaign:
         Prefetch("submissions", queryset=submissions), "groups"
     )
     campaign = (
-        Campaign.objects.select_related("release", "owner", "archived_by", "automation_by", "compute_site__facility")
+        Campaign.objects.select_related(
+            "release", "owner", "archived_by", "automation_by", "compute_site__facility", "compute_site__submit_host"
+        )
         .prefetch_related(Prefetch("steps", queryset=steps))
         .get(pk=pk)
     )

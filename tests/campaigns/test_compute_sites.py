@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def slurm_site(db) -> ComputeSite:
     facility = Facility.objects.create(name="IN2P3", slug="in2p3")
-    host = SubmitHost.objects.create(facility=facility, hostname="cc-submit-1", queue="submit.in2p3.cc-submit-1")
+    host = SubmitHost.objects.create(
+        facility=facility, hostname="cc-submit-1", queue="submit.in2p3.cc-submit-1", address="10.231.7.1"
+    )
     return ComputeSite.objects.create(
         facility=facility,
         name="cc-slurm",
@@ -35,7 +37,7 @@ def test_a_slurm_site_is_rendered_as_ctrl_bps_parsls_slurm_site(make_ready_campa
 
     assert config["computeSite"] == "cc-slurm"
     site = config["site"]["cc-slurm"]
-    assert site["class"] == "lsst.ctrl.bps.parsl.sites.Slurm"
+    assert site["class"] == "console_stack.sites.Slurm" and site["address"] == "10.231.7.1"
     assert (site["nodes"], site["cores_per_node"], site["walltime"], site["account"], site["mem_per_node"]) == (
         2,
         16,
