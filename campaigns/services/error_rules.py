@@ -286,7 +286,7 @@ def error_rule_update(*, actor: AbstractBaseUser, rule: ErrorRule, **changes) ->
     unknown = set(changes) - set(RULE_FIELDS)
     if unknown:
         raise InvalidInput(f"Unknown error rule field(s): {', '.join(sorted(unknown))}.")
-    rule = ErrorRule.objects.select_for_update(no_key=True).select_related("expires_with").get(pk=rule.pk)
+    rule = ErrorRule.objects.select_for_update(no_key=True, of=("self",)).select_related("expires_with").get(pk=rule.pk)
     current = _rule_values(rule)
     cleaned = _clean_rule({**current, **changes})
     changed = [field for field in RULE_FIELDS if cleaned[field] != current[field]]

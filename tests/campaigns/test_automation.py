@@ -87,9 +87,8 @@ def test_run_automatically_submits_groups_up_to_the_campaign_limit_and_more_as_t
 
     first = active(campaign)
     assert [s.group.name for s in first] == ["detector-0", "detector-1"]
-    assert "detector = 0" in first[0].bps_config and first[0].run_collection.endswith(
-        "/detectors/detector-0/submission-1"
-    )
+    assert "detector = 0" in first[0].bps_config
+    assert first[0].run_collection.endswith(f"/detectors/detector-0/submission-{first[0].pk}")
     campaign.refresh_from_db()
     assert campaign.status == "running"
     audit = AuditEvent.objects.filter(action="submission.requested", object_id=str(first[0].pk)).get()
