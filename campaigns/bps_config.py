@@ -123,6 +123,8 @@ def render(
 
 # ctrl_bps_parsl's Slurm site with the submit host's address and a worker pool per node (console_stack/sites.py).
 SLURM_SITE_CLASS = "console_stack.sites.Slurm"
+# The Slurm comment of a submission's pilot jobs, followed by its number.
+SUBMISSION_COMMENT_PREFIX = "console-submission-"
 
 
 def site_section(
@@ -136,10 +138,12 @@ def site_section(
     account: str = "",
     memory_per_node_gb: int | None = None,
     address: str = "",
+    submission_number: int | str = "",
 ) -> dict | None:
     """The ``site`` section of a compute site, for ``render``: a Slurm site's pilot jobs (``console_stack.sites.Slurm``,
     ctrl_bps_parsl's with the submit host's ``address``: nodes, cores per node, a quoted walltime, the account, memory
-    per node in GB, the partition as an ``#SBATCH`` line); None for a local site (the template's ``site`` stands)."""
+    per node in GB, the partition and the submission's tag as ``#SBATCH`` lines); None for a local site (the
+    template's ``site`` stands)."""
     if kind != "slurm":
         return None
     settings = {"class": SLURM_SITE_CLASS, "nodes": nodes, "walltime": walltime}
@@ -149,8 +153,13 @@ def site_section(
         settings["account"] = account
     if memory_per_node_gb:
         settings["mem_per_node"] = memory_per_node_gb
-    if partition:
-        settings["scheduler_options"] = f"#SBATCH --partition={partition}"
+    # The pilot jobs are named after the workflow, the same for every run of a campaign: the comment tags them with
+    # the submission, for the poller to record their ids and cancel to find them (campaigns/workflow/slurm.py).
+    options = [f"#SBATCH --partition={partition}"] if partition else []
+    if submission_number != "":
+        options.append(f"#SBATCH --comment={SUBMISSION_COMMENT_PREFIX}{submission_number}")
+    if options:
+        settings["scheduler_options"] = "\n".join(options)
     if address:
         # Where the nodes reach the submit host's interchange.
         settings["address"] = address

@@ -164,8 +164,9 @@ def preflight_problems(campaign: Campaign, step: Step, *, rendered_config: str |
     return problems
 
 
-def compute_site_section(site: ComputeSite | None) -> dict | None:
-    """The BPS ``site`` section of the campaign's compute site (``bps_config.site_section``); None for none."""
+def compute_site_section(site: ComputeSite | None, submission_number: int | str = "") -> dict | None:
+    """The BPS ``site`` section of the campaign's compute site (``bps_config.site_section``) for a submission;
+    None for none."""
     if site is None:
         return None
     return bps_config.site_section(
@@ -178,6 +179,7 @@ def compute_site_section(site: ComputeSite | None) -> dict | None:
         account=site.account,
         memory_per_node_gb=site.memory_per_node_gb,
         address=site.submit_host.address or "",
+        submission_number=submission_number,
     )
 
 
@@ -208,5 +210,5 @@ def render_config(
         pipeline_subset=step.pipeline_subset,
         step_overrides=step.bps_overrides,
         memory_factor=memory_factor,
-        site=compute_site_section(campaign.compute_site),
+        site=compute_site_section(campaign.compute_site, submission_number),
     )

@@ -85,7 +85,7 @@ class JobLog:
     exit_status: int | None
     attempts: int
     mtime: float
-    tail: str  # the latest attempt's text (at most TAIL_BYTES)
+    tail: str  # a failed job's latest attempt (at most TAIL_BYTES), for its failure message; else empty
 
     def failure_message(self) -> str | None:
         """The exception the job died of, else how it ended, else its last log line."""
@@ -126,12 +126,21 @@ def read_graph_summary(path: Path) -> GraphSummary:
 def _read_graph_summary_fast(path: Path) -> GraphSummary:
     import zstandard
 
-    decompressor = zstandard.ZstdDecompressor()
     with zipfile.ZipFile(path) as archive:
-        header = json.loads(decompressor.decompress(archive.read("header.json.zst")))
-        if header.get("graph_type") != "predicted" or header.get("version", 0) < 1:
-            raise ValueError("not a version>=1 predicted graph")
-        thin = json.loads(decompressor.decompress(archive.read("thin_graph.json.zst")))
+        # A graph of 512 quanta or more is compressed with a dictionary the writer trained on its quanta and
+        # stored beside its blocks.
+        names = set(archive.namelist())
+        dictionary = (
+            zstandard.ZstdCompressionDict(archive.read("compression_dict")) if "compression_dict" in names else None
+        )
+        decompressor = zstandard.ZstdDecompressor(dictionary)
+        try:
+            header = json.loads(decompressor.decompress(archive.read("header.json.zst")))
+            if header.get("graph_type") != "predicted" or header.get("version", 0) < 1:
+                raise ValueError("not a version>=1 predicted graph")
+            thin = json.loads(decompressor.decompress(archive.read("thin_graph.json.zst")))
+        except zstandard.ZstdError as error:
+            raise ValueError(f"cannot decompress the graph's blocks: {error}") from error
     labels = {quantum["quantum_id"]: label for label, quanta in thin["quanta"].items() for quantum in quanta}
     expected = {label: int(n) for label, n in header["n_task_quanta"].items()}
     return GraphSummary(
@@ -160,12 +169,13 @@ def _read_graph_summary_with_stack(path: Path) -> GraphSummary:
     )
 
 
-def _read_tail(path: Path) -> str:
+def _read_tail(path: Path) -> tuple[str, float]:
+    """The last TAIL_BYTES of a log, and when it was last written (one open for both: a run has 100,000)."""
     with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        if size > TAIL_BYTES:
-            stream.seek(size - TAIL_BYTES)
-        return stream.read().decode("utf-8", errors="replace")
+        stat = os.fstat(stream.fileno())
+        if stat.st_size > TAIL_BYTES:
+            stream.seek(stat.st_size - TAIL_BYTES)
+        return stream.read().decode("utf-8", errors="replace"), stat.st_mtime
 
 
 def _latest_attempt(text: str) -> tuple[str, int]:
@@ -205,8 +215,7 @@ def scan_job_logs(submit_dir: Path, labels_by_quantum: dict[str, str] | None = N
                 match = _JOB_NAME_RE.match(name)
                 quantum_id = match.group(1) if match else None
                 try:
-                    stat = path.stat()
-                    text = _read_tail(path)
+                    text, mtime = _read_tail(path)
                 except FileNotFoundError:
                     continue
                 attempt, count = _latest_attempt(text)
@@ -219,8 +228,9 @@ def scan_job_logs(submit_dir: Path, labels_by_quantum: dict[str, str] | None = N
                         state=state,
                         exit_status=status,
                         attempts=max(count, 1),
-                        mtime=stat.st_mtime,
-                        tail=attempt,
+                        mtime=mtime,
+                        # Only a failure's text is read again: a run of 100,000 jobs would keep 250 MB of logs.
+                        tail=attempt if state == "failed" else "",
                     )
                 )
     return jobs
@@ -271,8 +281,7 @@ def read_final_job(submit_dir: Path) -> dict:
     """
     path = submit_dir / "logs" / FINAL_JOB_DIR / "finalJob.stderr"
     try:
-        stat = path.stat()
-        text = _read_tail(path)
+        text, mtime = _read_tail(path)
     except FileNotFoundError:
         return {"state": "pending", "exit_status": None, "log": None, "mtime": None}
     exits = _FINAL_EXIT_RE.findall(text)
@@ -281,7 +290,7 @@ def read_final_job(submit_dir: Path) -> dict:
         state = "succeeded" if status == 0 else "failed"
     else:
         status, state = None, "running"
-    return {"state": state, "exit_status": status, "log": str(path), "mtime": stat.st_mtime}
+    return {"state": state, "exit_status": status, "log": str(path), "mtime": mtime}
 
 
 def exception_message(attempt: str) -> str | None:

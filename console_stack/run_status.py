@@ -1,9 +1,14 @@
 """Live status of a BPS (Parsl) run, from its submit directory; cheap enough to poll.
 
     python -m console_stack.run_status SUBMIT_DIR
+    python -m console_stack.run_status --many < SUBMIT_DIRS.json
 
 Prints one JSON object (format in console_stack/README.md) and exits 0; exits 2
-with a message on stderr when SUBMIT_DIR is not a directory. Reads only files:
+with a message on stderr when SUBMIT_DIR is not a directory. With ``--many`` it
+reads a JSON list of submit directories on stdin and prints one JSON object
+keyed by each directory as given: its status, or ``{"error": message}`` for one
+that cannot be read; the poller reads all the runs of a host in one process
+this way instead of starting one per run. Reads only files:
 the quantum graph's header for the expected counts and the jobs' ``.stderr``
 logs for their state. Imports nothing from the LSST stack unless the graph file
 is in an unexpected format.
@@ -25,7 +30,7 @@ from ._submit_dir import (
     scan_job_logs,
 )
 
-__all__ = ["run_status"]
+__all__ = ["run_status", "run_statuses"]
 
 
 def run_status(submit_dir: Path) -> dict:
@@ -103,10 +108,40 @@ def _phase(final_job: dict, newest_job_log: float, attempt_started: float | None
     return phase, final_ended
 
 
+def run_statuses(submit_dirs: list[str]) -> dict[str, dict]:
+    """The status of each submit directory, keyed as given; ``{"error": ...}`` for one that cannot be read
+    (not a directory yet, or a graph still being written), which leaves the others read."""
+    statuses = {}
+    for submit_dir in submit_dirs:
+        try:
+            statuses[submit_dir] = run_status(Path(submit_dir))
+        except SubmitDirError as error:
+            statuses[submit_dir] = {"error": str(error)}
+        except Exception as error:  # noqa: BLE001 - one unreadable run must not hide the others
+            statuses[submit_dir] = {"error": f"{type(error).__name__}: {error}"}
+    return statuses
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--many"]:
+        try:
+            submit_dirs = json.load(sys.stdin)
+        except json.JSONDecodeError as error:
+            print(f"run_status --many: stdin is not JSON: {error}", file=sys.stderr)
+            return 2
+        if not isinstance(submit_dirs, list) or not all(isinstance(path, str) for path in submit_dirs):
+            print("run_status --many: stdin must be a JSON list of submit directories", file=sys.stderr)
+            return 2
+        json.dump(run_statuses(submit_dirs), sys.stdout)
+        sys.stdout.write("\n")
+        return 0
     if len(args) != 1 or args[0].startswith("-"):
-        print("usage: python -m console_stack.run_status SUBMIT_DIR", file=sys.stderr)
+        print(
+            "usage: python -m console_stack.run_status SUBMIT_DIR\n"
+            "       python -m console_stack.run_status --many < SUBMIT_DIRS.json",
+            file=sys.stderr,
+        )
         return 2
     try:
         status = run_status(Path(args[0]))

@@ -66,6 +66,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_site_limits(settings):
+    """No workflow system's concurrency limit (``CAMPAIGN_SITE_LIMITS``, parsl=2 by default) unless a test sets one:
+    the tests of the limits and of campaigns that run automatically set theirs."""
+    settings.CAMPAIGN_SITE_LIMITS = {}
+
+
 @pytest.fixture
 def task_force_lead(db):
     return UserFactory(username="lead", roles=[Role.TASK_FORCE_LEAD])

@@ -22,6 +22,9 @@ class SubmissionSerializer(fields.ModelSerializer):
     group = fields.IntegerField(
         source="group_id", read_only=True, allow_null=True, help_text="the group of the step it runs, if split"
     )
+    batch_job_ids = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="the run's Slurm job ids (at a Slurm compute site)"
+    )
 
     class Meta:
         model = Submission
@@ -45,6 +48,7 @@ class SubmissionSerializer(fields.ModelSerializer):
             "working_dir",
             "submit_dir",
             "wms_run_id",
+            "batch_job_ids",
             "host",
             "pid",
             "quanta_expected",

@@ -4,6 +4,7 @@ ones stuck in ``submitting``."""
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,6 +17,7 @@ from campaigns.services.dispatch import submission_retry_later, submissions_disp
 from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
 from campaigns.services.products import products_count_after_run
 from campaigns.workflow import RunState, StackCommandError, adapter_for
+from campaigns.workflow.slurm import batch_jobs_cancel, record_batch_job_ids
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ def submissions_poll(*, batch_size: int | None = None, submit_host_id: int | Non
     )
     for start in range(0, len(running_ids), batch_size):
         batch = list(
-            Submission.objects.prefetch_related("step__campaign")
+            Submission.objects.prefetch_related("step__campaign__compute_site")
             .filter(pk__in=running_ids[start : start + batch_size], status=SubmissionStatus.RUNNING)
             .order_by("pk")
         )
@@ -60,6 +62,7 @@ def submissions_poll(*, batch_size: int | None = None, submit_host_id: int | Non
                 submission_finish(submission_id=submission.pk, state=state, now=now)
                 seen["finished"] += 1
         _submissions_progress_write(progressed)
+        _batch_job_ids_record(progressed)
     if seen["finished"]:
         # Their slots are free: the submissions waiting for one go now, not at the next sweep.
         submissions_dispatch_waiting()
@@ -78,6 +81,15 @@ def _states_read_together(batch: list[Submission]) -> dict[int, RunState]:
         if poll_many is not None:
             states.update(poll_many(submissions))
     return states
+
+
+def _batch_job_ids_record(running: list[Submission]) -> None:
+    """The Slurm job ids of the batch's runs at a Slurm site, from one ``squeue`` call (none without such runs);
+    Slurm out of reach is logged, and the next cycle tries again."""
+    try:
+        record_batch_job_ids(running)
+    except StackCommandError as error:
+        logger.warning("could not read the Slurm jobs of submissions %s: %s", [s.pk for s in running], error)
 
 
 POLLED_FIELDS = ("task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at")
@@ -147,11 +159,33 @@ def submission_finish(*, submission_id: int, state: RunState, now: datetime) -> 
         },
     )
     campaign_move_after_submission_ended(campaign, submission)
+    if submission.status == SubmissionStatus.LOST and campaign.compute_site_id is not None:
+        # Its driver vanished, its pilot jobs did not: cancelled once this is recorded (a Slurm site's only).
+        transaction.on_commit(partial(_batch_jobs_cancel_lost, submission.pk))
     if submission.status == SubmissionStatus.SUCCEEDED:
         # A successful run may deliver data products: a campaign that declares some has them counted.
         products_count_after_run(campaign)
         events.submission_succeeded.publish(submission=submission)
     return submission
+
+
+def _batch_jobs_cancel_lost(submission_id: int) -> None:
+    """A run found lost (its driver vanished) at a Slurm site: its pilot jobs are cancelled, or they would hold
+    their nodes until their walltime. A failure is logged: the run is lost either way."""
+    submission = (
+        Submission.objects.select_related("step__campaign__compute_site")
+        .filter(pk=submission_id, status=SubmissionStatus.LOST)
+        .first()
+    )
+    if submission is None:
+        return
+    try:
+        cancelled = batch_jobs_cancel(submission)
+    except StackCommandError as error:
+        logger.error("could not cancel the Slurm jobs of lost submission %s: %s", submission_id, error)
+        return
+    if cancelled:
+        logger.info("cancelled Slurm job(s) %s of lost submission %s", ", ".join(cancelled), submission_id)
 
 
 def submit_hosts_to_poll() -> list[tuple[int, str]]:

@@ -139,14 +139,15 @@ def stack_command(*args: str) -> list[str]:
     return [*settings.STACK_COMMAND_PREFIX, *args]
 
 
-def run_stack_json(*args: str, cwd: Path | None = None, timeout: float | None = None) -> dict:
-    """Run a ``console_stack`` entry point and read the one JSON object it prints."""
+def run_stack_json(*args: str, cwd: Path | None = None, timeout: float | None = None, stdin: str | None = None) -> dict:
+    """Run a ``console_stack`` entry point (given ``stdin`` as its input) and read the one JSON object it prints."""
     command = stack_command(str(Path(settings.STACK_ENV_DIR) / "bin" / "python"), "-m", *args)
     try:
         result = subprocess.run(  # noqa: S603 - fixed command, arguments from our own records
             command,
             cwd=cwd,
             env=stack_environment(),
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout or settings.STACK_COMMAND_TIMEOUT,

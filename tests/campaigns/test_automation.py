@@ -480,3 +480,16 @@ def test_a_split_step_is_accepted_only_when_every_group_succeeded(campaign, oper
 
     with pytest.raises(Conflict, match="not every group has a successful run"):
         step_accept(actor=lead, step=step)
+
+
+@pytest.mark.parametrize("raw", ["parsl", "parsl=0", "parsl=two", "=3"])
+def test_a_bad_site_limit_stops_the_start_naming_the_variable(monkeypatch, raw):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from console.env import env_limits
+
+    monkeypatch.setenv("CAMPAIGN_SITE_LIMITS", raw)
+    with pytest.raises(ImproperlyConfigured, match="CAMPAIGN_SITE_LIMITS"):
+        env_limits("CAMPAIGN_SITE_LIMITS", {"parsl": 2})
+    monkeypatch.setenv("CAMPAIGN_SITE_LIMITS", "parsl=4, htcondor=500")
+    assert env_limits("CAMPAIGN_SITE_LIMITS", {}) == {"parsl": 4, "htcondor": 500}

@@ -45,7 +45,8 @@ def test_a_slurm_site_is_rendered_as_ctrl_bps_parsls_slurm_site(make_ready_campa
         "rubin",
         64,
     )
-    assert site["scheduler_options"] == "#SBATCH --partition=lsst"
+    # The pilot jobs carry the submission's number as their comment: the poller and cancel find them by it.
+    assert site["scheduler_options"] == "#SBATCH --partition=lsst\n#SBATCH --comment=console-submission-7"
     # A walltime YAML would read as a number (sexagesimal 12:00:00 = 43200) is quoted in the YAML handed to BPS.
     ComputeSite.objects.filter(pk=slurm_site.pk).update(walltime="12:00:00")
     campaign.refresh_from_db()

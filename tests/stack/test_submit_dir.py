@@ -81,6 +81,33 @@ class RunStatusTest(unittest.TestCase):
             status["tasks"], {"measure": {"expected": 3, "succeeded": 0, "failed": 1, "running": 0, "pending": 2}}
         )
 
+    def test_it_reads_a_graph_compressed_with_its_own_dictionary(self):
+        # The graph writer trains a dictionary for a graph of 512 quanta or more and stores it beside
+        # the blocks: without it every block fails to decompress ("Dictionary mismatch").
+        samples = [json.dumps({"quantum_id": f"{n:08x}-3514-71af-896f-e901a5be8b4b"}).encode() for n in range(2000)]
+        dictionary = zstandard.train_dictionary(4096, samples)
+        compress = zstandard.ZstdCompressor(dict_data=dictionary).compress
+        with tempfile.TemporaryDirectory() as tmp:
+            submit = Path(tmp, "submit", "demo", "run1")
+            logs = submit / "logs" / "measure" / "1001"
+            logs.mkdir(parents=True)
+            header = {
+                "version": 1,
+                "graph_type": "predicted",
+                "output_run": "demo/run1",
+                "n_task_quanta": {"measure": 2},
+            }
+            thin = {"quanta": {"measure": [{"quantum_id": QID, "data_coordinate": []}]}}
+            with zipfile.ZipFile(submit / "demo_run1.qg", "w") as archive:
+                archive.writestr("header.json.zst", compress(json.dumps(header).encode()))
+                archive.writestr("compression_dict", dictionary.as_bytes())
+                archive.writestr("thin_graph.json.zst", compress(json.dumps(thin).encode()))
+            (logs / f"{QID}_measure_1001_2.stderr").write_text(FAILED)
+            status = run_status(submit)
+        self.assertEqual(
+            status["tasks"], {"measure": {"expected": 2, "succeeded": 0, "failed": 1, "running": 0, "pending": 1}}
+        )
+
 
 if __name__ == "__main__":
     unittest.main()

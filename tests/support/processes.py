@@ -113,6 +113,8 @@ class Console:
             **os.environ,
             "DATABASE_URL": database_url_of_this_test(),
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            # No workflow system's concurrency limit unless the test gives one, as in the tests' own process.
+            "CAMPAIGN_SITE_LIMITS": "",
             **(env or {}),
         }
         self.port = free_port()
