@@ -5,31 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0010_groups_error_rules_data_products'),
-        ('milestones', '0004_milestone_owner'),
-        ('releases', '0004_release_kind_cut_from_recorded'),
+        ("campaigns", "0010_groups_error_rules_data_products"),
+        ("milestones", "0004_milestone_owner"),
+        ("releases", "0004_release_kind_cut_from_recorded"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='milestoneevidence',
-            name='milestone_evidence_names_its_target',
+            model_name="milestoneevidence",
+            name="milestone_evidence_names_its_target",
         ),
         migrations.AlterField(
-            model_name='evidenceproposal',
-            name='kind',
-            field=models.CharField(choices=[('campaign-started', 'Campaign started'), ('step-accepted', 'Step accepted'), ('release-approved', 'Release approved'), ('data-products', 'Data products delivered')], max_length=20),
+            model_name="evidenceproposal",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign-started", "Campaign started"),
+                    ("step-accepted", "Step accepted"),
+                    ("release-approved", "Release approved"),
+                    ("data-products", "Data products delivered"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='milestoneevidence',
-            name='kind',
-            field=models.CharField(choices=[('campaign-started', 'Campaign started'), ('step-accepted', 'Step accepted'), ('release-approved', 'Release approved'), ('data-products', 'Data products delivered')], max_length=20),
+            model_name="milestoneevidence",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("campaign-started", "Campaign started"),
+                    ("step-accepted", "Step accepted"),
+                    ("release-approved", "Release approved"),
+                    ("data-products", "Data products delivered"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestoneevidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('campaign__isnull', False), ('kind__in', ('campaign-started', 'data-products')), ('release__isnull', True), ('step__isnull', True)), models.Q(('campaign__isnull', True), ('kind', 'step-accepted'), ('release__isnull', True), ('step__isnull', False)), models.Q(('campaign__isnull', True), ('kind', 'release-approved'), ('release__isnull', False), ('step__isnull', True)), _connector='OR'), name='milestone_evidence_names_its_target'),
+            model_name="milestoneevidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("campaign__isnull", False),
+                        ("kind__in", ("campaign-started", "data-products")),
+                        ("release__isnull", True),
+                        ("step__isnull", True),
+                    ),
+                    models.Q(
+                        ("campaign__isnull", True),
+                        ("kind", "step-accepted"),
+                        ("release__isnull", True),
+                        ("step__isnull", False),
+                    ),
+                    models.Q(
+                        ("campaign__isnull", True),
+                        ("kind", "release-approved"),
+                        ("release__isnull", False),
+                        ("step__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="milestone_evidence_names_its_target",
+            ),
         ),
     ]
