@@ -9,7 +9,8 @@
 2. Run each benchmark in a process of its own, so that its peak resident memory is its own:
    pages and API (``bench.pages``), the same pages' query counts on the probe database, the
    poll cycle (``bench.poll``), the production loop over a campaign of 2,000 groups (``bench.groups``), QA
-   ingestion (``bench.ingest``).
+   ingestion (``bench.ingest``), the stack side (``bench.stack``: run status and report at 100,000 jobs, the
+   real poll cycle of local runs, metrics from task metadata).
 3. Print the table (``bench.table``): for each figure, the baseline measured in the same run, the ratio, the
    target and whether it is met. The figures are also written as JSON to
    ``$CONSOLE_DATA_DIR/bench/results-<scale>.json``; ``--markdown FILE`` writes the table as Markdown.
@@ -29,7 +30,7 @@ from bench import db
 from bench.table import Row, render_markdown, render_text, table_rows
 
 PROBE_SCALE = 0.002
-PARTS = ("pages", "pages-probe", "poll", "groups", "ingest")
+PARTS = ("pages", "pages-probe", "poll", "groups", "ingest", "stack")
 
 
 # The orchestrating process --------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     database = db.bench_database()
     ingest_rows = args.ingest_rows or min(1_000_000, max(50_000, round(1_000_000 * args.scale)))
     if args.part:
-        return _child(args.part, database, args.out, ingest_rows)
+        return _child(args.part, database, args.out, ingest_rows, args.scale)
 
     started = time.perf_counter()
     probe = database.sibling(f"{database.name}_probe")
@@ -124,7 +125,7 @@ def _run_child(part: str, database: db.Database, scale: float, ingest_rows: int)
 # One benchmark in its own process ------------------------------------------------------------------
 
 
-def _child(part: str, database: db.Database, out: Path, ingest_rows: int) -> int:
+def _child(part: str, database: db.Database, out: Path, ingest_rows: int, scale: float) -> int:
     from bench.measure import peak_rss_mb
 
     db.django_setup(database)
@@ -141,6 +142,10 @@ def _child(part: str, database: db.Database, out: Path, ingest_rows: int) -> int
         from bench.groups import benchmark_groups
 
         result = benchmark_groups()
+    elif part == "stack":
+        from bench.stack import benchmark_stack
+
+        result = benchmark_stack(scale)
     else:
         from bench.ingest import benchmark_ingest
 

@@ -9,6 +9,8 @@ INGEST_RATIO = 2.0
 POLL_LIMIT_S = 5.0
 POLL_LINEARITY = 1.5
 RSS_LIMIT_MB = 1024
+STATUS_SPEEDUP = 10.0  # run_status against pipetask report --force-v2 on the same run
+METRICS_RATIO = 2.0  # read_metrics against a plain loop of butler.get
 
 
 @dataclass
@@ -45,6 +47,8 @@ def table_rows(results: dict) -> list[Row]:
         rows += _poll_rows(results["poll"])
     if "groups" in results:
         rows += _groups_rows(results["groups"])
+    if "stack" in results:
+        rows += _stack_rows(results["stack"])
     for part, result in results.items():
         if "peak_rss_mb" in result:
             peak = result["peak_rss_mb"]
@@ -219,6 +223,117 @@ def _groups_rows(result: dict) -> list[Row]:
                     _ok(linear <= POLL_LINEARITY),
                 )
             )
+    return rows
+
+
+def _cpu(seconds: float) -> str:
+    return f"{_ms(seconds)} CPU"
+
+
+def _stack_rows(result: dict) -> list[Row]:
+    """The stack side (bench.stack): a run's status and report against pipetask report, the real poll cycle of
+    local runs, read_metrics against plain Butler reads; CPU time, each larger size within POLL_LINEARITY of
+    linear from the smaller."""
+    if "error" in result:
+        return [Row("Stack side", result["error"], verdict="ERROR")]
+    rows = []
+    small = result["runs"][0]
+    for run in result["runs"]:
+        jobs, seen = run["jobs"], "" if run["counts_match"] else "; counts differ from the run!"
+        speedup = run["pipetask_cpu"] / run["status_cpu"]
+        rows.append(
+            Row(
+                f"run_status of a run of {jobs:,} jobs (CPU per call)",
+                _cpu(run["status_cpu"]),
+                f"pipetask report --force-v2 {_cpu(run['pipetask_cpu'])}",
+                f"{run['status_cpu'] / run['pipetask_cpu']:.3f}x ({speedup:,.0f}x faster)",
+                f"≤ {1 / STATUS_SPEEDUP:g}x pipetask report" + seen,
+                _ok(speedup >= STATUS_SPEEDUP and run["counts_match"]),
+            )
+        )
+        rows.append(
+            Row(
+                f"run_report of a run of {jobs:,} jobs (CPU per call, counts from the {run['report_source']})",
+                _cpu(run["report_cpu"]),
+                f"pipetask report --force-v2 {_cpu(run['pipetask_cpu'])}",
+                f"{run['report_cpu'] / run['pipetask_cpu']:.2f}x",
+                "for the record",
+            )
+        )
+        if run is small:
+            continue
+        for name, key in (("run_status", "status_cpu"), ("run_report", "report_cpu")):
+            expected = small[key] * jobs / small["jobs"]
+            linear = run[key] / expected
+            rows.append(
+                Row(
+                    f"  {name} of {jobs:,} jobs, linear from {small['jobs']:,}",
+                    _cpu(run[key]),
+                    f"linear: {_cpu(expected)}",
+                    f"{linear:.2f}x",
+                    f"≤ {POLL_LINEARITY:g}x linear",
+                    _ok(linear <= POLL_LINEARITY),
+                )
+            )
+    poll = result["poll"]
+    first = poll["cycles"][0]
+    limit = poll["interval"] / 2
+    for cycle in poll["cycles"]:
+        running = cycle["running"]
+        label = f"Poll cycle over {running:,} local runs going (real LocalParslAdapter)"
+        figure = (
+            f"{_ms(cycle['median'])} ({_cpu(cycle['cpu'])}, {cycle['stack_processes']} stack process"
+            f"{'es' if cycle['stack_processes'] != 1 else ''})"
+        )
+        followed = cycle["followed"] == running
+        if cycle is first:
+            before = poll["one_by_one"]
+            rows.append(
+                Row(
+                    label,
+                    figure,
+                    f"one stack process per run (poll): {_ms(before['wall'])} ({_cpu(before['cpu'])})",
+                    f"{cycle['median'] / before['wall']:.2f}x",
+                    "every run followed",
+                    _ok(followed),
+                )
+            )
+            continue
+        expected = first["median"] * running / first["running"]
+        linear = cycle["median"] / expected
+        rows.append(
+            Row(
+                label,
+                figure,
+                f"linear from {first['running']:,}: {_ms(expected)}",
+                f"{linear:.2f}x",
+                f"≤ {POLL_LINEARITY:g}x linear" + ("" if followed else "; runs not followed!"),
+                _ok(linear <= POLL_LINEARITY and followed),
+            )
+        )
+        rows.append(
+            Row(
+                f"  the same cycle against the poll interval ({poll['interval']} s)",
+                _ms(cycle["median"]),
+                f"interval {poll['interval']} s",
+                f"{cycle['median'] / poll['interval']:.2f}x",
+                f"< {limit:g} s (half the interval)",
+                _ok(cycle["median"] < limit),
+            )
+        )
+    metrics = result["metrics"]
+    ratio = metrics["console_cpu"] / metrics["loop_cpu"]
+    same = metrics["read"] == metrics["datasets"]
+    rows.append(
+        Row(
+            f"read_metrics of {metrics['datasets']:,} task metadata datasets ({metrics['rows']:,} rows)",
+            _cpu(metrics["console_cpu"]),
+            f"loop of butler.get {_cpu(metrics['loop_cpu'])}",
+            f"{ratio:.2f}x",
+            f"≤ {METRICS_RATIO:g}x the loop" + ("" if same else "; the loop read another count!"),
+            _ok(ratio <= METRICS_RATIO and same),
+        )
+    )
     return rows
 
 
