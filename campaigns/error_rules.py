@@ -42,7 +42,7 @@ _BACKREFERENCES = (sre_parse.GROUPREF, sre_parse.GROUPREF_EXISTS)
 
 
 class _TooCostly(Exception):
-    pass
+    """A pattern whose matching may take too long on a failure's text; the message says why."""
 
 
 def _contains_repetition(items) -> bool:
