@@ -32,6 +32,7 @@ from campaigns.choices import (
     CAMPAIGN_RELEASE_FIXED,
     ERROR_ORIGIN_COLOURS,
     FAILED_SUBMISSION_STATUSES,
+    LAUNCHED_SUBMISSION_STATUSES,
     RESTARTABLE_SUBMISSION_STATUSES,
     CampaignStatus,
     SubmissionStatus,
@@ -138,15 +139,11 @@ def error_summary(submissions) -> list[dict]:
     ]
 
 
-# Launched or being launched: what the dashboard lists as running.
-RUNNING_SUBMISSION_STATUSES = (SubmissionStatus.SUBMITTING, SubmissionStatus.RUNNING)
-
-
 def running_submissions() -> QuerySet[Submission]:
     """Submissions in progress, the oldest first; each with the attempt it restarts, which its ``progress`` reads."""
     return (
         Submission.objects.select_related("step__campaign", "restarts")
-        .filter(status__in=RUNNING_SUBMISSION_STATUSES)
+        .filter(status__in=LAUNCHED_SUBMISSION_STATUSES)
         .order_by("started_at")
     )
 
@@ -233,7 +230,7 @@ def running_submissions_on_refused_release(campaign: Campaign | None = None) -> 
         for step in campaign.steps.all():
             step.campaign = campaign
             for submission in step.submissions.all():
-                if submission.status in RUNNING_SUBMISSION_STATUSES:
+                if submission.status in LAUNCHED_SUBMISSION_STATUSES:
                     submission.step = step
                     submissions.append(submission)
     else:

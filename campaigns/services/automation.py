@@ -288,7 +288,8 @@ def _start_current_step(campaign: Campaign, actor: AbstractBaseUser, advance: Ad
     if step is None:
         _complete(campaign)
         return
-    if not step.submissions.exists():
+    started = step.submissions.exists()
+    if not started:
         previous = campaign.steps.filter(position__lt=step.position).order_by("-position").first()
         if previous is not None:
             verdict = preflight.step_gate_verdict(previous)
@@ -307,7 +308,7 @@ def _start_current_step(campaign: Campaign, actor: AbstractBaseUser, advance: Ad
     if slots <= 0:
         return
     if not step.is_split:
-        if not step.submissions.exists():
+        if not started:
             submission_request(actor=actor, step=step, idempotency_key=f"auto-step-{step.pk}", automatic=True)
             advance.submitted += 1
         return
