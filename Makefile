@@ -16,7 +16,7 @@ run: setup stack migrate demo-repo demo
 # or compete with a running `make run` for the embedded broker's queue.
 test: export CONSOLE_DATA_DIR := $(CURDIR)/data/test
 test: setup stack browser-packages
-	$(BIN)/pytest $(PYTEST_ARGS)
+	PYTEST=$(BIN)/pytest scripts/run-tests $(PYTEST_ARGS)
 	env $(STACK_ENV) $(STACK_BIN)/python -m unittest discover -s tests/stack -t . -q
 
 setup: system-packages $(VENV)/.installed node_modules/.installed

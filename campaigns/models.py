@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from campaigns.choices import (
@@ -104,6 +105,10 @@ class SubmitHost(models.Model):
     address = models.GenericIPAddressField(
         null=True, blank=True, help_text="where the jobs of its runs reach it (Parsl's interchange)"
     )
+    # When its worker last took the poll that beat sends every submit host each cycle, and its Celery name: a host
+    # whose worker is away holds its submissions (they wait for it, no other host takes them).
+    worker_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    worker_name = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["facility", "hostname"]
@@ -114,11 +119,37 @@ class SubmitHost(models.Model):
     def __str__(self) -> str:
         return f"{self.hostname} ({self.facility})"
 
+    def worker_away(self, now=None) -> bool:
+        """Whether its worker has not taken beat's poll for three poll intervals (at least 10 s), or never."""
+        if self.worker_seen_at is None:
+            return True
+        now = now or timezone.now()
+        return (now - self.worker_seen_at).total_seconds() > submit_host_away_after()
+
+    def worker_seen_ago(self, now=None) -> int | None:
+        """Whole seconds since its worker last took beat's poll; None when it never did."""
+        if self.worker_seen_at is None:
+            return None
+        return max(int(((now or timezone.now()) - self.worker_seen_at).total_seconds()), 0)
+
+
+def submit_host_away_after() -> float:
+    """Seconds without a poll taken after which a submit host's worker counts as away."""
+    return max(3 * settings.SUBMISSION_POLL_INTERVAL, 10)
+
 
 def submission_queue(submission: "Submission") -> str | None:
-    """The Celery queue of the worker that dispatches, polls and cancels the submission: its submit host's; None
-    for the console's own host (the default queue)."""
+    """The Celery queue of the worker that dispatches, polls and cancels the submission, and reads its run's
+    metrics: its submit host's; None for the console's own host (the default queue)."""
     return submission.submit_host.queue if submission.submit_host_id else None
+
+
+def campaign_queue(campaign: "Campaign") -> str | None:
+    """The Celery queue of the worker on the submit host of the campaign's compute site, which reads its
+    facility's Butler (its data products); None for the console's own host (the default queue)."""
+    if campaign.compute_site_id is None:
+        return None
+    return SubmitHost.objects.filter(sites=campaign.compute_site_id).values_list("queue", flat=True).first()
 
 
 class ComputeSite(models.Model):
@@ -144,6 +175,11 @@ class ComputeSite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility} / {self.name}"
+
+    @property
+    def reference(self) -> str:
+        """How the API names it, ``facility-slug/site-name`` (``selectors.compute_site_by_reference``)."""
+        return f"{self.facility.slug}/{self.name}"
 
 
 class Campaign(models.Model):

@@ -13,7 +13,7 @@ from campaigns.services import (
     submissions_poll,
     submissions_sweep,
 )
-from campaigns.services.polling import submit_hosts_to_poll
+from campaigns.services.polling import submit_host_seen, submit_hosts_to_poll
 from campaigns.services.products import campaign_products_count
 from campaigns.workflow import StackCommandError, adapter_for
 
@@ -29,15 +29,18 @@ def dispatch_submission_task(submission_id: int) -> None:
 def poll_submissions_task() -> dict:
     """Beat's cycle: this host's running submissions, and each facility submit host's poll sent to its queue."""
     for submit_host_id, queue in submit_hosts_to_poll():
+        # Dropped if its worker has not taken it before the next cycle's: a host that is away gets no backlog.
         poll_host_submissions_task.apply_async(
-            (submit_host_id,), queue=queue, expires=settings.SUBMISSION_POLL_INTERVAL
+            (submit_host_id,), queue=queue, expires=max(settings.SUBMISSION_POLL_INTERVAL * 0.9, 5.0)
         )
     return submissions_poll()
 
 
-@shared_task(name="campaigns.tasks.poll_host_submissions")
-def poll_host_submissions_task(submit_host_id: int) -> dict:
-    """One submit host's running submissions, by its own worker (the runs' files are there)."""
+@shared_task(bind=True, name="campaigns.tasks.poll_host_submissions")
+def poll_host_submissions_task(self, submit_host_id: int) -> dict:
+    """One submit host's running submissions, by its own worker (the runs' files are there); taking it says the
+    host's worker is there."""
+    submit_host_seen(submit_host_id=submit_host_id, worker_name=self.request.hostname or "")
     return submissions_poll(submit_host_id=submit_host_id)
 
 

@@ -68,6 +68,7 @@ def run_report(repo: str, submit_dir: Path) -> dict:
         else:
             tasks, failures = _report_from_logs(graph, labels, quanta, jobs)
 
+    _cut_off_as_failed(tasks, failures, labels, quanta, jobs)
     final_job = read_final_job(submit_dir)
     return {
         "submit_dir": str(submit_dir),
@@ -161,6 +162,40 @@ def _report_from_butler(butler, qgraph_path: Path, labels, quantum_by_data_id, j
             )
     failures.sort(key=lambda f: (labels.index(f["task"]), sorted(f["data_id"].items())))
     return tasks, failures
+
+
+# Why a quantum whose job started but never wrote its exit status, in a run that has ended, did not run to the end.
+CUT_OFF_MESSAGE = (
+    "Its job stopped without an exit status: the node or the pilot job running it was lost (a node failure, a "
+    "pilot job killed or requeued)."
+)
+
+
+def _cut_off_as_failed(tasks: dict, failures: list, labels, quanta, jobs) -> None:
+    """Quanta whose job started and never ended (no exit status in its log) in a run that has ended were cut off:
+    its node died, or its pilot job was killed. The Butler knows nothing of them ("unknown"): they count as failed,
+    with ``CUT_OFF_MESSAGE``, so that the run's failures name them and a restart runs them again."""
+    cut_off: dict[str, list[str]] = {}
+    for quantum_id, (label, _) in quanta.items():
+        job = jobs.get(quantum_id)
+        if job is not None and job.state == "running" and label in tasks:
+            cut_off.setdefault(label, []).append(quantum_id)
+    for label, quantum_ids in cut_off.items():
+        counts = tasks[label]
+        moved = min(len(quantum_ids), counts.get("unknown", 0))
+        counts["unknown"] -= moved
+        counts["failed"] = counts.get("failed", 0) + moved
+        for quantum_id in quantum_ids[:moved]:
+            failures.append(
+                {
+                    "task": label,
+                    "data_id": quanta[quantum_id][1],
+                    "message": CUT_OFF_MESSAGE,
+                    "log": str(jobs[quantum_id].path),
+                    "quantum_id": quantum_id,
+                }
+            )
+    failures.sort(key=lambda f: (labels.index(f["task"]), sorted(f["data_id"].items())))
 
 
 def _report_from_logs(graph, labels, quanta, jobs) -> tuple[dict, list]:

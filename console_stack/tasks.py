@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from typing import Any
 
 import lsst.pex.config as pexConfig
@@ -72,6 +73,17 @@ class FailureSwitchConfig(pexConfig.Config):
         "that the next try succeeds.",
         default=False,
     )
+    work_seconds = pexConfig.Field[float](
+        doc="Seconds each quantum works before it computes (0: none): time to watch a run go, or to take a node away "
+        "under it.",
+        default=0.0,
+    )
+
+
+def _work_then_check_failure_switch(config: FailureSwitchConfig, label: str, data_id: Any) -> None:
+    if config.work_seconds > 0:
+        time.sleep(config.work_seconds)
+    _check_failure_switch(config, label, data_id)
 
 
 def _check_failure_switch(config: FailureSwitchConfig, label: str, data_id: Any) -> None:
@@ -122,7 +134,7 @@ class CalibrateDetectorTask(PipelineTask):
         inputRefs: InputQuantizedConnection,
         outputRefs: OutputQuantizedConnection,
     ) -> None:
-        _check_failure_switch(self.config, self.getName(), butlerQC.quantum.dataId)
+        _work_then_check_failure_switch(self.config, self.getName(), butlerQC.quantum.dataId)
         super().runQuantum(butlerQC, inputRefs, outputRefs)
 
     def run(self, raw: np.ndarray) -> Struct:
@@ -185,7 +197,7 @@ class MeasureDetectorTask(PipelineTask):
         inputRefs: InputQuantizedConnection,
         outputRefs: OutputQuantizedConnection,
     ) -> None:
-        _check_failure_switch(self.config, self.getName(), butlerQC.quantum.dataId)
+        _work_then_check_failure_switch(self.config, self.getName(), butlerQC.quantum.dataId)
         super().runQuantum(butlerQC, inputRefs, outputRefs)
 
     def run(self, calexp: np.ndarray) -> Struct:

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from campaigns.models import submission_queue
 from campaigns.workflow import StackCommandError
 from console.tasks import enqueue_on_commit
 from qa.run_statistics import statistics_refresh_in_batches
@@ -31,5 +32,8 @@ def store_slice_statistics_task(tag_key: str, tag_value: str) -> int:
 def ingest_metrics_on_commit(*, submission) -> None:
     """Subscribed to ``campaigns.events.submission_succeeded``: the run's measurements are read once it commits."""
     enqueue_on_commit(
-        ingest_submission_metrics_task, submission.pk, what=f"the QA ingest of submission {submission.pk}"
+        ingest_submission_metrics_task,
+        submission.pk,
+        what=f"the QA ingest of submission {submission.pk}",
+        queue=submission_queue(submission),  # its facility's Butler is read on its submit host
     )

@@ -170,6 +170,8 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
             "submit_host__queue",
         )
     )
+    # How long a dispatch sent again waits to be taken: until about the sweep after next.
+    expires = 2 * max(settings.SUBMISSION_SWEEP_INTERVAL, 5)
     dispatched = 0
     for submission_id, campaign_id, campaign_limit, site, queue in waiting:
         site_limit = settings.CAMPAIGN_SITE_LIMITS.get(site)
@@ -180,7 +182,11 @@ def submissions_dispatch_waiting(*, now: datetime | None = None, min_age: float 
         running_by_campaign[campaign_id] = running_by_campaign.get(campaign_id, 0) + 1
         running_by_site[site] = running_by_site.get(site, 0) + 1
         try:
-            dispatch_submission_task.apply_async((submission_id,), **({"queue": queue} if queue else {}))
+            # Sent again by the next cycle while it waits: a copy not taken by then (its submit host's worker is
+            # away) is dropped rather than left to pile up on that host's queue.
+            dispatch_submission_task.apply_async(
+                (submission_id,), expires=expires, **({"queue": queue} if queue else {})
+            )
         except Exception:
             # The broker is away: they stay pending, for the next cycle.
             logger.exception("could not enqueue the dispatch of submission %s", submission_id)

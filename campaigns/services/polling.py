@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns import events
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Submission, lock_rows
+from campaigns.models import Submission, SubmitHost, lock_rows
 from campaigns.services.dispatch import submission_retry_later, submissions_dispatch_waiting
 from campaigns.services.lifecycle import campaign_move_after_submission_ended, submission_move
 from campaigns.services.products import products_count_after_run
@@ -62,7 +62,8 @@ def submissions_poll(*, batch_size: int | None = None, submit_host_id: int | Non
                 submission_finish(submission_id=submission.pk, state=state, now=now)
                 seen["finished"] += 1
         _submissions_progress_write(progressed)
-        _batch_job_ids_record(progressed)
+        # Those that ended in this cycle too: their pilot jobs may have come and gone since the last one.
+        _batch_job_ids_record(batch)
     if seen["finished"]:
         # Their slots are free: the submissions waiting for one go now, not at the next sweep.
         submissions_dispatch_waiting()
@@ -83,13 +84,13 @@ def _states_read_together(batch: list[Submission]) -> dict[int, RunState]:
     return states
 
 
-def _batch_job_ids_record(running: list[Submission]) -> None:
+def _batch_job_ids_record(polled: list[Submission]) -> None:
     """The Slurm job ids of the batch's runs at a Slurm site, from one ``squeue`` call (none without such runs);
     Slurm out of reach is logged, and the next cycle tries again."""
     try:
-        record_batch_job_ids(running)
+        record_batch_job_ids(polled)
     except StackCommandError as error:
-        logger.warning("could not read the Slurm jobs of submissions %s: %s", [s.pk for s in running], error)
+        logger.warning("could not read the Slurm jobs of submissions %s: %s", [s.pk for s in polled], error)
 
 
 POLLED_FIELDS = ("task_counts", "quanta_expected", "quanta_succeeded", "quanta_failed", "submit_dir", "last_polled_at")
@@ -189,12 +190,14 @@ def _batch_jobs_cancel_lost(submission_id: int) -> None:
 
 
 def submit_hosts_to_poll() -> list[tuple[int, str]]:
-    """(id, queue) of the facilities' submit hosts with a running submission: beat's cycle sends each its poll."""
-    return list(
-        Submission.objects.filter(status=SubmissionStatus.RUNNING, submit_host__isnull=False)
-        .values_list("submit_host_id", "submit_host__queue")
-        .distinct()
-    )
+    """(id, queue) of every facility submit host: beat's cycle sends each its poll, which its worker takes even with
+    nothing running, so that the console knows whether the host's worker is there (``submit_host_seen``)."""
+    return list(SubmitHost.objects.order_by("pk").values_list("pk", "queue"))
+
+
+def submit_host_seen(*, submit_host_id: int, worker_name: str) -> None:
+    """The host's worker took its poll now: it is there (``SubmitHost.worker_away``)."""
+    SubmitHost.objects.filter(pk=submit_host_id).update(worker_seen_at=timezone.now(), worker_name=worker_name)
 
 
 def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:

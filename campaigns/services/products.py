@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from campaigns import events, products
 from campaigns import permissions as may
-from campaigns.models import Campaign, CampaignDataProduct, lock_rows
+from campaigns.models import Campaign, CampaignDataProduct, campaign_queue, lock_rows
 from console.errors import Conflict, InvalidInput
 from console.services import audit_record
 from console.tasks import enqueue_on_commit
@@ -204,6 +204,7 @@ def count_products_on_commit(campaign: Campaign) -> None:
         campaign.pk,
         timezone.now().isoformat(),
         what=f"the count of the data products of campaign {campaign.pk}",
+        queue=campaign_queue(campaign),
     )
 
 

@@ -15,9 +15,11 @@ import re
 import shutil
 import subprocess
 import time
+from datetime import datetime
+from typing import NamedTuple
 
 from campaigns.bps_config import SUBMISSION_COMMENT_PREFIX
-from campaigns.choices import SiteKind, SubmissionStatus
+from campaigns.choices import SiteKind
 from campaigns.workflow.base import StackCommandError
 
 SLURM_COMMAND_TIMEOUT = 30
@@ -29,13 +31,38 @@ COMMENT_LINE = re.compile(rf"--comment=({re.escape(SUBMISSION_COMMENT_PREFIX)}\w
 def batch_jobs(env: dict[str, str] | None = None) -> dict[str, list[str]]:
     """The jobs Slurm holds (pending, running, completing), their ids by comment (``(null)`` for none), from one
     ``squeue`` call."""
-    listed = _slurm_command("squeue", "--noheader", "--format=%i %k", env=env)
     jobs: dict[str, list[str]] = {}
-    for line in listed.splitlines():
-        job_id, _, comment = line.strip().partition(" ")
-        if job_id:
-            jobs.setdefault(comment.strip(), []).append(job_id)
+    for job in _listed_jobs(env):
+        jobs.setdefault(job.comment, []).append(job.job_id)
     return jobs
+
+
+class ListedJob(NamedTuple):
+    job_id: str
+    comment: str
+    submitted: datetime | None  # when Slurm accepted it (in this host's time zone)
+
+
+def _listed_jobs(env: dict[str, str] | None = None, *, ended_too: bool = False) -> list[ListedJob]:
+    """The jobs ``squeue`` lists; ``ended_too``: with those that ended recently as well (Slurm lists them for
+    ``MinJobAge``, 300 s by default)."""
+    states = ["--states=all"] if ended_too else []
+    listed = _slurm_command("squeue", "--noheader", "--format=%i|%V|%k", *states, env=env)
+    jobs = []
+    for line in listed.splitlines():
+        job_id, _, rest = line.strip().partition("|")
+        submitted, _, comment = rest.partition("|")
+        if job_id:
+            jobs.append(ListedJob(job_id, comment.strip(), _slurm_time(submitted)))
+    return jobs
+
+
+def _slurm_time(text: str) -> datetime | None:
+    """A time squeue prints (``2026-12-04T20:30:00``, the controller's local time, here the host's)."""
+    try:
+        return datetime.fromisoformat(text.strip()).astimezone()
+    except ValueError:
+        return None
 
 
 def submission_comment(submission) -> str:
@@ -51,24 +78,29 @@ def at_slurm_site(submission) -> bool:
 
 
 def record_batch_job_ids(submissions: list, env: dict[str, str] | None = None) -> int:
-    """Record the Slurm job ids of those of ``submissions`` that run at a Slurm site (one ``squeue`` call for
-    all of them, none when there are none); the ids found join those recorded before (a pilot job that ended
-    stays on the record). Returns how many submissions got new ids."""
+    """Record the Slurm job ids of those of ``submissions`` that ran at a Slurm site (one ``squeue`` call for
+    all of them, none when there are none), the jobs that ended recently included: a pilot job that started and
+    ended between two polls (a short run, or a submit host whose worker was away) is on the record too. The ids
+    found join those recorded before. Returns how many submissions got new ids."""
     at_slurm = [submission for submission in submissions if at_slurm_site(submission)]
     if not at_slurm:
         return 0
-    jobs = batch_jobs(env)
+    listed = _listed_jobs(env, ended_too=True)
     recorded = 0
     for submission in at_slurm:
-        found = jobs.get(submission_comment(submission), [])
+        comment = submission_comment(submission)
+        # Its own jobs only: not those of the attempt a restart restarts (the same comment), submitted before it.
+        since = submission.dispatched_at.replace(microsecond=0) if submission.dispatched_at else None
+        found = [
+            job.job_id
+            for job in listed
+            if job.comment == comment and (since is None or job.submitted is None or job.submitted >= since)
+        ]
         new = [job_id for job_id in found if job_id not in submission.batch_job_ids]
         if not new:
             continue
         submission.batch_job_ids = [*submission.batch_job_ids, *sorted(new, key=_job_id_order)]
-        # Only while it runs: a run that ended meanwhile keeps what it had.
-        type(submission).objects.filter(pk=submission.pk, status=SubmissionStatus.RUNNING).update(
-            batch_job_ids=submission.batch_job_ids
-        )
+        type(submission).objects.filter(pk=submission.pk).update(batch_job_ids=submission.batch_job_ids)
         recorded += 1
     return recorded
 

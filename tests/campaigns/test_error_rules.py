@@ -122,7 +122,12 @@ def test_the_rules_in_force_are_active_in_position_order_for_every_release_or_th
     inactive = make_rule(operator, pipeline_bug, name="off", position=3)
     error_rule_deactivate(actor=operator, rule=inactive)
     everywhere = make_rule(operator, pipeline_bug, name="everywhere", position=200)
-    starting = ["Out of memory", "Transient filesystem or network error", "Injected failure (demo)"]
+    starting = [
+        "Out of memory",
+        "Lost node or pilot job",
+        "Transient filesystem or network error",
+        "Injected failure (demo)",
+    ]
 
     assert [rule.name for rule in rules_in_force(v23)] == ["v23 only", *starting, "everywhere"]
     assert [rule.name for rule in rules_in_force(None)] == [*starting, "everywhere"]
@@ -175,6 +180,18 @@ def test_failure_classify_sets_the_type_and_rule_unsaved_in_one_query(django_ass
             {"failures": [failure("requests.exceptions.ConnectionError: Connection refused")]},
             "Transient filesystem or network error",
         ),
+        (
+            {
+                "failures": [
+                    failure(
+                        "Its job stopped without an exit status: the node or the pilot job running it was lost (a "
+                        "node failure, a pilot job killed or requeued)."
+                    )
+                ]
+            },
+            "Lost node or pilot job",
+        ),
+        ({"error": "parsl.executors.high_throughput.errors.ManagerLost: Task failure"}, "Lost node or pilot job"),
         ({"failures": [failure("RuntimeError: the operator killed the process")]}, None),
         ({"failures": [failure("ValueError: no PSF candidates")]}, None),
     ],
@@ -190,12 +207,18 @@ def test_the_starting_set_classifies_the_demo_failure_and_out_of_memory(evidence
 def test_the_starting_set_is_removed_exactly_and_added_again(operator, pipeline_bug):
     own = make_rule(operator, ErrorType.objects.get(name="Out of memory"), name="Out of memory on coadds")
 
+    lost_node = ErrorRule.objects.get(name="Lost node or pilot job")  # a later migration's (0014)
+
     starting_set.remove_starting_set(apps, None)
 
-    assert list(ErrorRule.objects.all()) == [own]
-    assert sorted(ErrorType.objects.values_list("name", flat=True)) == ["Out of memory", "Pipeline bug"]
+    assert set(ErrorRule.objects.all()) == {own, lost_node}
+    assert sorted(ErrorType.objects.values_list("name", flat=True)) == [
+        "Lost node or pilot job",
+        "Out of memory",
+        "Pipeline bug",
+    ]
     starting_set.add_starting_set(apps, None)
-    assert ErrorRule.objects.count() == 4
+    assert ErrorRule.objects.count() == 5
     assert ErrorRule.objects.get(name="Injected failure (demo)").max_retries == 2
 
 
@@ -312,7 +335,7 @@ def test_an_inactive_rule_is_not_deactivated_again(operator, pipeline_bug):
 def test_a_viewer_sees_the_rules_without_any_form(client_for, viewer):
     page = text(client_for(viewer).get(RULES_URL))
 
-    assert page.count('data-testid="error-rule"') == 3
+    assert page.count('data-testid="error-rule"') == 4
     assert "InjectedFailureError" in page and "Retry automatically" in page and "memory \u00d7 2" in page
     for control in (
         "error-rule-form",
@@ -332,7 +355,7 @@ def test_a_viewer_cannot_open_an_edit_form_nor_post_a_rule(client_for, viewer, p
     assert client.get(reverse("campaigns:error-rule-update", kwargs={"pk": rule.pk})).status_code == 403
     response = client.post(reverse("campaigns:error-rule-create"), {"name": "x"})
     assert response.status_code == 403
-    assert ErrorRule.objects.count() == 3
+    assert ErrorRule.objects.count() == 4
 
 
 def test_an_operator_adds_a_rule_on_the_page(client_for, operator, pipeline_bug):

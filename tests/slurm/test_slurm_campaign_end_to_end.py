@@ -81,8 +81,8 @@ def cluster_campaign(slurm_cluster, demo_campaign, monkeypatch):  # noqa: F811 -
         walltime="00:20:00",
     )
 
-    def make(name: str) -> Campaign:
-        campaign = demo_campaign(name)
+    def make(name: str, overrides: str = "") -> Campaign:
+        campaign = demo_campaign(name, overrides)
         Campaign.objects.filter(pk=campaign.pk).update(compute_site=site)
         return Campaign.objects.get(pk=campaign.pk)
 

@@ -2,6 +2,7 @@
 recorded, and cancelled (with the run, or when the run is found lost), on the fixture's cluster."""
 
 import subprocess
+import time
 
 import pytest
 from django.test import TestCase
@@ -107,6 +108,25 @@ def test_a_restart_is_found_by_the_comment_of_the_configuration_it_runs_with(clu
     pilot = sbatch(cluster, f"#SBATCH --comment=console-submission-{first.pk}")
 
     record_batch_job_ids([restart], cluster.env)
+
+    assert Submission.objects.get(pk=restart.pk).batch_job_ids == [pilot]
+
+
+@pytest.mark.slurm
+@pytest.mark.django_db
+def test_a_pilot_job_that_ended_between_two_polls_is_recorded_and_an_earlier_attempts_is_not(
+    cluster, slurm_cluster, slurm_site
+):
+    first = running_at(slurm_site, status="failed")
+    earlier = sbatch(cluster, f"#SBATCH --comment=console-submission-{first.pk}")
+    cluster.run("scancel", earlier)
+    time.sleep(1.1)  # Slurm's times are to the second
+    restart = running_at(slurm_site, number_in_config=first.pk, dispatched_at=timezone.now())
+    pilot = sbatch(cluster, f"#SBATCH --comment=console-submission-{first.pk}")
+    cluster.run("scancel", pilot)
+    wait_until(lambda: slurm_cluster.squeue() == [], what="both jobs ended")
+
+    assert record_batch_job_ids([restart], cluster.env) == 1
 
     assert Submission.objects.get(pk=restart.pk).batch_job_ids == [pilot]
 

@@ -120,6 +120,8 @@ class Console:
         self.port = free_port()
         self.processes: dict[str, ConsoleProcess] = {}
         self.stopped: list[ConsoleProcess] = []
+        # Workers that consume other queues than the console's own, or run elsewhere (``add_worker``).
+        self.worker_specs: dict[str, dict] = {}
 
     @property
     def url(self) -> str:
@@ -134,8 +136,15 @@ class Console:
         for name in names:
             self._wait_ready(name)
 
+    def add_worker(self, name: str, *, queues: list[str], run_as: list[str] = (), env: dict[str, str] | None = None):
+        """Declare a worker ``name`` that consumes ``queues`` (a submit host's), started by ``start(name)``: its
+        command is put after ``run_as`` (e.g. `scripts/slurm-cluster exec DIR s1`, to run it on another host) and
+        it gets ``env`` besides the console's."""
+        self.worker_specs[name] = {"queues": queues, "run_as": list(run_as), "env": env or {}}
+
     def _spawn(self, name: str) -> ConsoleProcess:
         celery = [sys.executable, "-m", "celery", "--app", "project"]
+        spec = self.worker_specs.get(name, {"queues": [self.queue], "run_as": [], "env": {}})
         if name == "web":
             command = [
                 *(sys.executable, "-m", "gunicorn", "project.wsgi", "--bind", f"127.0.0.1:{self.port}"),
@@ -145,10 +154,11 @@ class Console:
             command = [*celery, "beat", "--loglevel", "INFO", "--schedule", str(self.directory / "beat-schedule")]
         else:
             command = [
-                *(*celery, "worker", "--loglevel", "INFO", "--pool", "solo", "--queues", self.queue),
+                *spec["run_as"],
+                *(*celery, "worker", "--loglevel", "INFO", "--pool", "solo", "--queues", ",".join(spec["queues"])),
                 *("--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname", f"{name}@{self.queue}"),
             ]
-        return ConsoleProcess(name, command, self.env, self.directory / f"{name}.log")
+        return ConsoleProcess(name, command, {**self.env, **spec["env"]}, self.directory / f"{name}.log")
 
     def _wait_ready(self, name: str) -> None:
         process = self.processes[name]

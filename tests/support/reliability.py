@@ -1,16 +1,18 @@
 """The reliability suite's figures (issue 8): faults injected, API fuzz cases, authorization matrix cells and
 browser pages walked, gathered while the tests run and printed at the end of pytest's summary (and written to
-``test-results/reliability.json`` beside the screenshots).
+``test-results/reliability.json`` beside the screenshots, ``reliability-<lane>.json`` for a lane of scripts/run-tests).
 
 A test records what it did and what it found, e.g. ``reliability_record("fault", "broker down at request",
 submissions=1, lost=0, duplicated=0)``; the summary adds them up per kind.
 """
 
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
-RESULTS_FILE = Path(__file__).resolve().parents[2] / "test-results" / "reliability.json"
+_LANE = os.environ.get("CONSOLE_TEST_LANE", "")
+RESULTS_FILE = Path(__file__).resolve().parents[2] / "test-results" / f"reliability{'-' + _LANE if _LANE else ''}.json"
 
 _records: list[dict] = []
 
