@@ -10,12 +10,12 @@ import re
 
 from django import forms
 
-from campaigns import bps_config, partition
+from campaigns import bps_config, partition, selectors
 from campaigns.choices import CampaignKind, ErrorAction, ErrorOrigin, WorkflowSystem
-from campaigns.models import Campaign, CampaignReleaseChange, ErrorRule, ErrorType, Step
+from campaigns.models import Campaign, CampaignReleaseChange, ComputeSite, ErrorRule, ErrorType, Step
 from campaigns.services import error_rules as error_rule_services
 from campaigns.services.groups import SPLIT_MODES
-from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH, MAX_RUNNING_GROUPS
+from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH, MAX_RUNNING_GROUPS, SAME_SITE
 from campaigns.services.products import CSV_MAX_CHARS
 from console import text_limits
 from console.forms import LongTextField
@@ -96,6 +96,25 @@ class _ReleaseChoiceField(forms.ModelChoiceField):
         return f"{release} ({release.get_status_display().lower()})"
 
 
+class _ComputeSiteChoiceField(forms.ModelChoiceField):
+    """A facility's compute site, labelled "Facility · site (kind)"; empty: this host, the console's own worker."""
+
+    default_error_messages = {"invalid_choice": "There is no such compute site."}
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=selectors.compute_sites_offered(),
+            required=False,
+            empty_label="This host (the console's own worker)",
+            help_text="where its jobs run: a facility's site, submitted from its submit host",
+            widget=_select(),
+            **kwargs,
+        )
+
+    def label_from_instance(self, site: ComputeSite) -> str:
+        return f"{site.facility.name} · {site.name} ({site.kind})"
+
+
 class CampaignCreateForm(forms.Form):
     name = forms.CharField(max_length=_max_length("name"), help_text="e.g. DC2 RC7", widget=_input(forms.TextInput))
     description = LongTextField(
@@ -157,6 +176,7 @@ class CampaignCreateForm(forms.Form):
         help_text=STEPS_HELP,
         widget=_code(3),
     )
+    compute_site = _ComputeSiteChoiceField(label="Compute site")
     max_running_groups = forms.IntegerField(
         label="Groups at once",
         required=False,
@@ -202,7 +222,16 @@ class RestartForm(forms.Form):
 
 
 class CloneForm(forms.Form):
+    """The copy's name and where it runs (the source's site is the initial choice); a post without the site field
+    keeps the source's (``SAME_SITE``)."""
+
     name = forms.CharField(label="Name of the copy", max_length=_max_length("name"), widget=_input(forms.TextInput))
+    compute_site = _ComputeSiteChoiceField(label="Runs at")
+
+    def clean_compute_site(self):
+        if self.add_prefix("compute_site") not in self.data:
+            return SAME_SITE
+        return self.cleaned_data["compute_site"]
 
 
 class ReleaseChangeForm(forms.Form):

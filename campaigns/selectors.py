@@ -37,7 +37,17 @@ from campaigns.choices import (
     CampaignStatus,
     SubmissionStatus,
 )
-from campaigns.models import Campaign, ErrorRule, ErrorType, Step, StepGroup, Submission
+from campaigns.models import (
+    Campaign,
+    ComputeSite,
+    ErrorRule,
+    ErrorType,
+    Facility,
+    Step,
+    StepGroup,
+    Submission,
+    SubmitHost,
+)
 from console.models import AuditEvent
 from releases.choices import ReleaseKind, ReleaseStatus
 from releases.models import Release
@@ -181,9 +191,11 @@ def campaign_diff(left: Campaign, right: Campaign) -> list[dict]:
     """The two definitions field by field (steps included), each row saying whether they differ."""
 
     def value(campaign: Campaign, field: str):
-        if field in ("release", "compute_site"):
-            related = getattr(campaign, field)
-            return str(related) if related is not None else None
+        if field == "compute_site":
+            # As the API names it (``CampaignSerializer.compute_site``).
+            return campaign.compute_site.reference if campaign.compute_site_id else None
+        if field == "release":
+            return str(campaign.release) if campaign.release_id else None
         return getattr(campaign, field)
 
     def steps(campaign: Campaign) -> list[str]:
@@ -626,3 +638,36 @@ def error_rules_listed() -> QuerySet[ErrorRule]:
     return ErrorRule.objects.select_related("error_type", "release", "expires_with__shipped_in", "created_by").order_by(
         "position", "id"
     )
+
+
+# The facilities, their submit hosts and compute sites: the facilities page, its API, the pickers of a site ------
+
+
+def facilities_listed() -> QuerySet[Facility]:
+    """Every facility by name, with its submit hosts (each with its submissions ``running``, launched or being
+    launched, and ``pending``) and its compute sites (each with its submit host and its number of ``campaigns``,
+    archived ones included): three queries, whatever the number of facilities, hosts and sites."""
+    hosts = SubmitHost.objects.annotate(
+        running_submissions=Count("submissions", filter=Q(submissions__status__in=LAUNCHED_SUBMISSION_STATUSES)),
+        pending_submissions=Count("submissions", filter=Q(submissions__status=SubmissionStatus.PENDING)),
+    ).order_by("hostname")
+    sites = (
+        ComputeSite.objects.select_related("submit_host").annotate(campaign_count=Count("campaigns")).order_by("name")
+    )
+    return Facility.objects.prefetch_related(
+        Prefetch("submit_hosts", queryset=hosts), Prefetch("sites", queryset=sites)
+    ).order_by("name")
+
+
+def compute_sites_offered() -> QuerySet[ComputeSite]:
+    """The compute sites a campaign may run at, with their facility, by facility and name: the pages' pickers."""
+    return ComputeSite.objects.select_related("facility").order_by("facility__name", "name")
+
+
+def compute_site_by_reference(reference: str) -> ComputeSite | None:
+    """The compute site the API names ``facility-slug/site-name`` (``ComputeSite.reference``); None when there is
+    none such."""
+    slug, slash, name = reference.partition("/")
+    if not slash:
+        return None
+    return compute_sites_offered().filter(facility__slug=slug, name=name).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns import automation_views, error_views, group_views, product_views, views
+from campaigns import automation_views, error_views, facility_views, group_views, product_views, views
 
 app_name = "campaigns"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.campaign_list, name="campaign-list"),
     path("new/", views.campaign_create, name="campaign-create"),
     path("diff/", views.campaign_diff, name="campaign-diff"),
+    # The data facilities, their submit hosts and compute sites (campaigns/facility_views.py).
+    path("facilities/", facility_views.facility_list, name="facility-list"),
     # The dashboard's card of campaigns blocked by a pre-flight check, loaded by htmx.
     path("blocked/", views.campaign_blocked, name="campaign-blocked"),
     path("<int:pk>/", views.campaign_detail, name="campaign-detail"),

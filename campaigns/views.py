@@ -230,7 +230,9 @@ def _campaign_actions(user: AbstractBaseUser | AnonymousUser, campaign: Campaign
         "may_archive": may.ARCHIVE.allows(user) and not campaign.is_archived,
         "archive_refusal": campaign.archive_refusal(),
         "archive_form": ArchiveForm(auto_id="archive-%s"),
-        "clone_form": CloneForm(auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)"}),
+        "clone_form": CloneForm(
+            auto_id="clone-%s", initial={"name": f"{campaign.name} (copy)", "compute_site": campaign.compute_site_id}
+        ),
     }
 
 
@@ -396,8 +398,9 @@ def campaign_clone(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_errors_message(form))
         return redirect(campaign)
-    clone = services.campaign_clone(actor=request.user, campaign=campaign, name=form.cleaned_data["name"])
-    messages.success(request, f"{clone.name} is a draft copy of {campaign.name}.")
+    clone = services.campaign_clone(actor=request.user, campaign=campaign, **form.cleaned_data)
+    where = f"{clone.compute_site.facility} · {clone.compute_site.name}" if clone.compute_site else "this host"
+    messages.success(request, f"{clone.name} is a draft copy of {campaign.name}, run at {where}.")
     note = selectors.clone_release_note(campaign, clone)
     if note:
         url = pages.approval_request_url(clone, clone.release)

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from campaigns import bps_config
+from campaigns import bps_config, selectors
 from campaigns.choices import CampaignKind, WorkflowSystem
-from campaigns.models import Campaign, CampaignReleaseChange, Step, Submission
+from campaigns.models import Campaign, CampaignReleaseChange, ComputeSite, Step, Submission
 from campaigns.services.lifecycle import ARCHIVE_REASON_MAX_LENGTH, MAX_RUNNING_GROUPS
 from console import text_limits
 from console.api import fields
@@ -63,6 +63,32 @@ class SubmissionSerializer(fields.ModelSerializer):
         read_only_fields = fields
 
 
+# "facility-slug/site-name": a slug and a site name (a slug too) of at most 50 characters each.
+COMPUTE_SITE_REFERENCE_MAX_LENGTH = 101
+
+
+def _compute_site_field(help_text: str) -> fields.CharField:
+    return fields.CharField(
+        required=False,
+        allow_null=True,
+        max_length=COMPUTE_SITE_REFERENCE_MAX_LENGTH,
+        help_text=f"facility-slug/site-name, as GET /api/v1/facilities/ lists them; {help_text}",
+    )
+
+
+def _compute_site(reference: str | None) -> ComputeSite | None:
+    """The compute site the text names; ValidationError naming the text when there is none such."""
+    if reference is None:
+        return None
+    site = selectors.compute_site_by_reference(reference)
+    if site is None:
+        raise serializers.ValidationError(
+            f"There is no compute site {reference!r}: name one as facility-slug/site-name, as GET "
+            "/api/v1/facilities/ lists them (or null: this host)."
+        )
+    return site
+
+
 def _yaml_mapping(text: str, what: str) -> str:
     """The text, once it reads as a YAML mapping within the bounds of ``bps_config.parse_yaml_mapping``."""
     try:
@@ -109,7 +135,12 @@ class CampaignSerializer(fields.ModelSerializer):
     steps = StepSerializer(many=True, read_only=True)
     archived_by = fields.CharField(source="archived_by.username", read_only=True, allow_null=True)
     automation_by = fields.CharField(source="automation_by.username", read_only=True, allow_null=True)
-    compute_site = fields.CharField(read_only=True, allow_null=True, help_text="facility / site; null: this host")
+    compute_site = fields.CharField(
+        source="compute_site.reference",
+        read_only=True,
+        allow_null=True,
+        help_text="facility-slug/site-name (GET /api/v1/facilities/); null: this host, the console's own worker",
+    )
 
     class Meta:
         model = Campaign
@@ -166,6 +197,10 @@ class CampaignCreateSerializer(serializers.Serializer):
         help_text="at most this many of its submissions launched at once; null: no limit of its own",
     )
     steps = StepInputSerializer(many=True, required=False, max_length=MAX_STEPS)
+    compute_site = _compute_site_field("null or left out: this host, the console's own worker")
+
+    def validate_compute_site(self, reference: str | None) -> ComputeSite | None:
+        return _compute_site(reference)
 
     def validate_bps_template(self, text: str) -> str:
         return _yaml_mapping(text, "BPS template")
@@ -176,6 +211,10 @@ class CampaignCreateSerializer(serializers.Serializer):
 
 class CloneSerializer(serializers.Serializer):
     name = fields.CharField(max_length=100)
+    compute_site = _compute_site_field("null: this host, the console's own worker; left out: where the original runs")
+
+    def validate_compute_site(self, reference: str | None) -> ComputeSite | None:
+        return _compute_site(reference)
 
 
 class ReleasePeriodSerializer(serializers.Serializer):
@@ -241,12 +280,12 @@ class DiffRowSerializer(serializers.Serializer):
 
 
 class AutomateSerializer(serializers.Serializer):
-    on = serializers.BooleanField(help_text="true: run automatically; false: by hand again")
+    on = fields.BooleanField(help_text="true: run automatically; false: by hand again")
 
 
 class BreakpointSerializer(serializers.Serializer):
     step = fields.SlugField(max_length=50, help_text="the step's name")
-    hold = serializers.BooleanField(help_text="true: hold for review before the step; false: no breakpoint")
+    hold = fields.BooleanField(help_text="true: hold for review before the step; false: no breakpoint")
 
 
 class CampaignProgressSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.urlpatterns import format_suffix_patterns
 
 from campaigns.api.errors import ErrorRuleViewSet, ErrorSummaryViewSet, ErrorTypeViewSet
+from campaigns.api.facilities import FacilityViewSet
 from campaigns.api.groups import GroupReleaseView, GroupSubmitView, StepGroupListView, StepSplitView
 from campaigns.api.products import CampaignDataProductsCountView, CampaignDataProductsView
 from campaigns.api.views import CampaignViewSet, SubmissionViewSet
@@ -15,6 +16,7 @@ router.register("submissions", SubmissionViewSet, basename="submission")
 router.register("error-types", ErrorTypeViewSet, basename="error-type")
 router.register("error-rules", ErrorRuleViewSet, basename="error-rule")
 router.register("errors", ErrorSummaryViewSet, basename="error-summary")
+router.register("facilities", FacilityViewSet, basename="facility")
 
 urlpatterns = [
     path("campaigns/<int:pk>/data-products/", CampaignDataProductsView.as_view(), name="campaign-data-products"),

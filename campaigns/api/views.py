@@ -28,6 +28,7 @@ from campaigns.api.serializers import (
 from campaigns.filters import CampaignFilter, SubmissionFilter
 from campaigns.models import Campaign
 from campaigns.progress import campaigns_progress
+from campaigns.services.lifecycle import SAME_SITE
 from console.api.base import ConsoleAPIView
 from console.api.payload import validated_payload
 from console.errors import InvalidInput
@@ -84,12 +85,18 @@ class CampaignViewSet(ConsoleAPIView, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=CloneSerializer, responses={201: CloneResponseSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request: Request, pk: str) -> Response:
-        """A draft copy; ``release_approval_needed`` says what approval it needs before it may run its release (a
+        """A draft copy, at ``compute_site`` when one is named (the same processing at another facility), else where
+        the original runs; ``release_approval_needed`` says what approval it needs before it may run its release (a
         clone keeps the release, not the approval), ``release_approval_draft`` where to ask for it."""
         campaign = self.get_object()
         data = validated_payload(CloneSerializer, request)
         clone = self.get_queryset().get(
-            pk=services.campaign_clone(actor=request.user, campaign=campaign, name=data["name"]).pk
+            pk=services.campaign_clone(
+                actor=request.user,
+                campaign=campaign,
+                name=data["name"],
+                compute_site=data.get("compute_site", SAME_SITE),
+            ).pk
         )
         note = selectors.clone_release_note(campaign, clone)
         clone.release_approval_needed = note

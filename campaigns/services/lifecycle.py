@@ -3,6 +3,9 @@ release (``campaign_release_change``), its steps accepted, archived and unarchiv
 one status move of a campaign and of a submission, each checking the transition table and writing its audit row
 (``campaign_move``, ``submission_move``), with what a submission's end does to its campaign."""
 
+from enum import Enum
+from typing import Literal
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -78,6 +81,9 @@ def campaign_create(
         isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_RUNNING_GROUPS
     ):
         raise InvalidInput(f"max_running_groups must be a whole number from 1 to {MAX_RUNNING_GROUPS}, not {limit!r}.")
+    site = definition.get("compute_site")
+    if site is not None and (not isinstance(site, ComputeSite) or site.pk is None):
+        raise InvalidInput(f"compute_site must be a facility's compute site (or none: this host), not {site!r}.")
     campaign = Campaign.objects.create(name=name, owner=actor, **definition)
     _create_steps(campaign, steps or [{"name": "all"}])
     audit_record(
@@ -130,12 +136,25 @@ def _create_steps(campaign: Campaign, steps: list[dict]) -> None:
         )
 
 
+class _Same(Enum):
+    SITE = "the original's compute site"
+
+
+# ``campaign_clone``'s compute site when none is named: the copy runs where the original runs.
+SAME_SITE = _Same.SITE
+
+
 @transaction.atomic
 def campaign_clone(
-    *, actor: AbstractBaseUser, campaign: Campaign, name: str, compute_site: ComputeSite | None = None
+    *,
+    actor: AbstractBaseUser,
+    campaign: Campaign,
+    name: str,
+    compute_site: ComputeSite | None | Literal[_Same.SITE] = SAME_SITE,
 ) -> Campaign:
     """A new draft campaign with the same definition and steps, each with its breakpoint (``hold_before``) and its
-    groups (not their holds: the copy has run nothing)."""
+    groups (not their holds: the copy has run nothing). It runs at ``compute_site`` when one is named (None: this
+    host, the console's own worker), else where the original runs."""
     originals = list(campaign.steps.select_related("depends_on").prefetch_related("groups"))
     steps = [
         {
@@ -148,7 +167,7 @@ def campaign_clone(
         for step in originals
     ]
     definition = {field: getattr(campaign, field) for field in CAMPAIGN_FIELDS}
-    if compute_site is not None:
+    if compute_site is not SAME_SITE:
         # The same processing at another facility (the planning document's "duplicate the IDF processing at
         # IN2P3"): compared run for run with the comparison of QA.
         definition["compute_site"] = compute_site

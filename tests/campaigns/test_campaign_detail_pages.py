@@ -319,11 +319,13 @@ def test_the_page_runs_a_constant_number_of_queries(client_for, operator, django
     # step 3's pre-flight checks: release approval, previous step; audit events; the release checks of the run in
     # progress (step 2), whose release may no longer be approved: release approval, previous step; the release
     # history: its changes, submissions per release; the releases it may move onto (none here but its own); the
-    # committee's section: the campaign's approvals, later patches of its release
-    with django_assert_num_queries(23):
+    # committee's section: the campaign's approvals, later patches of its release; the compute sites the clone form
+    # offers
+    with django_assert_num_queries(24):
         response = client.get(detail_url(campaign))
     assert response.status_code == 200
     assert text(response).count('data-testid="submission"') == rows + 1
-    # the panel: what it read before, and the steps' groups
-    with django_assert_num_queries(9):
+    # the panel: what it read before, and the steps' groups; the actions card, sent with it (asked without
+    # ?actions=), with the compute sites its clone form offers
+    with django_assert_num_queries(10):
         assert client.get(panel_url(campaign), **HTMX).status_code == 200

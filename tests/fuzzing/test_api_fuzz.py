@@ -54,7 +54,18 @@ from schemathesis.generation.overrides import Override
 from schemathesis.openapi.checks import RejectedPositiveData
 
 from campaigns.choices import SubmissionStatus
-from campaigns.models import Campaign, CampaignDataProduct, ErrorRule, ErrorType, Step, StepGroup, Submission
+from campaigns.models import (
+    Campaign,
+    CampaignDataProduct,
+    ComputeSite,
+    ErrorRule,
+    ErrorType,
+    Facility,
+    Step,
+    StepGroup,
+    Submission,
+    SubmitHost,
+)
 from committee.choices import DecisionKind, DecisionStatus
 from committee.models import Committee, Decision, Seat
 from console.models import AuditEvent
@@ -132,7 +143,9 @@ UNSTATED_RULES: dict[str, dict[str, str]] = {
         "release": "names an existing release",
         "bps_template": "is a YAML mapping",
         "bps_overrides": "is a YAML mapping",
+        "compute_site": "names an existing compute site, facility-slug/site-name",
     },
+    "POST /api/v1/campaigns/{id}/clone/": {"compute_site": "names an existing compute site, facility-slug/site-name"},
     "POST /api/v1/campaigns/{id}/change-release/": {"release": "names an existing release"},
     "PUT /api/v1/campaigns/{id}/data-products/": {
         "detail": "each dataset type once; a name matches the pattern in full (no line break after it)",
@@ -225,6 +238,7 @@ REAL_KEYS = {
     "specifications": lambda: Specification.objects.values_list("pk", flat=True),
     "error-types": lambda: ErrorType.objects.values_list("pk", flat=True),
     "error-rules": lambda: ErrorRule.objects.values_list("pk", flat=True),
+    "facilities": lambda: Facility.objects.values_list("pk", flat=True),
 }
 
 
@@ -280,6 +294,10 @@ def realistic_data(users: dict[str, User]) -> None:
     SubmissionFactory(step=second, status=SubmissionStatus.FAILED, error="measure failed on detector 2")
     SubmissionFactory(step=second, status=SubmissionStatus.RUNNING)
     SubmittableCampaignFactory(name="Failure drill", release=supported, approved=False)
+    # A facility with a submit host and a Slurm site (what a campaign's compute_site may name: in2p3/cc-slurm).
+    in2p3 = Facility.objects.create(name="IN2P3", slug="in2p3", description="CC-IN2P3, Lyon")
+    host = SubmitHost.objects.create(facility=in2p3, hostname="cc-submit-1", queue="submit.in2p3.cc-submit-1")
+    ComputeSite.objects.create(facility=in2p3, name="cc-slurm", kind="slurm", submit_host=host, partition="lsst")
     CampaignDataProduct.objects.create(campaign=campaign, dataset_type="calexp", expected_count=8)
     # A step split into two groups: one failed and held, one waiting to be submitted.
     split = StepFactory(campaign=campaign, name="measure")

@@ -1,5 +1,6 @@
 """A real two-node Slurm cluster for the tests (scripts/slurm-cluster): slurmctld on this machine, nodes n1 and n2
-each in a network namespace of its own, reached over a bridge at 10.231.7.1.
+each in a network namespace of its own, reached over a bridge at 10.231.7.1; and two submit hosts s1 and s2 on the
+same network, where tests start the Celery workers of facilities (test_submit_hosts.py).
 
 The cluster needs root and network namespaces; where it cannot run, the tests that use it skip with the reason
 (and fail under ``CONSOLE_TEST_SERVICES=required``, tests/conftest.py).
@@ -23,6 +24,8 @@ class SlurmCluster:
     """One cluster started by scripts/slurm-cluster into ``directory``, with the queries the tests make of it."""
 
     nodes = ("n1", "n2")
+    # The nodes and the submit hosts (no slurmd: what `scripts/slurm-cluster exec` starts there).
+    machines = ("n1", "n2", "s1", "s2")
     host_address = "10.231.7.1"
     partition = "console"
 
@@ -41,7 +44,7 @@ class SlurmCluster:
             pytest.skip(f"no Slurm cluster here: {reason} (is a `make slurm-up` cluster running? `make slurm-down`)")
         if started.returncode != 0:
             pytest.fail(f"scripts/slurm-cluster up failed:\n{started.stdout}\n{started.stderr}")
-        self.namespace_inodes = {Path(f"/run/netns/ccslurm-{node}").stat().st_ino for node in self.nodes}
+        self.namespace_inodes = {Path(f"/run/netns/ccslurm-{name}").stat().st_ino for name in self.machines}
 
     def down(self) -> None:
         subprocess.run([SCRIPT, "down", self.directory], capture_output=True, text=True, timeout=120, check=True)
