@@ -2,7 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import (
@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from campaigns import preflight
 from campaigns.choices import (
@@ -47,6 +48,7 @@ from campaigns.models import (
     StepGroup,
     Submission,
     SubmitHost,
+    submit_host_away_after,
 )
 from console.models import AuditEvent
 from releases.choices import ReleaseKind, ReleaseStatus
@@ -643,20 +645,41 @@ def error_rules_listed() -> QuerySet[ErrorRule]:
 # The facilities, their submit hosts and compute sites: the facilities page, its API, the pickers of a site ------
 
 
+def _submit_hosts_with_counts() -> QuerySet[SubmitHost]:
+    """Submit hosts with their submissions ``running_submissions`` (launched or being launched) and
+    ``pending_submissions``."""
+    return SubmitHost.objects.annotate(
+        running_submissions=Count("submissions", filter=Q(submissions__status__in=LAUNCHED_SUBMISSION_STATUSES)),
+        pending_submissions=Count("submissions", filter=Q(submissions__status=SubmissionStatus.PENDING)),
+    )
+
+
 def facilities_listed() -> QuerySet[Facility]:
     """Every facility by name, with its submit hosts (each with its submissions ``running``, launched or being
     launched, and ``pending``) and its compute sites (each with its submit host and its number of ``campaigns``,
     archived ones included): three queries, whatever the number of facilities, hosts and sites."""
-    hosts = SubmitHost.objects.annotate(
-        running_submissions=Count("submissions", filter=Q(submissions__status__in=LAUNCHED_SUBMISSION_STATUSES)),
-        pending_submissions=Count("submissions", filter=Q(submissions__status=SubmissionStatus.PENDING)),
-    ).order_by("hostname")
+    hosts = _submit_hosts_with_counts().order_by("hostname")
     sites = (
         ComputeSite.objects.select_related("submit_host").annotate(campaign_count=Count("campaigns")).order_by("name")
     )
     return Facility.objects.prefetch_related(
         Prefetch("submit_hosts", queryset=hosts), Prefetch("sites", queryset=sites)
     ).order_by("name")
+
+
+def submit_hosts_away() -> list[SubmitHost]:
+    """The submit hosts whose worker is away (``SubmitHost.worker_away``: not seen for ``submit_host_away_after``,
+    or never) and that have work waiting for it, with their facility and counts: the dashboard's service card. One
+    query."""
+    seen_since = timezone.now() - timedelta(seconds=submit_host_away_after())
+    away = Q(worker_seen_at__isnull=True) | Q(worker_seen_at__lt=seen_since)
+    return list(
+        _submit_hosts_with_counts()
+        .filter(away)
+        .filter(Q(running_submissions__gt=0) | Q(pending_submissions__gt=0))
+        .select_related("facility")
+        .order_by("facility__name", "hostname")
+    )
 
 
 def compute_sites_offered() -> QuerySet[ComputeSite]:

@@ -10,6 +10,7 @@ from campaigns.selectors import (
     failed_submissions_awaiting_action,
     running_submissions,
     running_submissions_on_refused_release,
+    submit_hosts_away,
 )
 from committee.selectors import decisions_awaiting_endorsement, decisions_awaiting_vote_of, decisions_awaiting_votes
 from console import health, selectors
@@ -64,7 +65,8 @@ def refused_release_runs(request: HttpRequest) -> HttpResponse:
 @require_GET
 def service_status(request: HttpRequest) -> HttpResponse:
     """The dashboard's service card, loaded by htmx so that a slow broker never delays the page. Staff see each
-    service with its errors and workers; everyone else whether their work goes on (``background_ok``)."""
+    service with its errors and workers; everyone else whether their work goes on (``background_ok``); all see the
+    facilities' submit hosts whose worker is away while work waits for it."""
     broker = health.check_broker()
     workers = selectors.worker_heartbeats()
     return render(
@@ -75,5 +77,6 @@ def service_status(request: HttpRequest) -> HttpResponse:
             "broker": broker,
             "workers": workers,
             "background_ok": broker["ok"] and any(worker["alive"] for worker in workers),
+            "submit_hosts_away": submit_hosts_away(),
         },
     )

@@ -369,3 +369,26 @@ def test_an_operator_clones_a_campaign_to_another_facilitys_site_with_the_api(cl
     assert [(row["field"], row["left"], row["right"]) for row in rows if row["differs"]] == [
         ("compute_site", "in2p3/in2p3-slurm-1", "usdf/usdf-slurm-1")
     ]
+
+
+def test_the_dashboard_names_a_submit_host_whose_worker_is_away_while_work_waits_for_it(client_for, operator):
+    away, idle_away, seen = (
+        make_facility("in2p3", seen_seconds_ago=3600),
+        make_facility("usdf", seen_seconds_ago=3600),
+        make_facility("idf"),
+    )
+    for facility, statuses in (
+        (away, ("pending", "pending", "running")),
+        (seen, ("pending",)),
+        (idle_away, ("succeeded",)),
+    ):
+        host = facility.submit_hosts.get()
+        for status in statuses:
+            SubmissionFactory(step=StepFactory(campaign=CampaignFactory()), status=status, submit_host=host)
+
+    card = text(client_for(operator).get(reverse("dashboard:service-status")))
+
+    assert card.count('data-testid="submit-host-away"') == 1
+    assert "submit host in2p3-submit-1 (IN2P3)" in card.replace("<code>", "").replace("</code>", "")
+    assert "2 submissions wait for it, 1 run goes on unfollowed" in card
+    assert "usdf-submit-1" not in card and "idf-submit-1" not in card
