@@ -89,12 +89,14 @@ def record_batch_job_ids(submissions: list, env: dict[str, str] | None = None) -
     recorded = 0
     for submission in at_slurm:
         comment = submission_comment(submission)
-        # Its own jobs only: not those of the attempt a restart restarts (the same comment), submitted before it.
+        # Its own jobs only: not those of the attempt a restart restarts (the same comment), submitted before it was
+        # dispatched. Slurm's times are to the second, and a pilot job is submitted seconds after the dispatch (bps
+        # builds its graph first): one submitted within the second of the dispatch is not its own.
         since = submission.dispatched_at.replace(microsecond=0) if submission.dispatched_at else None
         found = [
             job.job_id
             for job in listed
-            if job.comment == comment and (since is None or job.submitted is None or job.submitted >= since)
+            if job.comment == comment and (since is None or job.submitted is None or job.submitted > since)
         ]
         new = [job_id for job_id in found if job_id not in submission.batch_job_ids]
         if not new:

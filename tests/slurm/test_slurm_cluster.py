@@ -62,7 +62,7 @@ def test_scancel_leaves_nothing_in_squeue_and_nothing_running_on_the_nodes(slurm
     )
     for node in slurm_cluster.nodes:
         # RUNNING is said once the node accepted the job; its batch step starts the command a moment later.
-        wait_until(lambda: "sleep 300" in slurm_cluster.node_processes(node), what=f"the job's sleep on {node}")
+        wait_until(lambda on=node: "sleep 300" in slurm_cluster.node_processes(on), what=f"the job's sleep on {node}")
 
     slurm_cluster.run("scancel", *job_ids)
 

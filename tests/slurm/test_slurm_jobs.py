@@ -29,8 +29,12 @@ def slurm_site(db) -> ComputeSite:
 def running_at(site: ComputeSite | None, number_in_config: int | None = None, **fields) -> Submission:
     """A submission (running unless ``fields`` say otherwise) of a campaign at ``site``, whose configuration tags
     its jobs with ``number_in_config`` (its own pk when None)."""
-    fields = {"status": "running", **fields}
+    dispatched = timezone.now()
+    fields = {"status": "running", "dispatched_at": dispatched, **fields}
     submission = SubmissionFactory(step=StepFactory(campaign=CampaignFactory(compute_site=site)), **fields)
+    # Its jobs come in a later second than its dispatch, as a pilot job does (Slurm's times are to the second): the
+    # jobs of an earlier test, which may have had the same number (SQLite gives a rolled-back id again), are not its.
+    time.sleep(1.05 - dispatched.microsecond / 1e6)
     number = submission.pk if number_in_config is None else number_in_config
     submission.bps_config = f"scheduler_options: '#SBATCH --comment=console-submission-{number}'\n"
     submission.save(update_fields=["bps_config"])
@@ -121,7 +125,7 @@ def test_a_pilot_job_that_ended_between_two_polls_is_recorded_and_an_earlier_att
     earlier = sbatch(cluster, f"#SBATCH --comment=console-submission-{first.pk}")
     cluster.run("scancel", earlier)
     time.sleep(1.1)  # Slurm's times are to the second
-    restart = running_at(slurm_site, number_in_config=first.pk, dispatched_at=timezone.now())
+    restart = running_at(slurm_site, number_in_config=first.pk)
     pilot = sbatch(cluster, f"#SBATCH --comment=console-submission-{first.pk}")
     cluster.run("scancel", pilot)
     wait_until(lambda: slurm_cluster.squeue() == [], what="both jobs ended")
