@@ -42,12 +42,9 @@ class TcpRelay:
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:
     """Copy what ``source`` sends to ``sink`` until either side closes; then close both."""
-    try:
+    with contextlib.suppress(OSError):  # either side closed or reset: the connection is over
         while data := source.recv(65536):
             sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for end in (source, sink):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
+    for end in (source, sink):
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
